@@ -1,0 +1,1 @@
+"""Adapters: persistence (SQLAlchemy), importers, channels, payment providers, LLM clients."""

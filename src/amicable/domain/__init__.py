@@ -1,0 +1,1 @@
+"""The pure domain model of amicable: standard library only, no I/O, no wall clock."""

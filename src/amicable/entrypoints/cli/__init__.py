@@ -1,0 +1,48 @@
+"""The ``amicable`` command line (Typer + Rich).
+
+Each area registers its commands from its own module (``register(app)``), so the root stays a
+table of contents. Global options come before the sub-command.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from amicable.entrypoints.cli import compliance, ledger, nlu, policy, sample
+from amicable.entrypoints.cli._common import CliState
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="amicable",
+    help="amicable — an open, exact and explainable collections agent for accounts receivable.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="AMICABLE_DATABASE_URL",
+            help="SQLAlchemy URL; default sqlite:///./amicable.db",
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = CliState(database_url=database_url)
+
+
+for _module in (ledger, sample, policy, compliance, nlu):
+    _module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,9 @@
+"""CLI commands of the compliance area (owned by the compliance work; see the module's register())."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this area's commands to the root app."""

@@ -1,0 +1,1 @@
+"""Negotiation: understanding debtor messages (NLU), the governed dialogue, replies and guardrails."""

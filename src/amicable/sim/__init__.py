@@ -1,0 +1,1 @@
+"""Debtor-population simulator and baseline strategies; uses only public entry points."""

@@ -1,0 +1,1 @@
+"""Strategy: risk scoring, segmentation, next best action, cadence, learning from outcomes."""
