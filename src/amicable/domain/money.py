@@ -95,7 +95,7 @@ def currency(code: str | Currency) -> Currency:
 
 def to_decimal(value: Decimal | int | str) -> Decimal:
     """Convert an exact number to ``Decimal``; refuse floats, booleans, NaN and infinities."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise InvalidMoney(f"{type(value).__name__} {value!r} is not an exact amount")
     if isinstance(value, Decimal):
         result = value
