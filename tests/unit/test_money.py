@@ -1,0 +1,115 @@
+"""Money: exactness, refusals and allocation (unit + property tests)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from amicable.domain.errors import CurrencyMismatch, InvalidMoney, UnknownCurrency
+from amicable.domain.money import CURRENCIES, Money, currency
+
+codes = st.sampled_from(sorted(CURRENCIES))
+
+
+def test_amounts_are_normalised_to_the_currency_minor_units() -> None:
+    assert Money.of("10", "USD").amount_str() == "10.00"
+    assert Money.of("10", "JPY").amount_str() == "10"
+    assert Money.of("1.5", "KWD").amount_str() == "1.500"
+
+
+@pytest.mark.parametrize("bad", [1.5, True, "NaN", "Infinity", "abc", "", None])
+def test_floats_booleans_and_non_numbers_are_refused(bad: object) -> None:
+    with pytest.raises(InvalidMoney):
+        Money.of(bad, "USD")  # type: ignore[arg-type]
+
+
+def test_more_decimals_than_the_currency_allows_is_refused_without_an_explicit_rounding() -> None:
+    with pytest.raises(InvalidMoney, match="round it explicitly"):
+        Money.of("10.005", "USD")
+    assert Money.quantize("10.005", "USD", rounding=ROUND_HALF_UP) == Money.of("10.01", "USD")
+    assert Money.quantize("10.005", "USD", rounding=ROUND_HALF_EVEN) == Money.of("10.00", "USD")
+
+
+def test_unknown_and_withdrawn_currency_codes_are_refused() -> None:
+    for code in ("XXX", "FRF", "usdollar", "SLL"):
+        with pytest.raises(UnknownCurrency):
+            currency(code)
+    assert currency("usd").code == "USD"
+
+
+def test_mixing_currencies_raises() -> None:
+    with pytest.raises(CurrencyMismatch):
+        Money.of("1", "USD") + Money.of("1", "EUR")
+    with pytest.raises(CurrencyMismatch):
+        _ = Money.of("1", "USD") < Money.of("1", "EUR")
+
+
+def test_minor_units_round_trip() -> None:
+    assert Money.of("12.34", "USD").minor == 1234
+    assert Money.from_minor(1234, "USD") == Money.of("12.34", "USD")
+    assert Money.from_minor(-5, "BHD").amount_str() == "-0.005"
+
+
+def test_percent_and_multiply_name_their_rounding() -> None:
+    m = Money.of("100.00", "EUR")
+    assert m.percent("3.335", rounding=ROUND_HALF_UP) == Money.of("3.34", "EUR")
+    assert m.percent("3.335", rounding=ROUND_DOWN) == Money.of("3.33", "EUR")
+    assert m.multiply("0.5", rounding=ROUND_HALF_EVEN) == Money.of("50.00", "EUR")
+
+
+def test_a_hundred_split_three_ways_gives_the_extra_cent_to_the_first_part() -> None:
+    parts = Money.of("100.00", "USD").split(3)
+    assert [p.amount_str() for p in parts] == ["33.34", "33.33", "33.33"]
+
+
+def test_allocation_refuses_empty_negative_or_all_zero_weights() -> None:
+    m = Money.of("1.00", "USD")
+    for weights in ([], [-1, 2], [0, 0]):
+        with pytest.raises(InvalidMoney):
+            m.allocate(weights)
+
+
+def test_the_wire_form_is_a_string_amount_with_its_currency() -> None:
+    assert Money.of("60", "USD").to_json() == {"amount": "60.00", "currency": "USD"}
+
+
+@given(
+    minor=st.integers(min_value=-(10**15), max_value=10**15),
+    code=codes,
+    weights=st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=40).filter(
+        lambda ws: sum(ws) > 0
+    ),
+)
+def test_allocation_always_sums_exactly_to_the_whole(
+    minor: int, code: str, weights: list[int]
+) -> None:
+    whole = Money.from_minor(minor, code)
+    parts = whole.allocate(weights)
+    assert len(parts) == len(weights)
+    assert Money.sum(parts, code) == whole
+    # Each part is within one minor unit of its exact proportional share.
+    total_w = sum(weights)
+    for part, w in zip(parts, weights, strict=True):
+        exact = Decimal(minor) * w / total_w
+        assert abs(Decimal(part.minor) - exact) < 1
+        if w == 0:
+            assert part.is_zero()
+
+
+@given(minor=st.integers(min_value=0, max_value=10**12), n=st.integers(min_value=1, max_value=60))
+def test_split_parts_differ_by_at_most_one_minor_unit(minor: int, n: int) -> None:
+    parts = Money.from_minor(minor, "USD").split(n)
+    assert sum(p.minor for p in parts) == minor
+    assert max(p.minor for p in parts) - min(p.minor for p in parts) <= 1
+    assert [p.minor for p in parts] == sorted((p.minor for p in parts), reverse=True)
+
+
+@given(a=st.integers(-(10**12), 10**12), b=st.integers(-(10**12), 10**12), code=codes)
+def test_addition_and_subtraction_are_exact_in_minor_units(a: int, b: int, code: str) -> None:
+    x, y = Money.from_minor(a, code), Money.from_minor(b, code)
+    assert (x + y).minor == a + b
+    assert (x - y).minor == a - b
+    assert (x + y) - y == x
