@@ -72,7 +72,7 @@ def test_a_configured_order_pays_oldest_first_across_kinds() -> None:
     )
     result = allocate_payment(book(), "pay1", usd("310.00"), date(2026, 3, 5), order)
     assert [a.item_id for a in result.allocations] == ["P1", "P2", "I1", "F1"]
-    assert opens(result.book)["F1"] == "5.00"
+    assert opens(result.book)["F1"] == "10.00"
 
 
 def test_smallest_first_pays_the_smallest_item_of_a_kind_first() -> None:
