@@ -18,6 +18,8 @@ input that cannot be processed at all. Every exception amicable raises on purpos
     ├── AmbiguousReference (also LookupError) a reference (name) matches several records
     ├── Conflict                             a concurrent change won (optimistic lock) or a duplicate
     ├── PermissionDenied                     the caller's role or organisation does not allow it
+    ├── ChannelUnavailable                   a channel provider could not be reached or failed
+    │                                        transiently; retry later with the same dedupe key
     └── InvariantViolation (also AssertionError-like) a bug: an internal invariant did not hold
 """
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 __all__ = [
     "AmbiguousReference",
     "AmicableError",
+    "ChannelUnavailable",
     "Conflict",
     "CurrencyMismatch",
     "InvalidInput",
@@ -89,6 +92,14 @@ class Conflict(AmicableError):
 
 class PermissionDenied(AmicableError):
     """The caller's role or organisation does not allow this action."""
+
+
+class ChannelUnavailable(AmicableError):
+    """A channel provider (SMTP, IMAP, Twilio …) could not be reached or failed transiently.
+
+    Retrying later with the same dedupe key is safe. A provider that *refuses* a message for good
+    is not an exception but a rejected send result.
+    """
 
 
 class InvariantViolation(AmicableError):
