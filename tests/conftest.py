@@ -11,6 +11,9 @@ import os
 
 import pytest
 
+# ``tests/`` is on sys.path (rootdir-relative imports, no packages), so the plugin is a top module.
+pytest_plugins = ["fixtures_db"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

@@ -1,0 +1,19 @@
+"""SQL persistence of the ledger: tables, migrations, repositories and the unit of work."""
+
+from amicable.adapters.db.engine import (
+    DEFAULT_DATABASE_URL,
+    create_engine_for,
+    head_revision,
+    migrate,
+    schema_state,
+)
+from amicable.adapters.db.uow import SqlUnitOfWork
+
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "SqlUnitOfWork",
+    "create_engine_for",
+    "head_revision",
+    "migrate",
+    "schema_state",
+]

@@ -1,0 +1,95 @@
+"""Engines and schema migrations.
+
+* :func:`create_engine_for` builds an engine for a URL (SQLite: WAL, ``synchronous=NORMAL``,
+  foreign keys on, a busy timeout; PostgreSQL: psycopg 3). Nothing connects until first use.
+* :func:`migrate` applies the Alembic migrations shipped in this package up to head;
+  :func:`schema_state` says whether a database is empty, current or behind.
+
+Invariant: the schema of a database is only ever changed by the migrations (never
+``metadata.create_all``), so SQLite and PostgreSQL databases of one revision are identical.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from amicable.domain.errors import InvalidInput
+
+__all__ = ["DEFAULT_DATABASE_URL", "create_engine_for", "head_revision", "migrate", "schema_state"]
+
+DEFAULT_DATABASE_URL = "sqlite:///./amicable.db"
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def create_engine_for(url: str) -> Engine:
+    """An engine for ``url`` (``sqlite:///…`` or ``postgresql+psycopg://…``); lazy."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy raises ArgumentError with a terse message
+        raise InvalidInput(f"invalid database URL {url!r}: {exc}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite's own transaction handling is disabled so that BEGIN is emitted by us
+        # (BEGIN IMMEDIATE takes the write lock up front: no deadlock between two writers).
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True)
+    raise InvalidInput(f"unsupported database {backend!r} in {url!r}: use sqlite or postgresql")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _config(connection: Any) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest migration revision shipped with this version of amicable."""
+    head = ScriptDirectory.from_config(_config(None)).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships migrations
+        raise InvalidInput("no migrations found")
+    return head
+
+
+def schema_state(engine: Engine) -> Literal["empty", "current", "behind"]:
+    """``empty`` (never migrated), ``current`` (at head) or ``behind`` (needs ``amicable init``)."""
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current is None:
+        return "empty"
+    return "current" if current == head_revision() else "behind"
+
+
+def migrate(engine: Engine) -> None:
+    """Apply every pending migration (idempotent: a database at head is left alone)."""
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), "head")

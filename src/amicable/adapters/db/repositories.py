@@ -1,0 +1,447 @@
+"""SQL implementations of the ledger ports (SQLAlchemy Core; no ORM objects on the hot path).
+
+Invariants: every statement filters on (or writes) the unit of work's ``org_id``; bulk inserts
+use one ``executemany`` per table per chunk, with ``RETURNING`` in parameter order where the caller
+needs the new ids; lookups of import keys are batched (``IN`` lists of at most ``_BATCH`` keys).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, func, insert, select, update
+
+from amicable.adapters.db.tables import (
+    allocations,
+    consents,
+    contacts,
+    customers,
+    disputes,
+    import_runs,
+    invoices,
+    ledger_entries,
+    organisations,
+    payments,
+    policy_versions,
+)
+from amicable.domain.errors import Conflict, InvalidInput, NotFound
+from amicable.domain.records import ConsentRecord
+from amicable.service.ports import (
+    CustomerRow,
+    EntryRow,
+    ExistingInvoice,
+    ExistingPayment,
+    InvoiceRow,
+    NewCustomer,
+    PaymentRow,
+    PolicyVersion,
+)
+
+__all__ = ["SqlLedgerRepository", "SqlOrgRepository", "SqlPolicyVersionRepository"]
+
+_BATCH = 900  # below SQLite's default limit of bound parameters per statement, with room to spare
+
+
+def _batches(keys: Collection[str] | Sequence[int]) -> Iterator[list[Any]]:
+    items = list(dict.fromkeys(keys))
+    for i in range(0, len(items), _BATCH):
+        yield items[i : i + _BATCH]
+
+
+class SqlOrgRepository:
+    """Organisations."""
+
+    def __init__(self, conn: Connection, now: datetime) -> None:
+        self._conn = conn
+        self._now = now
+
+    def create(self, name: str) -> int:
+        name = name.strip()
+        if not name:
+            raise InvalidInput("an organisation needs a non-empty name")
+        if self.id_of(name) is not None:
+            raise Conflict(f"organisation {name!r} already exists")
+        result = self._conn.execute(
+            insert(organisations)
+            .values(name=name, created_at=self._now)
+            .returning(organisations.c.id)
+        )
+        return int(result.scalar_one())
+
+    def list(self) -> list[tuple[int, str]]:
+        rows = self._conn.execute(
+            select(organisations.c.id, organisations.c.name).order_by(organisations.c.id)
+        )
+        return [(int(r.id), str(r.name)) for r in rows]
+
+    def id_of(self, name: str) -> int | None:
+        found = self._conn.execute(
+            select(organisations.c.id).where(organisations.c.name == name)
+        ).scalar_one_or_none()
+        return None if found is None else int(found)
+
+
+class SqlPolicyVersionRepository:
+    """Policy versions of one organisation."""
+
+    def __init__(self, conn: Connection, org_id: int, now: datetime) -> None:
+        self._conn = conn
+        self._org = org_id
+        self._now = now
+
+    def _row(self, r: Any) -> PolicyVersion:
+        return PolicyVersion(
+            int(r.version), str(r.label), str(r.yaml), str(r.checksum), r.created_at
+        )
+
+    def add(self, label: str, yaml_text: str) -> PolicyVersion:
+        latest = self.latest()
+        version = 1 if latest is None else latest.version + 1
+        checksum = "sha256:" + hashlib.sha256(yaml_text.encode()).hexdigest()
+        self._conn.execute(
+            insert(policy_versions).values(
+                org_id=self._org, version=version, label=label, yaml=yaml_text,
+                checksum=checksum, created_at=self._now,
+            )
+        )  # fmt: skip
+        return PolicyVersion(version, label, yaml_text, checksum, self._now)
+
+    def latest(self) -> PolicyVersion | None:
+        r = self._conn.execute(
+            select(policy_versions).where(policy_versions.c.org_id == self._org)
+            .order_by(policy_versions.c.version.desc()).limit(1)
+        ).first()  # fmt: skip
+        return None if r is None else self._row(r)
+
+    def get(self, version: int) -> PolicyVersion:
+        r = self._conn.execute(
+            select(policy_versions).where(
+                policy_versions.c.org_id == self._org, policy_versions.c.version == version
+            )
+        ).first()
+        if r is None:
+            raise NotFound(f"policy version {version} does not exist")
+        return self._row(r)
+
+    def list(self) -> list[PolicyVersion]:
+        rows = self._conn.execute(
+            select(policy_versions).where(policy_versions.c.org_id == self._org)
+            .order_by(policy_versions.c.version)
+        )  # fmt: skip
+        return [self._row(r) for r in rows]
+
+
+class SqlLedgerRepository:
+    """One organisation's ledger."""
+
+    def __init__(self, conn: Connection, org_id: int, now: datetime) -> None:
+        self._conn = conn
+        self._org = org_id
+        self._now = now
+        self._run_id: int | None = None
+
+    # -- customers ------------------------------------------------------------------------
+
+    def customer_ids(self, external_ids: Collection[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for batch in _batches(external_ids):
+            rows = self._conn.execute(
+                select(customers.c.external_id, customers.c.id).where(
+                    customers.c.org_id == self._org, customers.c.external_id.in_(batch)
+                )
+            )
+            out.update({str(r.external_id): int(r.id) for r in rows})
+        return out
+
+    def customers(self, external_ids: Collection[str]) -> dict[str, CustomerRow]:
+        out: dict[str, CustomerRow] = {}
+        for batch in _batches(external_ids):
+            rows = list(self._conn.execute(
+                select(customers).where(customers.c.org_id == self._org,
+                                        customers.c.external_id.in_(batch))
+            ))  # fmt: skip
+            ids = [int(r.id) for r in rows]
+            points: dict[int, list[tuple[str, str]]] = {}
+            for c in self._conn.execute(
+                select(contacts.c.customer_id, contacts.c.kind, contacts.c.value)
+                .where(contacts.c.org_id == self._org, contacts.c.customer_id.in_(ids))
+                .order_by(contacts.c.id)
+            ):  # fmt: skip
+                points.setdefault(int(c.customer_id), []).append((str(c.kind), str(c.value)))
+            latest = self.consents_in_force(ids)
+            for r in rows:
+                cid = int(r.id)
+                pts = points.get(cid, [])
+                out[str(r.external_id)] = CustomerRow(cid, NewCustomer(
+                    external_id=str(r.external_id), name=str(r.name),
+                    customer_type=str(r.customer_type), tier=r.tier, language=str(r.language),
+                    country=r.country, region=r.region, timezone=r.timezone,
+                    postal_address=r.postal_address, postal_code=r.postal_code,
+                    tags=tuple(t for t in str(r.tags).split(",") if t),
+                    emails=tuple(v for k, v in pts if k == "email"),
+                    phones=tuple(v for k, v in pts if k == "phone"),
+                    consents=tuple(latest.get(cid, ())),
+                ))  # fmt: skip
+        return out
+
+    def consents_in_force(self, customer_ids: Sequence[int]) -> dict[int, list[ConsentRecord]]:
+        """The latest consent record per channel of each customer."""
+        out: dict[int, dict[str, ConsentRecord]] = {}
+        for batch in _batches(customer_ids):
+            for c in self._conn.execute(
+                select(consents).where(consents.c.org_id == self._org,
+                                       consents.c.customer_id.in_(batch))
+                .order_by(consents.c.id)
+            ):  # fmt: skip
+                out.setdefault(int(c.customer_id), {})[str(c.channel)] = ConsentRecord(
+                    channel=c.channel, granted=bool(c.granted), at=c.at, source=str(c.source)
+                )
+        return {cid: list(per.values()) for cid, per in out.items()}
+
+    def _customer_values(self, c: NewCustomer) -> dict[str, Any]:
+        return {
+            "external_id": c.external_id, "name": c.name, "customer_type": c.customer_type,
+            "tier": c.tier, "language": c.language, "country": c.country, "region": c.region,
+            "timezone": c.timezone, "postal_address": c.postal_address,
+            "postal_code": c.postal_code, "tags": ",".join(c.tags),
+        }  # fmt: skip
+
+    def add_customers(self, new: Sequence[NewCustomer]) -> dict[str, int]:
+        if not new:
+            return {}
+        rows = [
+            {"org_id": self._org, "created_at": self._now, **self._customer_values(c)} for c in new
+        ]
+        result = self._conn.execute(
+            insert(customers).returning(customers.c.id, sort_by_parameter_order=True), rows
+        )
+        ids = [int(i) for i in result.scalars()]
+        for c, cid in zip(new, ids, strict=True):
+            self._write_points(cid, c)
+            self._write_consents(cid, c.consents)
+        return {c.external_id: cid for c, cid in zip(new, ids, strict=True)}
+
+    def _write_points(self, cid: int, c: NewCustomer) -> None:
+        points = [("email", e) for e in c.emails] + [("phone", p) for p in c.phones]
+        if c.postal_address:
+            points.append(("postal", c.postal_address))
+        if points:
+            self._conn.execute(insert(contacts), [
+                {"org_id": self._org, "customer_id": cid, "kind": k, "value": v,
+                 "created_at": self._now} for k, v in points
+            ])  # fmt: skip
+
+    def _write_consents(self, cid: int, records: Sequence[ConsentRecord]) -> None:
+        if records:
+            self._conn.execute(insert(consents), [
+                {"org_id": self._org, "customer_id": cid, "channel": r.channel,
+                 "granted": r.granted, "at": r.at, "source": r.source, "recorded_at": self._now}
+                for r in records
+            ])  # fmt: skip
+
+    def update_customer(self, customer_id: int, customer: NewCustomer) -> None:
+        self._conn.execute(
+            update(customers).where(customers.c.org_id == self._org, customers.c.id == customer_id)
+            .values(**self._customer_values(customer))
+        )  # fmt: skip
+        # Contact points are master data: the file's set replaces the stored set. Consents are
+        # history: only a channel whose consent in force differs gets a new record.
+        self._conn.execute(
+            contacts.delete().where(
+                contacts.c.org_id == self._org, contacts.c.customer_id == customer_id
+            )
+        )
+        self._write_points(customer_id, customer)
+        now_in_force = {
+            (c.channel, c.granted)
+            for c in self.consents_in_force([customer_id]).get(customer_id, [])
+        }
+        self._write_consents(
+            customer_id,
+            [r for r in customer.consents if (r.channel, r.granted) not in now_in_force],
+        )
+
+    # -- invoices -------------------------------------------------------------------------
+
+    def _invoice_query(self) -> Any:
+        e = ledger_entries
+        source_adj = e.c.reason.in_(("settled_in_source", "source_changed", "explained_by_payment"))
+        sums = (
+            select(
+                e.c.invoice_id,
+                func.sum(e.c.amount_minor).label("balance"),
+                func.sum(case((source_adj, e.c.amount_minor), else_=0)).label("source_adj"),
+                func.max(case((e.c.reason == "settled_in_source", e.c.effective_on),
+                              (e.c.reason == "source_changed", e.c.effective_on))).label("adj_on"),
+                func.sum(case((e.c.kind == "payment", -e.c.amount_minor), else_=0)).label("paid"),
+            )
+            .where(e.c.org_id == self._org)
+            .group_by(e.c.invoice_id)
+        )  # fmt: skip
+        return sums
+
+    def _existing(self, r: Any) -> ExistingInvoice:
+        return ExistingInvoice(
+            id=int(r.id), customer_id=int(r.customer_id),
+            customer_external_id=str(r.external_id), number=str(r.number),
+            issue_date=r.issue_date, due_date=r.due_date, currency=str(r.currency),
+            amount_minor=int(r.amount_minor), dispute_status=str(r.dispute_status),
+            description=r.description, balance_minor=int(r.balance or 0),
+            unexplained_minor=max(0, -int(r.source_adj or 0)), unexplained_on=r.adj_on,
+            allocated_minor=int(r.paid or 0),
+        )  # fmt: skip
+
+    def _invoice_select(self, where: Any) -> Any:
+        i = invoices
+        sums = self._invoice_query().where(where(ledger_entries.c.invoice_id)).subquery()
+        return (
+            select(i.c.id, i.c.customer_id, customers.c.external_id, i.c.number, i.c.issue_date,
+                   i.c.due_date, i.c.currency, i.c.amount_minor, i.c.dispute_status,
+                   i.c.description, sums.c.balance, sums.c.source_adj, sums.c.adj_on, sums.c.paid)
+            .join(customers, customers.c.id == i.c.customer_id)
+            .outerjoin(sums, sums.c.invoice_id == i.c.id)
+            .where(i.c.org_id == self._org)
+        )  # fmt: skip
+
+    def invoices(self, numbers: Collection[str]) -> dict[str, ExistingInvoice]:
+        out: dict[str, ExistingInvoice] = {}
+        for batch in _batches(numbers):
+            ids = [int(x) for x in self._conn.execute(
+                select(invoices.c.id).where(invoices.c.org_id == self._org, invoices.c.number.in_(batch))
+            ).scalars()]  # fmt: skip
+            if not ids:
+                continue
+            stmt = self._invoice_select(lambda col, ids=ids: col.in_(ids)).where(
+                invoices.c.id.in_(ids)
+            )
+            out.update({str(r.number): self._existing(r) for r in self._conn.execute(stmt)})
+        return out
+
+    def open_invoices(self, customer_id: int, currency: str) -> list[ExistingInvoice]:
+        ids = select(invoices.c.id).where(
+            invoices.c.org_id == self._org, invoices.c.customer_id == customer_id,
+            invoices.c.currency == currency,
+        ).scalar_subquery()  # fmt: skip
+        stmt = self._invoice_select(lambda col: col.in_(ids)).where(
+            invoices.c.customer_id == customer_id, invoices.c.currency == currency
+        )
+        found = [self._existing(r) for r in self._conn.execute(stmt)]
+        return sorted(
+            (f for f in found if f.balance_minor > 0), key=lambda f: (f.due_date, f.number)
+        )
+
+    def add_invoices(self, rows: Sequence[InvoiceRow]) -> list[int]:
+        if not rows:
+            return []
+        org, now, run = self._org, self._now, self._run_id
+        params = [
+            {"org_id": org, "customer_id": r.customer_id, "number": r.number, "kind": r.kind,
+             "issue_date": r.issue_date, "due_date": r.due_date, "currency": r.currency,
+             "amount_minor": r.amount_minor, "dispute_status": r.dispute_status,
+             "description": r.description, "import_run_id": run, "created_at": now}
+            for r in rows
+        ]  # fmt: skip
+        result = self._conn.execute(
+            insert(invoices).returning(invoices.c.id, sort_by_parameter_order=True), params
+        )
+        return [int(i) for i in result.scalars()]
+
+    def update_invoice(
+        self, invoice_id: int, *, issue_date: date, due_date: date, description: str | None
+    ) -> None:
+        self._conn.execute(
+            update(invoices).where(invoices.c.org_id == self._org, invoices.c.id == invoice_id)
+            .values(issue_date=issue_date, due_date=due_date, description=description)
+        )  # fmt: skip
+
+    def open_dispute(self, invoice_ids: Sequence[int], reason: str | None) -> None:
+        for batch in _batches(invoice_ids):
+            self._conn.execute(
+                update(invoices).where(invoices.c.org_id == self._org, invoices.c.id.in_(batch))
+                .values(dispute_status="open")
+            )  # fmt: skip
+        self._conn.execute(insert(disputes), [
+            {"org_id": self._org, "invoice_id": i, "status": "open", "reason": reason,
+             "opened_at": self._now} for i in invoice_ids
+        ])  # fmt: skip
+
+    # -- payments -------------------------------------------------------------------------
+
+    def payments(self, references: Collection[str]) -> dict[str, ExistingPayment]:
+        out: dict[str, ExistingPayment] = {}
+        p = payments
+        for batch in _batches(references):
+            rows = self._conn.execute(
+                select(p.c.id, customers.c.external_id, p.c.reference, p.c.received_on,
+                       p.c.currency, p.c.amount_minor, p.c.invoice_number)
+                .join(customers, customers.c.id == p.c.customer_id)
+                .where(p.c.org_id == self._org, p.c.reference.in_(batch))
+            )  # fmt: skip
+            for r in rows:
+                out[str(r.reference)] = ExistingPayment(
+                    int(r.id),
+                    str(r.external_id),
+                    str(r.reference),
+                    r.received_on,
+                    str(r.currency),
+                    int(r.amount_minor),
+                    r.invoice_number,
+                )
+        return out
+
+    def add_payments(self, rows: Sequence[PaymentRow]) -> list[int]:
+        if not rows:
+            return []
+        params = [
+            {"org_id": self._org, "customer_id": r.customer_id, "reference": r.reference,
+             "received_on": r.received_on, "currency": r.currency,
+             "amount_minor": r.amount_minor, "method": r.method,
+             "invoice_number": r.invoice_number, "import_run_id": self._run_id,
+             "created_at": self._now}
+            for r in rows
+        ]  # fmt: skip
+        result = self._conn.execute(
+            insert(payments).returning(payments.c.id, sort_by_parameter_order=True), params
+        )
+        return [int(i) for i in result.scalars()]
+
+    def add_allocations(self, rows: Sequence[tuple[int, int, str, int]]) -> None:
+        if rows:
+            self._conn.execute(insert(allocations), [
+                {"org_id": self._org, "payment_id": p, "invoice_id": i, "currency": c,
+                 "amount_minor": m} for p, i, c, m in rows
+            ])  # fmt: skip
+
+    # -- entries and runs -------------------------------------------------------------------
+
+    def add_entries(self, rows: Sequence[EntryRow]) -> None:
+        if not rows:
+            return
+        org, now, run = self._org, self._now, self._run_id
+        self._conn.execute(insert(ledger_entries), [
+            {"org_id": org, "customer_id": r.customer_id, "invoice_id": r.invoice_id,
+             "payment_id": r.payment_id, "kind": r.kind, "reason": r.reason,
+             "currency": r.currency, "amount_minor": r.amount_minor,
+             "effective_on": r.effective_on, "recorded_at": now, "reverses_id": None,
+             "import_run_id": run}
+            for r in rows
+        ])  # fmt: skip
+
+    def start_import(self, kind: str, source: str) -> int:
+        result = self._conn.execute(
+            insert(import_runs).values(org_id=self._org, kind=kind, source=source, started_at=self._now)
+            .returning(import_runs.c.id)
+        )  # fmt: skip
+        self._run_id = int(result.scalar_one())
+        return self._run_id
+
+    def finish_import(
+        self, run_id: int, *, imported: int, updated: int, unchanged: int, refused: int
+    ) -> None:
+        self._conn.execute(
+            update(import_runs).where(and_(import_runs.c.org_id == self._org, import_runs.c.id == run_id))
+            .values(imported=imported, updated=updated, unchanged=unchanged, refused=refused)
+        )  # fmt: skip

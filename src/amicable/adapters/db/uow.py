@@ -1,0 +1,97 @@
+"""The SQL unit of work: one connection, one transaction, one organisation.
+
+Invariants: the transaction begins on ``__enter__`` and is rolled back on ``__exit__`` unless
+:meth:`commit` was called (so an exception, or simply forgetting to commit, writes nothing); the
+organisation is resolved by name once, at the start, and every repository is scoped to its id.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from amicable.adapters.db.repositories import (
+    SqlLedgerRepository,
+    SqlOrgRepository,
+    SqlPolicyVersionRepository,
+)
+from amicable.domain.clock import Clock
+from amicable.domain.errors import InvariantViolation, NotFound
+
+__all__ = ["SqlUnitOfWork"]
+
+
+class SqlUnitOfWork:
+    """``with uow: …; uow.commit()`` — rolls back unless committed."""
+
+    org_id: int
+    org_name: str
+    ledger: SqlLedgerRepository
+    policies: SqlPolicyVersionRepository
+    now: datetime
+    today: date
+
+    def __init__(self, engine: Engine, clock: Clock, org: str = "default") -> None:
+        self._engine = engine
+        self._clock = clock
+        self.org_name = org
+        self._conn: Connection | None = None
+        self._depth = 0
+
+    @property
+    def connection(self) -> Connection:
+        if self._conn is None:
+            raise InvariantViolation("the unit of work is not open")
+        return self._conn
+
+    def __enter__(self) -> Self:
+        self._depth += 1
+        if self._depth > 1:  # re-entered by a use case given an open unit of work
+            return self
+        self.now = self._clock.now()
+        self.today = self.now.date()
+        self._conn = self._engine.connect()
+        self._conn.begin()
+        org_id = SqlOrgRepository(self._conn, self.now).id_of(self.org_name)
+        if org_id is None:
+            self._close()
+            raise NotFound(
+                f"organisation {self.org_name!r} does not exist; "
+                f"create it with: amicable orgs create {self.org_name}"
+            )
+        self.org_id = org_id
+        self.ledger = SqlLedgerRepository(self._conn, org_id, self.now)
+        self.policies = SqlPolicyVersionRepository(self._conn, org_id, self.now)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._close()
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            if self._conn.in_transaction():
+                self._conn.rollback()
+            self._conn.close()
+            self._conn = None
+
+    def commit(self) -> None:
+        conn = self.connection
+        if conn.in_transaction():
+            conn.commit()
+        conn.begin()
+
+    def rollback(self) -> None:
+        conn = self.connection
+        if conn.in_transaction():
+            conn.rollback()
+        conn.begin()

@@ -1,0 +1,544 @@
+"""The import use cases: customers, invoices and payments from a stream of records into the ledger.
+
+Input is what the parsers yield — records and :class:`RowError` values, in file order — so a file
+of any size streams through in chunks (``chunk_size`` records) with one lookup and one bulk insert
+per table per chunk.
+
+Rules
+-----
+* **All-or-nothing** by default: every error of the file is collected (parser errors and the use
+  case's own: duplicate key within the file, currency or customer change of an existing invoice,
+  changed payment …) and nothing is written if there is any. ``skip_invalid=True`` writes the
+  valid rows and reports the rest. ``dry_run=True`` writes nothing and reports what would happen.
+* **Idempotent**: importing the same file twice reports everything ``unchanged`` the second time.
+* **Never overwrite money**: an invoice's open amount is the sum of its ledger entries. The first
+  import posts the invoice (dated at issue) and, when the source says part is already settled, a
+  ``settled_in_source`` adjustment (dated at import). A later file with another open amount posts
+  a ``source_changed`` adjustment for the difference (counted as ``updated``). A payment applied to
+  an invoice whose settlement the source already reported posts the payment (dated at receipt)
+  *and* an ``explained_by_payment`` adjustment cancelling the same amount of the unexplained
+  settlement, so the balance stays what the source says while the history gains its real dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import islice
+from typing import TypeVar
+
+from amicable.domain.ledger import OpenInvoice, allocate_oldest_first
+from amicable.domain.money import Money
+from amicable.domain.records import CustomerRecord, InvoiceRecord, PaymentRecord, RowError
+from amicable.service.ports import (
+    EntryRow,
+    ExistingInvoice,
+    InvoiceRow,
+    NewCustomer,
+    PaymentRow,
+    UnitOfWork,
+)
+
+__all__ = [
+    "DEFAULT_CHUNK",
+    "ImportResult",
+    "import_customers",
+    "import_invoices",
+    "import_payments",
+]
+
+DEFAULT_CHUNK = 10_000
+R = TypeVar("R")
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What an import did (or, for a dry run or a refused file, would have done).
+
+    Attributes:
+        imported: new records written.
+        updated: existing records changed (a new adjustment entry, a changed header).
+        unchanged: records identical to what was already stored.
+        errors: every refused row, in file order.
+        written: True when the changes were committed.
+    """
+
+    imported: int
+    updated: int
+    unchanged: int
+    errors: tuple[RowError, ...]
+    written: bool
+    dry_run: bool = False
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.errors)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "imported": self.imported,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": [e.to_json() for e in self.errors],
+        }
+
+
+@dataclass
+class _Tally:
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _chunks(items: Iterable[R], size: int) -> Iterator[list[R]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _finish(
+    uow: UnitOfWork, run_id: int, tally: _Tally, *, dry_run: bool, skip_invalid: bool
+) -> ImportResult:
+    if dry_run or (tally.errors and not skip_invalid):
+        uow.rollback()
+        written = False
+    else:
+        uow.ledger.finish_import(
+            run_id,
+            imported=tally.imported,
+            updated=tally.updated,
+            unchanged=tally.unchanged,
+            refused=len(tally.errors),
+        )
+        uow.commit()
+        written = True
+    errors = tuple(sorted(tally.errors, key=lambda e: e.line))
+    if not written and not dry_run:
+        # A refused file wrote nothing: say so instead of counting rows that are not there.
+        return ImportResult(0, 0, 0, errors, written=False)
+    return ImportResult(tally.imported, tally.updated, tally.unchanged, errors, written, dry_run)
+
+
+def _later(a: date, b: date) -> date:
+    return a if a >= b else b
+
+
+# -- invoices ----------------------------------------------------------------------------------
+
+
+def import_invoices(
+    uow: UnitOfWork,
+    records: Iterable[InvoiceRecord | RowError],
+    *,
+    source: str = "",
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import invoices (and credit notes) into the unit of work's organisation; commits itself."""
+    with uow:
+        tally = _Tally()
+        run_id = uow.ledger.start_import("invoices", source)
+        seen: dict[str, int] = {}  # invoice number -> first line, for duplicates within the file
+        for chunk in _chunks(records, chunk_size):
+            writing = not dry_run and (skip_invalid or not tally.errors)
+            _invoice_chunk(uow, chunk, tally, seen, run_id, writing)
+            if progress is not None:
+                progress(len(chunk))
+        return _finish(uow, run_id, tally, dry_run=dry_run, skip_invalid=skip_invalid)
+
+
+def _invoice_chunk(
+    uow: UnitOfWork,
+    chunk: list[InvoiceRecord | RowError],
+    tally: _Tally,
+    seen: dict[str, int],
+    run_id: int,
+    writing: bool,
+) -> None:
+    ledger = uow.ledger
+    today = uow.today
+    valid: list[InvoiceRecord] = []
+    for item in chunk:
+        if isinstance(item, RowError):
+            tally.errors.append(item)
+            continue
+        first = seen.get(item.number)
+        if first is not None:
+            tally.errors.append(
+                RowError(item.line, "number", item.number,
+                         f"duplicate invoice number {item.number!r} in this file (first on line {first})")
+            )  # fmt: skip
+            continue
+        seen[item.number] = item.line
+        valid.append(item)
+    if not valid:
+        return
+    existing = ledger.invoices([r.number for r in valid])
+    new: list[InvoiceRecord] = []
+    changed: list[tuple[InvoiceRecord, ExistingInvoice]] = []
+    for rec in valid:
+        old = existing.get(rec.number)
+        if old is None:
+            new.append(rec)
+            continue
+        problem = _invoice_conflict(rec, old)
+        if problem is not None:
+            tally.errors.append(problem)
+        else:
+            changed.append((rec, old))
+
+    customer_ids = _ensure_customers(
+        uow, {r.customer_ref: r.customer_name for r in new}, writing=writing
+    )
+    entries: list[EntryRow] = []
+    disputed: list[int] = []
+    if new:
+        rows = [
+            InvoiceRow(
+                customer_id=customer_ids.get(r.customer_ref, 0),
+                number=r.number,
+                kind="credit_note" if r.amount.is_negative() else "invoice",
+                issue_date=r.issue_date,
+                due_date=r.due_date,
+                currency=r.amount.code,
+                amount_minor=r.amount.minor,
+                dispute_status="open" if r.disputed else "none",
+                description=r.description,
+            )
+            for r in new
+        ]
+        tally.imported += len(rows)
+        if writing:
+            ids = ledger.add_invoices(rows)
+            for rec, row, invoice_id in zip(new, rows, ids, strict=True):
+                entries.append(
+                    EntryRow(row.customer_id, invoice_id, None, "invoice", "issued", row.currency,
+                             row.amount_minor, rec.issue_date)
+                )  # fmt: skip
+                settled = rec.open_amount.minor - row.amount_minor
+                if settled:
+                    entries.append(
+                        EntryRow(row.customer_id, invoice_id, None, "adjustment",
+                                 "settled_in_source", row.currency, settled,
+                                 _later(today, rec.issue_date))
+                    )  # fmt: skip
+                if rec.disputed:
+                    disputed.append(invoice_id)
+    for rec, old in changed:
+        header_changed = (
+            rec.issue_date != old.issue_date
+            or rec.due_date != old.due_date
+            or (rec.description or None) != (old.description or None)
+        )
+        delta = rec.open_amount.minor - old.balance_minor
+        newly_disputed = rec.disputed and old.dispute_status != "open"
+        if not (header_changed or delta or newly_disputed):
+            tally.unchanged += 1
+            continue
+        tally.updated += 1
+        if not writing:
+            continue
+        if header_changed:
+            ledger.update_invoice(
+                old.id, issue_date=rec.issue_date, due_date=rec.due_date,
+                description=rec.description,
+            )  # fmt: skip
+        if delta:
+            entries.append(
+                EntryRow(old.customer_id, old.id, None, "adjustment", "source_changed",
+                         old.currency, delta, _later(today, rec.issue_date))
+            )  # fmt: skip
+        if newly_disputed:
+            disputed.append(old.id)
+    if writing:
+        ledger.add_entries(entries)
+        if disputed:
+            ledger.open_dispute(disputed, "marked disputed in the imported file")
+
+
+def _invoice_conflict(rec: InvoiceRecord, old: ExistingInvoice) -> RowError | None:
+    """A re-imported invoice may move its dates and open amount, never its identity or total."""
+    if rec.amount.code != old.currency:
+        return RowError(rec.line, "currency", rec.amount.code,
+                        f"invoice {rec.number} was imported in {old.currency}; "
+                        "its currency cannot change")  # fmt: skip
+    if rec.customer_ref != old.customer_external_id:
+        return RowError(rec.line, "customer", rec.customer_ref,
+                        f"invoice {rec.number} belongs to customer {old.customer_external_id!r}; "
+                        "it cannot move to another customer")  # fmt: skip
+    if rec.amount.minor != old.amount_minor:
+        was = Money.from_minor(old.amount_minor, old.currency).amount_str()
+        return RowError(rec.line, "amount", rec.amount.amount_str(),
+                        f"invoice {rec.number} was imported with amount {was}; a changed total "
+                        "needs a credit note, not an overwrite")  # fmt: skip
+    return None
+
+
+def _ensure_customers(
+    uow: UnitOfWork, refs: dict[str, str | None], *, writing: bool
+) -> dict[str, int]:
+    """Ids of the customers named by ``refs`` (external id -> name), creating missing ones."""
+    if not refs:
+        return {}
+    found = uow.ledger.customer_ids(list(refs))
+    missing = [NewCustomer(external_id=ref, name=name or ref)
+               for ref, name in refs.items() if ref not in found]  # fmt: skip
+    if missing and writing:
+        found.update(uow.ledger.add_customers(missing))
+    return found
+
+
+# -- payments ----------------------------------------------------------------------------------
+
+
+def import_payments(
+    uow: UnitOfWork,
+    records: Iterable[PaymentRecord | RowError],
+    *,
+    source: str = "",
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import payments with their allocation to invoices; commits itself.
+
+    A payment naming an invoice is applied to it (up to what is still unpaid of its total; the
+    rest is an unallocated credit); a payment without an invoice is applied oldest-due first to
+    the customer's open invoices in its currency.
+    """
+    with uow:
+        tally = _Tally()
+        run_id = uow.ledger.start_import("payments", source)
+        seen: dict[str, int] = {}
+        for chunk in _chunks(records, chunk_size):
+            writing = not dry_run and (skip_invalid or not tally.errors)
+            _payment_chunk(uow, chunk, tally, seen, writing)
+            if progress is not None:
+                progress(len(chunk))
+        return _finish(uow, run_id, tally, dry_run=dry_run, skip_invalid=skip_invalid)
+
+
+def _payment_chunk(
+    uow: UnitOfWork,
+    chunk: list[PaymentRecord | RowError],
+    tally: _Tally,
+    seen: dict[str, int],
+    writing: bool,
+) -> None:
+    ledger = uow.ledger
+    valid: list[PaymentRecord] = []
+    for item in chunk:
+        if isinstance(item, RowError):
+            tally.errors.append(item)
+            continue
+        first = seen.get(item.reference)
+        if first is not None:
+            tally.errors.append(
+                RowError(item.line, "reference", item.reference,
+                         f"duplicate payment reference {item.reference!r} in this file "
+                         f"(first on line {first})")
+            )  # fmt: skip
+            continue
+        seen[item.reference] = item.line
+        if not item.amount.is_positive():
+            tally.errors.append(RowError(item.line, "amount", item.amount.amount_str(),
+                                         "a payment amount must be positive"))  # fmt: skip
+            continue
+        valid.append(item)
+    if not valid:
+        return
+    stored = ledger.payments([p.reference for p in valid])
+    invoices = ledger.invoices({p.invoice_number for p in valid if p.invoice_number})
+    fresh: list[PaymentRecord] = []
+    for rec in valid:
+        old = stored.get(rec.reference)
+        if old is not None:
+            same = (old.customer_external_id, old.received_on, old.currency, old.amount_minor,
+                    old.invoice_number) == (rec.customer_ref, rec.received_on, rec.amount.code,
+                                            rec.amount.minor, rec.invoice_number)  # fmt: skip
+            if same:
+                tally.unchanged += 1
+            else:
+                tally.errors.append(RowError(rec.line, "reference", rec.reference,
+                                             f"payment {rec.reference} was already imported with "
+                                             "other details; a payment is never overwritten"))  # fmt: skip
+            continue
+        if rec.invoice_number:
+            inv = invoices.get(rec.invoice_number)
+            if inv is None:
+                tally.errors.append(RowError(rec.line, "invoice_number", rec.invoice_number,
+                                             f"invoice {rec.invoice_number} does not exist; "
+                                             "import the invoices first"))  # fmt: skip
+                continue
+            if inv.currency != rec.amount.code:
+                tally.errors.append(RowError(rec.line, "currency", rec.amount.code,
+                                             f"invoice {inv.number} is in {inv.currency}"))  # fmt: skip
+                continue
+            if inv.customer_external_id != rec.customer_ref:
+                tally.errors.append(RowError(rec.line, "customer", rec.customer_ref,
+                                             f"invoice {inv.number} belongs to customer "
+                                             f"{inv.customer_external_id!r}"))  # fmt: skip
+                continue
+        fresh.append(rec)
+    tally.imported += len(fresh)
+    if not writing or not fresh:
+        return
+    customer_ids = _ensure_customers(uow, {p.customer_ref: p.customer_name for p in fresh},
+                                     writing=True)  # fmt: skip
+    rows = [PaymentRow(customer_ids[p.customer_ref], p.reference, p.received_on, p.amount.code,
+                       p.amount.minor, p.method, p.invoice_number) for p in fresh]  # fmt: skip
+    payment_ids = ledger.add_payments(rows)
+    # Within a chunk several payments can touch one invoice: track its state locally.
+    state: dict[int, list[int]] = {}  # invoice id -> [balance, unexplained, allocatable]
+    info: dict[int, ExistingInvoice] = {inv.id: inv for inv in invoices.values()}
+    allocations: list[tuple[int, int, str, int]] = []
+    entries: list[EntryRow] = []
+    for rec, row, payment_id in zip(fresh, rows, payment_ids, strict=True):
+        targets: list[tuple[int, int]] = []
+        remaining = row.amount_minor
+        if rec.invoice_number:
+            inv = invoices[rec.invoice_number]
+            st = state.setdefault(inv.id, _state_of(inv))
+            part = min(remaining, max(0, st[2]))
+            if part:
+                targets.append((inv.id, part))
+                remaining -= part
+        else:
+            candidates = ledger.open_invoices(row.customer_id, row.currency)
+            for inv in candidates:
+                info.setdefault(inv.id, inv)
+                state.setdefault(inv.id, _state_of(inv))
+            opens = [OpenInvoice(i.id, i.due_date, i.number,
+                                 Money.from_minor(max(0, state[i.id][0]), row.currency))
+                     for i in candidates]  # fmt: skip
+            applied, rest = allocate_oldest_first(Money.from_minor(remaining, row.currency), opens)
+            targets = [(invoice_id, m.minor) for invoice_id, m in applied]
+            remaining = rest.minor
+        for invoice_id, part in targets:
+            st = state[invoice_id]
+            allocations.append((payment_id, invoice_id, row.currency, part))
+            entries.append(EntryRow(row.customer_id, invoice_id, payment_id, "payment", "applied",
+                                    row.currency, -part, row.received_on))  # fmt: skip
+            st[0] -= part
+            st[2] -= part
+            explained = min(part, st[1])
+            if explained:
+                on = info[invoice_id].unexplained_on or row.received_on
+                entries.append(EntryRow(row.customer_id, invoice_id, payment_id, "adjustment",
+                                        "explained_by_payment", row.currency, explained,
+                                        _later(on, row.received_on)))  # fmt: skip
+                st[0] += explained
+                st[1] -= explained
+        if remaining:
+            entries.append(EntryRow(row.customer_id, None, payment_id, "payment", "unallocated",
+                                    row.currency, -remaining, row.received_on))  # fmt: skip
+    ledger.add_allocations(allocations)
+    ledger.add_entries(entries)
+
+
+def _state_of(inv: ExistingInvoice) -> list[int]:
+    return [inv.balance_minor, inv.unexplained_minor, inv.amount_minor - inv.allocated_minor]
+
+
+# -- customers ---------------------------------------------------------------------------------
+
+
+def import_customers(
+    uow: UnitOfWork,
+    records: Iterable[CustomerRecord | RowError],
+    *,
+    source: str = "",
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import customers with contacts and consents; a changed customer is updated in place
+    (customer master data is not money: it has no ledger), a new consent record is appended."""
+    with uow:
+        tally = _Tally()
+        run_id = uow.ledger.start_import("customers", source)
+        seen: dict[str, int] = {}
+        for chunk in _chunks(records, chunk_size):
+            writing = not dry_run and (skip_invalid or not tally.errors)
+            valid: list[CustomerRecord] = []
+            for item in chunk:
+                if isinstance(item, RowError):
+                    tally.errors.append(item)
+                    continue
+                first = seen.get(item.external_id)
+                if first is not None:
+                    tally.errors.append(RowError(item.line, "external_id", item.external_id,
+                                                 f"duplicate customer {item.external_id!r} in this "
+                                                 f"file (first on line {first})"))  # fmt: skip
+                    continue
+                seen[item.external_id] = item.line
+                valid.append(item)
+            stored = uow.ledger.customers([c.external_id for c in valid])
+            new: list[NewCustomer] = []
+            for rec in valid:
+                wanted = _new_customer(rec)
+                old = stored.get(rec.external_id)
+                if old is None:
+                    new.append(wanted)
+                elif _same_customer(old.customer, wanted):
+                    tally.unchanged += 1
+                else:
+                    tally.updated += 1
+                    if writing:
+                        uow.ledger.update_customer(old.id, wanted)
+            tally.imported += len(new)
+            if writing and new:
+                uow.ledger.add_customers(new)
+            if progress is not None:
+                progress(len(chunk))
+        return _finish(uow, run_id, tally, dry_run=dry_run, skip_invalid=skip_invalid)
+
+
+def _new_customer(rec: CustomerRecord) -> NewCustomer:
+    return NewCustomer(
+        external_id=rec.external_id,
+        name=rec.name,
+        customer_type=rec.customer_type,
+        tier=rec.tier,
+        language=rec.language,
+        country=rec.country,
+        region=rec.region,
+        timezone=rec.timezone,
+        postal_address=rec.postal_address,
+        postal_code=rec.postal_code,
+        tags=tuple(rec.tags),
+        emails=tuple(rec.emails),
+        phones=tuple(rec.phones),
+        consents=tuple(rec.consents),
+    )
+
+
+def _same_customer(old: NewCustomer, new: NewCustomer) -> bool:
+    """Equal master data, same contact points (order ignored) and the same consent in force per
+    channel (a re-imported consent without a timestamp is the same consent)."""
+
+    def consent_key(c: NewCustomer) -> set[tuple[str, bool, str]]:
+        return {(r.channel, r.granted, r.source) for r in c.consents}
+
+    return (
+        old.name == new.name
+        and old.customer_type == new.customer_type
+        and old.tier == new.tier
+        and old.language == new.language
+        and old.country == new.country
+        and old.region == new.region
+        and old.timezone == new.timezone
+        and old.postal_address == new.postal_address
+        and old.postal_code == new.postal_code
+        and sorted(old.tags) == sorted(new.tags)
+        and sorted(old.emails) == sorted(new.emails)
+        and sorted(old.phones) == sorted(new.phones)
+        and consent_key(old) == consent_key(new)
+    )
