@@ -81,7 +81,8 @@ def _match(cells: list[str], layout: Layout) -> tuple[dict[str, int], list[str]]
         and "customer_name" not in index
     ):
         missing.append(
-            f"{layout.columns['customer_id'][0]} or {layout.columns['customer_name'][0]}"
+            f"{layout.columns.get('customer_id', ('customer_id',))[0]} or "
+            f"{layout.columns.get('customer_name', ('customer_name',))[0]}"
         )
     return index, missing
 
