@@ -11,7 +11,7 @@ work without committing rolls everything back.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -20,11 +20,15 @@ from typing import Protocol, Self
 from amicable.domain.records import ConsentRecord
 
 __all__ = [
+    "AccountInvoice",
+    "AccountPayment",
+    "CustomerRef",
     "CustomerRow",
     "EntryRow",
     "ExistingInvoice",
     "ExistingPayment",
     "InvoiceRow",
+    "LedgerReader",
     "LedgerRepository",
     "NewCustomer",
     "OrgRepository",
@@ -198,15 +202,88 @@ class PolicyVersionRepository(Protocol):
     def list(self) -> list[PolicyVersion]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerRef:
+    """A customer's identity (for reference resolution and report labels)."""
+
+    id: int
+    external_id: str
+    name: str
+    customer_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInvoice:
+    """An invoice with its open amount as of a date (minor units)."""
+
+    id: int
+    customer_id: int
+    number: str
+    issue_date: date
+    due_date: date
+    currency: str
+    amount_minor: int
+    open_minor: int
+    dispute_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPayment:
+    """A payment with its allocations ``(invoice number, minor, invoice due date)``."""
+
+    id: int
+    reference: str
+    received_on: date
+    currency: str
+    amount_minor: int
+    method: str | None
+    allocations: tuple[tuple[str, int, date], ...]
+
+
+class LedgerReader(Protocol):
+    """Report queries (aggregated in the store) on one organisation's ledger."""
+
+    def aging_rows(
+        self, as_of: date, *, by_customer: bool
+    ) -> Iterator[tuple[int, date, str, int]]: ...
+    def balances(self, as_of: date, *, due_on_or_after: date | None = None) -> dict[str, int]: ...
+    def sales_by_day(self, start: date, end: date) -> list[tuple[date, str, int]]: ...
+    def customer_refs(self, ids: list[int] | None = None) -> dict[int, CustomerRef]: ...
+    def find_customers(self, ref: str) -> list[CustomerRef]: ...
+    def invoice_balances(
+        self, as_of: date, customer_id: int | None = None
+    ) -> Iterator[AccountInvoice]: ...
+    def unallocated(
+        self, as_of: date, customer_id: int | None = None
+    ) -> dict[tuple[int, str], int]: ...
+    def payments_of(self, customer_id: int, as_of: date) -> list[AccountPayment]: ...
+    def settlements(
+        self, customer_ids: list[int], as_of: date
+    ) -> dict[int, list[tuple[date, date]]]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction on one organisation's data; rolls back unless :meth:`commit` is called."""
 
-    org_id: int
-    org_name: str
-    ledger: LedgerRepository
-    policies: PolicyVersionRepository
-    now: datetime
-    today: date
+    @property
+    def org_id(self) -> int: ...
+    @property
+    def org_name(self) -> str: ...
+    @property
+    def ledger(self) -> LedgerRepository: ...
+    @property
+    def reports(self) -> LedgerReader: ...
+    @property
+    def policies(self) -> PolicyVersionRepository: ...
+    @property
+    def now(self) -> datetime:
+        """The instant the unit of work started (aware UTC), from the injected clock."""
+        ...
+
+    @property
+    def today(self) -> date:
+        """The business date of :attr:`now`."""
+        ...
 
     def commit(self) -> None: ...
     def rollback(self) -> None: ...

@@ -13,6 +13,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from amicable.adapters.db.queries import SqlLedgerReader
 from amicable.adapters.db.repositories import (
     SqlLedgerRepository,
     SqlOrgRepository,
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
     org_id: int
     org_name: str
     ledger: SqlLedgerRepository
+    reports: SqlLedgerReader
     policies: SqlPolicyVersionRepository
     now: datetime
     today: date
@@ -64,6 +66,7 @@ class SqlUnitOfWork:
             )
         self.org_id = org_id
         self.ledger = SqlLedgerRepository(self._conn, org_id, self.now)
+        self.reports = SqlLedgerReader(self._conn, org_id)
         self.policies = SqlPolicyVersionRepository(self._conn, org_id, self.now)
         return self
 

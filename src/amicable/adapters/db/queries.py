@@ -1,0 +1,191 @@
+"""Read-side SQL for reports (aging, DSO, accounts): aggregates computed in the database.
+
+Invariants: every statement filters on the organisation; balances are sums of ledger entries
+dated on or before the as-of date (never a stored balance); amounts leave as integer minor units
+with their currency, and the service layer turns them into ``Money``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from amicable.adapters.db.tables import (
+    allocations,
+    customers,
+    invoices,
+    ledger_entries,
+    payments,
+)
+from amicable.service.ports import (
+    AccountInvoice,
+    AccountPayment,
+    CustomerRef,
+)
+
+__all__ = ["SqlLedgerReader"]
+
+e = ledger_entries
+i = invoices
+
+
+class SqlLedgerReader:
+    """Report queries on one organisation's ledger."""
+
+    def __init__(self, conn: Connection, org_id: int) -> None:
+        self._conn = conn
+        self._org = org_id
+
+    def _due(self) -> Any:
+        # An unallocated credit has no invoice: it is aged from its own date.
+        return func.coalesce(i.c.due_date, e.c.effective_on)
+
+    def aging_rows(self, as_of: date, *, by_customer: bool) -> Iterator[tuple[int, date, str, int]]:
+        """``(customer_id or 0, due_date, currency, minor)`` sums of entries up to ``as_of``.
+
+        Aging is linear in the amounts, so summing entries by due date gives exactly the sum of
+        the open amounts of the invoices due that day.
+        """
+        due = self._due().label("due")
+        cols: list[Any] = [due, e.c.currency, func.sum(e.c.amount_minor).label("minor")]
+        group: list[Any] = [due, e.c.currency]
+        if by_customer:
+            cols.insert(0, e.c.customer_id)
+            group.insert(0, e.c.customer_id)
+        stmt = (
+            select(*cols)
+            .select_from(e.outerjoin(i, i.c.id == e.c.invoice_id))
+            .where(e.c.org_id == self._org, e.c.effective_on <= as_of)
+            .group_by(*group)
+        )
+        for r in self._conn.execute(stmt):
+            yield (int(r.customer_id) if by_customer else 0, _date(r.due), str(r.currency),
+                   int(r.minor))  # fmt: skip
+
+    def balances(self, as_of: date, *, due_on_or_after: date | None = None) -> dict[str, int]:
+        """Total AR per currency as of a date (optionally only items not yet past due)."""
+        stmt = (
+            select(e.c.currency, func.sum(e.c.amount_minor))
+            .select_from(e.outerjoin(i, i.c.id == e.c.invoice_id))
+            .where(e.c.org_id == self._org, e.c.effective_on <= as_of)
+            .group_by(e.c.currency)
+        )
+        if due_on_or_after is not None:
+            stmt = stmt.where(self._due() >= due_on_or_after)
+        return {str(c): int(m) for c, m in self._conn.execute(stmt)}
+
+    def sales_by_day(self, start: date, end: date) -> list[tuple[date, str, int]]:
+        """Credit sales (invoices issued, credit notes excluded) per day in ``[start, end]``."""
+        stmt = (
+            select(e.c.effective_on, e.c.currency, func.sum(e.c.amount_minor))
+            .where(e.c.org_id == self._org, e.c.kind == "invoice", e.c.amount_minor > 0,
+                   e.c.effective_on >= start, e.c.effective_on <= end)
+            .group_by(e.c.effective_on, e.c.currency)
+        )  # fmt: skip
+        return [(_date(d), str(c), int(m)) for d, c, m in self._conn.execute(stmt)]
+
+    def customer_refs(self, ids: list[int] | None = None) -> dict[int, CustomerRef]:
+        stmt = select(customers.c.id, customers.c.external_id, customers.c.name,
+                      customers.c.customer_type).where(customers.c.org_id == self._org)  # fmt: skip
+        if ids is not None:
+            stmt = stmt.where(customers.c.id.in_(ids))
+        return {int(r.id): CustomerRef(int(r.id), str(r.external_id), str(r.name),
+                                       str(r.customer_type)) for r in self._conn.execute(stmt)}  # fmt: skip
+
+    def find_customers(self, ref: str) -> list[CustomerRef]:
+        """Customers whose external id is ``ref``, else whose exact name is ``ref``."""
+        base = select(customers.c.id, customers.c.external_id, customers.c.name,
+                      customers.c.customer_type).where(customers.c.org_id == self._org)  # fmt: skip
+        rows = list(self._conn.execute(base.where(customers.c.external_id == ref)))
+        if not rows:
+            rows = list(
+                self._conn.execute(base.where(customers.c.name == ref).order_by(customers.c.id))
+            )
+        return [
+            CustomerRef(int(r.id), str(r.external_id), str(r.name), str(r.customer_type))
+            for r in rows
+        ]
+
+    def invoice_balances(
+        self, as_of: date, customer_id: int | None = None
+    ) -> Iterator[AccountInvoice]:
+        """Every invoice (of one customer, or all) with its open amount as of ``as_of``."""
+        stmt = (
+            select(i.c.id, i.c.customer_id, i.c.number, i.c.issue_date, i.c.due_date,
+                   i.c.currency, i.c.amount_minor, i.c.dispute_status,
+                   func.sum(e.c.amount_minor).label("open"))
+            .join(e, e.c.invoice_id == i.c.id)
+            .where(i.c.org_id == self._org, e.c.org_id == self._org, e.c.effective_on <= as_of)
+            .group_by(i.c.id, i.c.customer_id, i.c.number, i.c.issue_date, i.c.due_date,
+                      i.c.currency, i.c.amount_minor, i.c.dispute_status)
+        )  # fmt: skip
+        if customer_id is not None:
+            stmt = stmt.where(i.c.customer_id == customer_id)
+        for r in self._conn.execute(stmt):
+            yield AccountInvoice(int(r.id), int(r.customer_id), str(r.number), _date(r.issue_date),
+                                 _date(r.due_date), str(r.currency), int(r.amount_minor),
+                                 int(r.open), str(r.dispute_status))  # fmt: skip
+
+    def unallocated(
+        self, as_of: date, customer_id: int | None = None
+    ) -> dict[tuple[int, str], int]:
+        """Unallocated credits per (customer, currency) as of a date."""
+        stmt = (
+            select(e.c.customer_id, e.c.currency, func.sum(e.c.amount_minor))
+            .where(e.c.org_id == self._org, e.c.invoice_id.is_(None), e.c.effective_on <= as_of)
+            .group_by(e.c.customer_id, e.c.currency)
+        )
+        if customer_id is not None:
+            stmt = stmt.where(e.c.customer_id == customer_id)
+        return {(int(c), str(cur)): int(m) for c, cur, m in self._conn.execute(stmt)}
+
+    def payments_of(self, customer_id: int, as_of: date) -> list[AccountPayment]:
+        """A customer's payments up to ``as_of``, newest first, with their allocations."""
+        p = payments
+        rows = list(self._conn.execute(
+            select(p.c.id, p.c.reference, p.c.received_on, p.c.currency, p.c.amount_minor, p.c.method)
+            .where(p.c.org_id == self._org, p.c.customer_id == customer_id, p.c.received_on <= as_of)
+            .order_by(p.c.received_on.desc(), p.c.id.desc())
+        ))  # fmt: skip
+        allocs: dict[int, list[tuple[str, int, date]]] = {}
+        if rows:
+            for a in self._conn.execute(
+                select(allocations.c.payment_id, i.c.number, allocations.c.amount_minor, i.c.due_date)
+                .join(i, i.c.id == allocations.c.invoice_id)
+                .where(allocations.c.org_id == self._org,
+                       allocations.c.payment_id.in_([int(r.id) for r in rows]))
+                .order_by(allocations.c.id)
+            ):  # fmt: skip
+                allocs.setdefault(int(a.payment_id), []).append(
+                    (str(a.number), int(a.amount_minor), _date(a.due_date))
+                )
+        return [AccountPayment(int(r.id), str(r.reference), _date(r.received_on), str(r.currency),
+                               int(r.amount_minor), r.method, tuple(allocs.get(int(r.id), ())))
+                for r in rows]  # fmt: skip
+
+    def settlements(
+        self, customer_ids: list[int], as_of: date
+    ) -> dict[int, list[tuple[date, date]]]:
+        """``(due_date, paid_on)`` of every allocation up to ``as_of``, per customer."""
+        out: dict[int, list[tuple[date, date]]] = {}
+        p = payments
+        stmt = (
+            select(p.c.customer_id, i.c.due_date, p.c.received_on)
+            .select_from(allocations.join(p, p.c.id == allocations.c.payment_id)
+                         .join(i, i.c.id == allocations.c.invoice_id))
+            .where(allocations.c.org_id == self._org, p.c.received_on <= as_of,
+                   p.c.customer_id.in_(customer_ids))
+        )  # fmt: skip
+        for r in self._conn.execute(stmt):
+            out.setdefault(int(r.customer_id), []).append((_date(r.due_date), _date(r.received_on)))
+        return out
+
+
+def _date(value: Any) -> date:
+    # SQLite returns dates from aggregates (coalesce) as ISO strings: parse them back.
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
