@@ -697,8 +697,9 @@ class _PolicyReader(_Reader):
             )
         if len(self.problems) != before:
             return None
-        assert installments is not None and frequencies is not None and term is not None
-        assert first is not None and down is not None and installments.min is not None
+        if installments is None or frequencies is None or term is None or first is None:
+            return None  # a required key is missing: reported by mapping()
+        assert down is not None and installments.min is not None  # else a problem was recorded
         fastest = min(_MIN_PERIOD_DAYS[f] for f in frequencies)
         periods = installments.min if down > 0 else installments.min - 1
         if periods * fastest > term:
