@@ -6,11 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from policy_helpers import AS_OF, facts, load_doc
 
 from amicable.domain.money import Money
 from amicable.policy.evaluate import evaluate
 from amicable.policy.model import Action, CustomerType, DisputeStatus, Frequency, aging_bucket_for
-from policy_helpers import AS_OF, facts, load_doc
 
 
 def _two_segment_policy(when: dict[str, Any], currency: str = "USD") -> Any:

@@ -7,13 +7,13 @@ from datetime import date
 from typing import Any
 
 import pytest
+from policy_helpers import AS_OF, STANDARD_TERMS, facts, load_doc, policy_doc
 
 from amicable.domain.money import Money
 from amicable.policy.evaluate import OfferSpace, evaluate
 from amicable.policy.gate import Outcome, check
 from amicable.policy.model import DisputeStatus, Frequency
 from amicable.policy.offer import Offer, OfferKind, Payment
-from policy_helpers import AS_OF, STANDARD_TERMS, facts, load_doc, policy_doc
 
 USD = "USD"
 
