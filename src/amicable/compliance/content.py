@@ -14,7 +14,8 @@ pattern checks over the normalised text (lower case, accents kept, whitespace co
   (§1006.18(b)(1)(iii)), abusive or profane words (§1006.14(d)), amounts that differ from the facts
   (§1006.18(b)(2)(i)), and, for UK consumers, pressure to borrow or sell property (CONC 7.3.10R).
 
-A phrase preceded closely by a negation ("we will not sue you", "no iremos a juicio") is not a threat.
+A phrase preceded closely by a negation in the same clause ("we will not sue you") is not a threat;
+a condition in another clause ("if you don't pay, the police ...") does not negate it.
 The lexicons are deliberately small and conservative; they are data in this module, one per language.
 """
 
@@ -81,7 +82,7 @@ _MINI_MIRANDA = {
             _rx(r"(cualquier )?información obtenida (será|se) (utilizad|usad)a (para|con) (ese|este) (fin|propósito)"))],
 }  # fmt: skip
 _FROM_COLLECTOR = {
-    "en": _rx(r"from a debt collector", r"is a debt collector", r"attempt(ing)? to collect a debt"),
+    "en": _rx(r"from a debt collector", r"\ba debt collector\b", r"attempt(ing)? to collect a debt"),
     "fr": _rx(r"(d'un|un) (agent|cabinet|organisme) de recouvrement", r"recouvrer (une|cette) (dette|créance)"),
     "es": _rx(r"(de un|un) (cobrador|agente) de deudas", r"(de una|una) agencia de cobr(o|anza)s?",
               r"cobrar una deuda"),
@@ -157,9 +158,11 @@ _PRESSURE = {
     "es": _rx(r"pida (un )?préstamo", r"pedir prestado", r"venda su (coche|carro|casa|vivienda)"),
 }  # fmt: skip
 _NEGATION = {
-    "en": re.compile(r"\b(not|never|no|won't|will not|cannot|can't|don't|do not)\b[^.!?]{0,30}$"),
-    "fr": re.compile(r"\b(ne|n'|jamais|aucun|aucune|pas)\b[^.!?]{0,30}$"),
-    "es": re.compile(r"\b(no|nunca|jamás|ningún|ninguna)\b[^.!?]{0,30}$"),
+    "en": re.compile(
+        r"\b(not|never|no|won't|will not|cannot|can't|don't|do not)\b[^.!?,;:]{0,30}$"
+    ),
+    "fr": re.compile(r"\b(ne|n'|jamais|aucun|aucune|pas)\b[^.!?,;:]{0,30}$"),
+    "es": re.compile(r"\b(no|nunca|jamás|ningún|ninguna)\b[^.!?,;:]{0,30}$"),
 }
 # Amounts: a currency sign or code next to a number, in either order.
 _NUM = r"\d{1,3}(?:[ ,.\u00a0\u202f]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
