@@ -116,7 +116,7 @@ def test_an_invalid_number_is_rejected_and_an_outage_is_unavailable(
     assert rejected.status is SendStatus.REJECTED and rejected.error_code == "21217"
 
     twilio.force_status = 503
-    with pytest.raises(ChannelUnavailable, match="Calls.create"):
+    with pytest.raises(ChannelUnavailable, match=r"Calls\.create"):
         _caller(twilio).send(_call())
 
 
@@ -179,7 +179,7 @@ def test_a_voicemail_naming_debt_collection_is_refused(business_name: str) -> No
 
 
 def test_a_voicemail_with_a_non_e164_call_back_number_is_refused() -> None:
-    with pytest.raises(InvalidInput, match="E.164"):
+    with pytest.raises(InvalidInput, match=r"E\.164"):
         LimitedContentVoicemail("Acme Services", "Sam Carter", "555-0003")
 
 
