@@ -16,7 +16,9 @@ Transitions (all pure; none reads a clock):
   to later installments and any excess beyond the plan becomes ``credit`` (never lost). When every
   installment is paid or waived the plan completes.
 * :func:`reverse_payment` (refund or chargeback) undoes what one payment did: its credit first,
-  then its installment postings last-in first-out; a completed plan reopens.
+  then its installment postings last-in first-out; credits other payments hold on the plan then
+  cover the reopened installments (oldest first); a completed plan left with anything unpaid
+  reopens.
 * :func:`renegotiate` replaces the unpaid remainder by a new schedule of the same total, at most
   ``max_renegotiations`` times; :func:`waive_installment` forgives one installment.
 * :func:`due_reminders` says which reminders fall on a date (offsets before the due date and,
@@ -90,6 +92,7 @@ class PlanEventKind(StrEnum):
     INSTALLMENT_WAIVED = "installment_waived"
     CREDIT_RECORDED = "credit_recorded"
     CREDIT_RETURNED = "credit_returned"
+    CREDIT_APPLIED = "credit_applied"
     PAYMENT_REVERSED = "payment_reversed"
     RENEGOTIATION_OFFERED = "renegotiation_offered"
     RENEGOTIATED = "renegotiated"
@@ -664,7 +667,10 @@ def reverse_payment(
         payments=tuple(new_payment if p.id == payment_id else p for p in plan.payments),
         credit=plan.credit_amount - from_credit,
     )
-    if current.status is PlanStatus.COMPLETED and undone:
+    current = _apply_credits(current, on, events)
+    if current.status is PlanStatus.COMPLETED and not all(
+        _is_settled(_restatus(i, current.as_of, None)) for i in current.installments
+    ):
         current = replace(current, status=PlanStatus.ACTIVE)
         events.append(
             PlanEvent(
@@ -695,6 +701,54 @@ def reverse_payment(
         events.extend(later.events)
         stepped = later.plan
     return Transition(replace(stepped, version=plan.version + 1), tuple(events))
+
+
+def _apply_credits(plan: Plan, on: date, events: list[PlanEvent]) -> Plan:
+    """Use credits of other payments to cover installments a reversal reopened (oldest first).
+
+    A credit is the debtor's money already held against the plan: when an installment reopens it
+    pays that installment before anyone chases the debtor for it.
+    """
+    if not plan.credit_amount.is_positive():
+        return plan
+    installments = list(plan.installments)
+    payments = list(plan.payments)
+    for p_index, payment in enumerate(payments):
+        credit = payment.credit
+        postings = list(payment.postings)
+        for index, inst in sorted(
+            enumerate(installments), key=lambda pair: (pair[1].due_date, pair[1].number)
+        ):
+            if credit.is_zero():
+                break
+            if inst.status is InstallmentStatus.WAIVED or inst.paid >= inst.amount:
+                continue
+            part = credit.min(inst.amount - inst.paid)
+            credit = credit - part
+            postings.append((inst.number, part))
+            paid = replace(inst, paid=inst.paid + part)
+            installments[index] = replace(paid, paid_on=on) if paid.paid == paid.amount else paid
+            events.append(
+                PlanEvent(
+                    PlanEventKind.CREDIT_APPLIED,
+                    on,
+                    inst.number,
+                    part,
+                    _reason(
+                        "servicing.credit_applied",
+                        "payment_id",
+                        payment.id,
+                        "a credit held on the plan covers a reopened installment",
+                    ),
+                )
+            )
+        payments[p_index] = replace(payment, credit=credit, postings=tuple(postings))
+    return replace(
+        plan,
+        installments=tuple(installments),
+        payments=tuple(payments),
+        credit=Money.sum((p.credit for p in payments), plan.currency),
+    )
 
 
 def renegotiate(

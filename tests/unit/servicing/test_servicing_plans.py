@@ -240,27 +240,40 @@ def test_a_refund_reopens_the_last_installment_the_payment_reached() -> None:
         reverse_payment(t.plan, "ch_1", date(2026, 2, 22), RULES, amount=usd("80.01"))
 
 
-def test_a_chargeback_on_a_completed_plan_reopens_it_and_a_past_installment_is_missed() -> None:
+def test_a_chargeback_on_a_completed_plan_uses_the_credit_reopens_it_and_misses_the_rest() -> None:
     t = apply_payment(plan(), usd("100.00"), date(2026, 2, 20), RULES, payment_id="ch_1")
     t = apply_payment(t.plan, usd("230.00"), date(2026, 3, 20), RULES, payment_id="ch_2")
     assert t.plan.status is PlanStatus.COMPLETED
     assert t.plan.credit == usd("30.00")
     t = reverse_payment(t.plan, "ch_1", date(2026, 3, 25), RULES, reason="chargeback")
+    # ch_2's 30.00 credit is the debtor's money: it covers part of the reopened installment.
     assert t.plan.table() == [
-        (1, "2026-03-01", "100.00", "0.00", "missed"),
+        (1, "2026-03-01", "100.00", "30.00", "missed"),
         (2, "2026-04-01", "100.00", "100.00", "paid"),
         (3, "2026-05-01", "100.00", "100.00", "paid"),
     ]
     assert kinds(t) == [
         "payment_reversed",
         "installment_reopened",
+        "credit_applied",
         "plan_reopened",
         "installment_missed",
         "renegotiation_offered",
     ]
     assert t.events[0].reason.rule_id == "servicing.reversal.chargeback"
+    assert t.events[2].reason.value == "ch_2"
     assert t.plan.status is PlanStatus.ACTIVE
-    assert t.plan.credit == usd("30.00")  # ch_2's credit is untouched
+    assert t.plan.credit == usd("0.00")
+    assert t.plan.payments[1].postings[-1] == (1, usd("30.00"))
+
+
+def test_a_credit_that_covers_a_reopened_installment_keeps_the_plan_completed() -> None:
+    t = apply_payment(plan(), usd("100.00"), date(2026, 2, 20), RULES, payment_id="a")
+    t = apply_payment(t.plan, usd("250.00"), date(2026, 2, 21), RULES, payment_id="b")
+    t = reverse_payment(t.plan, "a", date(2026, 2, 22), RULES, amount=usd("40.00"))
+    assert t.plan.table()[0] == (1, "2026-03-01", "100.00", "100.00", "paid")
+    assert kinds(t) == ["payment_reversed", "installment_reopened", "credit_applied"]
+    assert (t.plan.status, t.plan.credit) == (PlanStatus.COMPLETED, usd("10.00"))
 
 
 def test_a_refund_gives_back_the_credit_before_reopening_installments() -> None:
