@@ -193,9 +193,16 @@ def _select(collector: str, debtor: str, country: str, region: str) -> tuple[Pac
 
 
 def select_packs(ctx: ComplianceContext) -> tuple[Pack, ...]:
-    """The packs that apply to this collector, debtor and jurisdiction."""
+    """The packs that apply to this collector, debtor and jurisdiction.
+
+    A consumer whose debts are all marked non-consumer (business-purpose) is treated as a business
+    debtor: the FDCPA and the consumer overlays only reach consumer debts.
+    """
     country, region = jurisdiction(ctx)
-    return _select(ctx.collector_type, ctx.debtor.type, country, region)
+    debtor_type = ctx.debtor.type
+    if debtor_type == "consumer" and ctx.debts and not any(d.consumer for d in ctx.debts):
+        debtor_type = "business"
+    return _select(ctx.collector_type, debtor_type, country, region)
 
 
 def resolve(packs: Sequence[str | Pack]) -> tuple[Pack, ...]:

@@ -24,6 +24,7 @@ from importlib import resources
 from zoneinfo import ZoneInfo
 
 from amicable.compliance.model import Debtor
+from amicable.domain.errors import InvalidInput
 
 __all__ = ["US_ZONES", "candidate_zones", "zones_for_phone", "zones_for_region"]
 
@@ -99,7 +100,10 @@ def _nanp() -> dict[str, tuple[str, ...]]:
 @cache
 def zone(name: str) -> ZoneInfo:
     """A cached ``ZoneInfo`` (construction is the expensive part on the hot path)."""
-    return ZoneInfo(name)
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        raise InvalidInput(f"time zone {name!r} is not an IANA time zone") from None
 
 
 def zones_for_phone(phone: str) -> tuple[str, ...]:

@@ -225,3 +225,11 @@ def test_the_house_contact_cap_is_three_per_seven_days() -> None:
     )
     assert rules(capped) == {"house.contact_cap"}
     assert capped.earliest_allowed_at == local("2026-06-08", "08:00", CT)
+
+
+def test_a_consumer_owing_only_business_purpose_debts_is_treated_as_a_business() -> None:
+    who = Debtor(address=Address("US", "CO"))
+    business_debts = ComplianceContext("third_party", who, (Debt("D1", consumer=False),))
+    assert {p.id for p in select_packs(business_debts)} == {"us_tcpa", "first_party_b2b"}
+    mixed = ComplianceContext("third_party", who, (Debt("D1", consumer=False), Debt("D2")))
+    assert "us_fdcpa_regf" in {p.id for p in select_packs(mixed)}
