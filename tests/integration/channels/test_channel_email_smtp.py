@@ -320,6 +320,12 @@ def test_starttls_with_auth_delivers_and_wrong_credentials_are_refused(
         controller.stop()
 
 
+def test_security_may_be_given_as_its_settings_word_and_unknown_words_are_refused() -> None:
+    assert _settings(25, security="ssl").security is SmtpSecurity.SSL
+    with pytest.raises(InvalidInput, match="unknown security"):
+        _settings(25, security="tls-please")
+
+
 def test_settings_without_any_unsubscribe_target_are_refused() -> None:
     with pytest.raises(InvalidInput, match="unsubscribe"):
         _settings(25, unsubscribe_mailto=None, unsubscribe_url=None)

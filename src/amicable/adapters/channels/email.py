@@ -115,6 +115,10 @@ class SmtpSettings:
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "security", SmtpSecurity(self.security))
+        except ValueError:
+            raise InvalidInput(f"SMTP settings: unknown security {self.security!r}") from None
         if not self.host:
             raise InvalidInput("SMTP settings: host is required")
         if not 0 < self.port < 65536:
