@@ -71,7 +71,7 @@ class Rule:
 class Evaluation:
     """One proposal under evaluation, with values several rules need computed once."""
 
-    __slots__ = ("_debt_ids", "ctx", "past", "proposed", "zones")
+    __slots__ = ("_debt_ids", "any_call_consent", "ctx", "past", "proposed", "zones")
 
     def __init__(
         self, ctx: ComplianceContext, proposed: ProposedContact, zones: tuple[ZoneInfo, ...]
@@ -81,6 +81,8 @@ class Evaluation:
         self.zones = zones
         at = proposed.at
         self.past = tuple(e for e in ctx.history if e.at <= at)
+        # Most accounts never gave call-back consent: skip the consent scan for them.
+        self.any_call_consent = any(e.consent_to_call is not None for e in self.past)
         # A proposal naming no debt is treated as about every debt (the conservative reading).
         self._debt_ids = proposed.debt_ids or tuple(d.id for d in ctx.debts) or ("*",)
 
@@ -275,7 +277,7 @@ def _consented(ev: Evaluation, debt_id: str, at: datetime, tz: ZoneInfo, consent
     days, ends earlier on the date the debtor named, and ends at the next telephone conversation about
     the debt.
     """
-    if consent_days == 0:
+    if consent_days == 0 or not ev.any_call_consent:
         return False
     day = _local_date(at, tz)
     for i, event in enumerate(ev.past):
