@@ -1,0 +1,132 @@
+"""Measuring an :class:`Understanding` on the shipped held-out split.
+
+Metrics, per language and overall:
+
+* **accuracy** — the top predicted intent is one of the gold intents (a multi-intent message has
+  no single right "first" intent, so any gold intent counts);
+* **macro-F1** — per-intent F1 of the predicted intent *sets* against the gold sets, averaged
+  over every intent that occurs in the gold labels or the predictions;
+* **entity accuracy** — share of entity-labelled lines whose seven entity fields all equal the
+  gold ones exactly (a missing or spurious field fails the line);
+* **recall** of each safety-critical intent (:data:`SAFETY_INTENTS`).
+
+Invariants: pure given the backend; the figures are plain floats rounded to four places.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from amicable.negotiation.nlu.corpus import Example, load_split
+from amicable.negotiation.nlu.types import INTENTS, LANGS, SAFETY_INTENTS, Understanding
+
+__all__ = ["TARGETS", "LangReport", "Miss", "evaluate"]
+
+TARGETS: Final[dict[str, float]] = {
+    "accuracy_en": 0.90,
+    "accuracy_fr": 0.85,
+    "accuracy_es": 0.85,
+    "entity_accuracy": 0.90,
+    "safety_recall": 0.97,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    """One test line the backend got wrong (for the eval's ``--verbose`` listing)."""
+
+    lang: str
+    text: str
+    gold: tuple[str, ...]
+    predicted: tuple[str, ...]
+    kind: str  # "intent" or "entities"
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LangReport:
+    """The figures of one language (or ``"all"``)."""
+
+    lang: str
+    n: int
+    accuracy: float
+    macro_f1: float
+    entity_n: int
+    entity_accuracy: float
+    recall: dict[str, float | None] = field(default_factory=dict)
+    support: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "lang": self.lang,
+            "n": self.n,
+            "accuracy": self.accuracy,
+            "macro_f1": self.macro_f1,
+            "entity_n": self.entity_n,
+            "entity_accuracy": self.entity_accuracy,
+            "recall": self.recall,
+            "support": self.support,
+        }
+
+
+def _ratio(num: int, den: int) -> float:
+    return round(num / den, 4) if den else 0.0
+
+
+def _report(lang: str, rows: list[tuple[Example, tuple[str, ...], dict[str, Any]]]) -> LangReport:
+    correct = sum(1 for ex, pred, _ in rows if pred[0] in ex.intents)
+    f1s: list[float] = []
+    for name in INTENTS:
+        tp = sum(1 for ex, pred, _ in rows if name in ex.intents and name in pred)
+        fp = sum(1 for ex, pred, _ in rows if name not in ex.intents and name in pred)
+        fn = sum(1 for ex, pred, _ in rows if name in ex.intents and name not in pred)
+        if tp + fp + fn == 0:
+            continue
+        f1s.append(2 * tp / (2 * tp + fp + fn))
+    labelled = [(ex, ents) for ex, _, ents in rows if ex.entities is not None]
+    entity_ok = sum(1 for ex, ents in labelled if ents == ex.entities)
+    recall: dict[str, float | None] = {}
+    support: dict[str, int] = {}
+    for name in SAFETY_INTENTS:
+        gold = [(ex, pred) for ex, pred, _ in rows if name in ex.intents]
+        support[name] = len(gold)
+        recall[name] = _ratio(sum(1 for _, p in gold if name in p), len(gold)) if gold else None
+    return LangReport(
+        lang=lang,
+        n=len(rows),
+        accuracy=_ratio(correct, len(rows)),
+        macro_f1=round(sum(f1s) / len(f1s), 4) if f1s else 0.0,
+        entity_n=len(labelled),
+        entity_accuracy=_ratio(entity_ok, len(labelled)),
+        recall=recall,
+        support=support,
+    )
+
+
+def evaluate(
+    backend: Understanding, langs: tuple[str, ...] = LANGS
+) -> tuple[dict[str, LangReport], list[Miss]]:
+    """Run ``backend`` over the test split; reports per language plus ``"all"``, and the misses.
+
+    The language is given to the backend (the split is per language); language detection is
+    measured separately.
+    """
+    reports: dict[str, LangReport] = {}
+    misses: list[Miss] = []
+    everything: list[tuple[Example, tuple[str, ...], dict[str, Any]]] = []
+    for lang in langs:
+        rows: list[tuple[Example, tuple[str, ...], dict[str, Any]]] = []
+        for ex in load_split("test", lang):
+            parse = backend.parse(ex.text, lang=lang, today=ex.today, currency=ex.currency)
+            ents = parse.entities.to_json()
+            rows.append((ex, parse.names, ents))
+            if set(parse.names) != set(ex.intents):
+                misses.append(Miss(lang, ex.text, ex.intents, parse.names, "intent"))
+            if ex.entities is not None and ents != ex.entities:
+                diff = {k: (ex.entities[k], ents[k]) for k in ents if ents[k] != ex.entities[k]}
+                misses.append(Miss(lang, ex.text, ex.intents, parse.names, "entities", str(diff)))
+        reports[lang] = _report(lang, rows)
+        everything.extend(rows)
+    reports["all"] = _report("all", everything)
+    return reports, misses
