@@ -160,11 +160,21 @@ class ProposedContact:
     first_communication: bool = False
     #: Language of ``text`` for the content checker (``en``, ``fr``, ``es``).
     lang: str = "en"
+    #: True when the contact is placed by automation: an AI (artificial) voice call or voicemail,
+    #: an autodialed call, an automated text. The TCPA consent rule applies only to those.
+    #: Defaults to True — amicable's own channels are automated, so forgetting it fails closed.
+    automated: bool = True
 
     def moved_to(self, at: datetime) -> ProposedContact:
         """The same proposal at another instant (used by the earliest-allowed search)."""
         return ProposedContact(
-            at, self.channel, self.debt_ids, self.text, self.first_communication, self.lang
+            at,
+            self.channel,
+            self.debt_ids,
+            self.text,
+            self.first_communication,
+            self.lang,
+            self.automated,
         )
 
 

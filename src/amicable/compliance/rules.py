@@ -517,6 +517,9 @@ def _consent_channels(channel: str) -> frozenset[str]:
 
 
 def _check_tcpa(rule: Rule, ev: Evaluation) -> list[Violation]:
+    if not ev.proposed.automated:
+        # A call dialled and spoken by a person is outside 227(b)'s consent requirement.
+        return []
     at = ev.proposed.at
     accepted = _consent_channels(ev.proposed.channel)
     future: list[datetime] = []

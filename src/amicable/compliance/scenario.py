@@ -201,7 +201,7 @@ def parse_scenario(data: Any) -> tuple[ComplianceContext, ProposedContact]:
             )
         )
 
-    fields = {"at", "channel", "debt_ids", "text", "first_communication", "lang"}
+    fields = {"at", "channel", "debt_ids", "text", "first_communication", "lang", "automated"}
     pr = r.obj(top.get("proposed"), "proposed", fields, {"at", "channel"})
     proposed_at = r.convert(pr.get("at"), "proposed.at", _instant, _INSTANT)
     proposed = ProposedContact(
@@ -213,6 +213,9 @@ def parse_scenario(data: Any) -> tuple[ComplianceContext, ProposedContact]:
             pr.get("first_communication"), "proposed.first_communication"
         ),
         lang=r.choice(pr.get("lang"), "proposed.lang", LANGUAGES, "en"),
+        # The dry run describes a contact; unless it says it is automated (AI voice, autodialer,
+        # automated text) it is one placed by a person, so the TCPA consent rule does not apply.
+        automated=r.boolean(pr.get("automated"), "proposed.automated"),
     )
     if r.problems:
         raise InvalidScenario("invalid scenario: " + "; ".join(r.problems))
