@@ -254,14 +254,16 @@ def candidate_offers(space: OfferSpace) -> list[Offer]:
     if space.plan is not None:
         p = space.plan
         down = min_down_payment(balance, p.down_payment_min_pct.value)
-        first = space.by(min(FIRST_PLAN_PAYMENT_DAYS, p.first_due_within_days.value))
+        preferred = min(FIRST_PLAN_PAYMENT_DAYS, p.first_due_within_days.value)
         for frequency in p.frequencies.value:
             for count in range(p.installments_min.value, p.installments_max.value + 1):
-                out.append(
-                    build_plan(
+                # Start a week out when the plan fits; otherwise start earlier, down to today,
+                # so that every plan length the policy allows is found.
+                for offset in range(preferred, -1, -1):
+                    built = build_plan(
                         balance,
                         as_of=space.as_of,
-                        first_due=first,
+                        first_due=space.by(offset),
                         first_due_latest=space.by(p.first_due_within_days.value),
                         latest=space.by(p.max_term_days.value),
                         frequency=frequency,
@@ -269,7 +271,9 @@ def candidate_offers(space: OfferSpace) -> list[Offer]:
                         down_payment=down if down.is_positive() else None,
                         calendar=cal,
                     )
-                )
+                    if built is not None:
+                        out.append(built)
+                        break
     seen: set[Offer] = set()
     unique: list[Offer] = []
     for offer in out:
