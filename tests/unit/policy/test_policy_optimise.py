@@ -61,7 +61,7 @@ def test_the_heuristic_probability_follows_its_documented_formula(
 
 
 def test_a_payment_is_valued_by_probability_discounting_and_cost() -> None:
-    policy, space, result = _run(policy_doc(terms={}), facts("1000.00", days_past_due=0))
+    _policy, _space, result = _run(policy_doc(terms={}), facts("1000.00", days_past_due=0))
     [full] = result.candidates
     assert full.offer.kind is OfferKind.FULL
     [row] = full.payments
@@ -184,7 +184,7 @@ def test_nothing_the_optimiser_proposes_breaks_a_bound_and_the_ladder_is_ordered
     terms: dict[str, Any], balance: Money, days: int, country: str | None, as_of: date
 ) -> None:
     f = AccountFacts(balance=balance, days_past_due=days, country=country)
-    policy, space, result = _run(policy_doc(terms=terms), f, as_of)
+    _policy, space, result = _run(policy_doc(terms=terms), f, as_of)
     for value in result.candidates:
         assert check(space, value.offer).accepted
         assert Money.sum((p.amount for p in value.offer.payments), "USD") == value.offer.total

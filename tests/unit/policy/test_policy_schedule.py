@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import pytest
@@ -181,7 +182,7 @@ def test_every_schedule_sums_to_its_total_and_respects_frequency_term_and_busine
     assert start <= dates[0] <= start + timedelta(days=offset + 7)
     assert dates[-1] <= latest
     lo, hi = PERIOD_DAYS[frequency]
-    for a, b in zip(dates, dates[1:], strict=False):
+    for a, b in itertools.pairwise(dates):
         gap = (b - a).days
         assert (
             lo - cal.run_before(a) - cal.run_after(b)
