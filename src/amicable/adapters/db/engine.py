@@ -72,24 +72,33 @@ def _config(connection: Any) -> Config:
     return cfg
 
 
-def head_revision() -> str:
-    """The newest migration revision shipped with this version of amicable."""
-    head = ScriptDirectory.from_config(_config(None)).get_current_head()
-    if head is None:  # pragma: no cover - the package always ships migrations
+def head_revisions() -> frozenset[str]:
+    """The newest migration revisions shipped with this version of amicable.
+
+    Areas of the product add their tables in their own migration branches (each starting from
+    the revision it builds on), so there may be several heads; a current database is at all of them.
+    """
+    heads = frozenset(ScriptDirectory.from_config(_config(None)).get_heads())
+    if not heads:  # pragma: no cover - the package always ships migrations
         raise InvalidInput("no migrations found")
-    return head
+    return heads
+
+
+def head_revision() -> str:
+    """The head revisions as one comparable string (sorted, comma-separated)."""
+    return ",".join(sorted(head_revisions()))
 
 
 def schema_state(engine: Engine) -> Literal["empty", "current", "behind"]:
-    """``empty`` (never migrated), ``current`` (at head) or ``behind`` (needs ``amicable init``)."""
+    """``empty`` (never migrated), ``current`` (at every head) or ``behind`` (needs ``init``)."""
     with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    if current is None:
+        current = frozenset(MigrationContext.configure(conn).get_current_heads())
+    if not current:
         return "empty"
-    return "current" if current == head_revision() else "behind"
+    return "current" if current == head_revisions() else "behind"
 
 
 def migrate(engine: Engine) -> None:
-    """Apply every pending migration (idempotent: a database at head is left alone)."""
+    """Apply every pending migration (idempotent: a database at its heads is left alone)."""
     with engine.begin() as conn:
-        command.upgrade(_config(conn), "head")
+        command.upgrade(_config(conn), "heads")
