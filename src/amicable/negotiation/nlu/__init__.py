@@ -12,6 +12,7 @@ debtor's message is data, never instructions.
 
 from __future__ import annotations
 
+from amicable.negotiation.nlu.backends import BACKENDS, make_understanding
 from amicable.negotiation.nlu.embedded import EmbeddedUnderstanding
 from amicable.negotiation.nlu.lang import detect_language
 from amicable.negotiation.nlu.types import (
@@ -27,6 +28,7 @@ from amicable.negotiation.nlu.types import (
 )
 
 __all__ = [
+    "BACKENDS",
     "CHANNELS",
     "INTENTS",
     "LANGS",
@@ -38,4 +40,5 @@ __all__ = [
     "Parse",
     "Understanding",
     "detect_language",
+    "make_understanding",
 ]
