@@ -95,7 +95,7 @@ def evaluate_command(
         understanding = make_understanding(backend)
         reports, misses = evaluate(understanding)
     if as_json:
-        doc = {
+        doc: dict[str, object] = {
             "backend": backend,
             "targets": TARGETS,
             "languages": {k: v.to_json() for k, v in reports.items()},
