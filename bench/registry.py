@@ -1,0 +1,27 @@
+"""The benchmarks of DESIGN.md §9, by name. Each ``run(scale)`` returns a dict with at least
+``figure``, ``unit``, ``target``, ``met`` and ``baseline_seconds`` (a plain read of the same data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bench import import_bench
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    target: str
+    run: Callable[[float], dict[str, Any]]
+
+
+BENCHMARKS: dict[str, Benchmark] = {
+    b.name: b
+    for b in (
+        Benchmark("import_sqlite", "<= 60 s for 1,000,000 rows", import_bench.run_sqlite),
+        Benchmark("import_postgres", "<= 30 s for 1,000,000 rows", import_bench.run_postgres),
+    )
+}
