@@ -461,3 +461,15 @@ def test_a_refused_offer_serialises_its_violations() -> None:
 def test_a_plan_whose_country_has_no_calendar_is_refused_closed() -> None:
     space = replace(_space(), country="ZZ")
     assert "no_business_calendar" in {v.code for v in check(space, plan(GOOD_PLAN)).violations}
+
+
+def test_an_empty_plan_is_refused_once_for_having_no_payments() -> None:
+    empty = Offer(OfferKind.PLAN, m("1200.00"), (), m("0"))
+    assert [v.code for v in check(_space(), empty).violations] == ["no_payments"]
+
+
+def test_an_offer_mixing_currencies_cannot_be_built() -> None:
+    from amicable.domain.errors import CurrencyMismatch
+
+    with pytest.raises(CurrencyMismatch):
+        Offer(OfferKind.FULL, m("1"), (Payment(AS_OF, Money.of("1", "EUR")),), m("0"))

@@ -504,3 +504,78 @@ def test_settlement_and_plan_require_their_keys() -> None:
         "segments[0].terms.settlement.pay_within_days",
         "segments[0].terms.plan.installments",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "fragment"),
+    [
+        ("economics: []", "economics", "must be a mapping"),
+        ("fees: 5", "fees", "must be a mapping"),
+        ("fees: {late_fee: 5}", "fees.late_fee", "must be a mapping"),
+        ("fees: {statutory_interest: 5}", "fees.statutory_interest", "must be a mapping"),
+    ],
+)
+def test_top_level_sections_of_the_wrong_type_are_reported(
+    text: str, path: str, fragment: str
+) -> None:
+    problems = validate_text(
+        f'version: "1"\ncurrency: USD\n{text}\nsegments: [{{name: a, action: hold}}]\n'
+    )
+    assert [(p.path, fragment in p.message) for p in problems] == [(path, True)]
+
+
+@pytest.mark.parametrize(
+    ("segment", "path"),
+    [
+        ("5", "segments[0]"),
+        ("{name: a, action: negotiate, when: 5}", "segments[0].when"),
+        ("{name: a, action: negotiate, terms: 5}", "segments[0].terms"),
+        ("{name: a, action: negotiate, terms: {settlement: 5}}", "segments[0].terms.settlement"),
+        ("{name: a, action: negotiate, terms: {plan: 5}}", "segments[0].terms.plan"),
+        (
+            "{name: a, action: negotiate, terms: {approval_required_above: 5}}",
+            "segments[0].terms.approval_required_above",
+        ),
+        ("{name: a, action: negotiate, when: {balance: 5}}", "segments[0].when.balance"),
+        (
+            "{name: a, action: negotiate, terms: {plan: {installments: 5, frequencies: [weekly], max_term_days: 9, first_due_within_days: 1}}}",
+            "segments[0].terms.plan.installments",
+        ),
+    ],
+)
+def test_nested_sections_of_the_wrong_type_are_reported(segment: str, path: str) -> None:
+    problems = validate_text(f'version: "1"\ncurrency: USD\nsegments:\n  - {segment}\n')
+    assert [p.path for p in problems] == [path]
+    assert "must be a mapping" in problems[0].message
+
+
+def test_duplicate_segment_names_are_reported_at_the_second() -> None:
+    problems = _paths(
+        """
+        version: "1"
+        currency: USD
+        segments:
+          - {name: a, action: hold, when: {tier: [x]}}
+          - {name: a, action: hold, when: {tier: [y]}}
+        """
+    )
+    assert problems == ["segments[1].name"]
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        (
+            "{days_past_due: {max: 90}, tier: [a]}",
+            "{days_past_due: {max: 180}, tier: [a], risk_band: [low]}",
+        ),
+        ("{tier: [a], tags: [x]}", "{tier: [a]}"),
+        ("{tags: [x, y]}", "{tags: [x], tier: [a]}"),
+        ("{tier: [a]}", "{tier: [b]}"),
+        ("{balance: {max: '100'}}", "{balance: {min: '100.01'}}"),
+        ("{tier: [a, b]}", "{tier: [b, c], risk_band: [low]}"),
+    ],
+)
+def test_later_segments_that_still_catch_some_accounts_are_valid(earlier: str, later: str) -> None:
+    text = f'version: "1"\ncurrency: USD\nsegments:\n  - {{name: e, action: hold, when: {earlier}}}\n  - {{name: l, action: hold, when: {later}}}\n'
+    assert validate_text(text) == []
