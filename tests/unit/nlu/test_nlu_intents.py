@@ -1,0 +1,192 @@
+"""Intents of the embedded backend, language detection, and the immutable result types.
+
+The sentences here are written for these tests (not taken from the corpus or the test split).
+"""
+
+from __future__ import annotations
+
+from dataclasses import FrozenInstanceError
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import amicable.negotiation.nlu as nlu
+from amicable.domain.errors import InvalidInput
+from amicable.negotiation.nlu import (
+    INTENTS,
+    EmbeddedUnderstanding,
+    Entities,
+    Intent,
+    Parse,
+    detect_language,
+)
+from amicable.negotiation.nlu.rules import RULE_CONFIDENCE, rule_intents
+
+TODAY = date(2025, 3, 12)
+NLU = EmbeddedUnderstanding()
+
+
+def test_the_public_surface_is_pinned() -> None:
+    assert sorted(nlu.__all__) == sorted(
+        [
+            "BACKENDS", "CHANNELS", "INTENTS", "LANGS", "PERIODS", "SAFETY_INTENTS",
+            "EmbeddedUnderstanding", "Entities", "Intent", "Parse", "Understanding",
+            "detect_language", "make_understanding",
+        ]
+    )  # fmt: skip
+
+
+def test_the_intent_set_is_exactly_the_contract() -> None:
+    assert INTENTS == (
+        "commit_payment", "propose_terms", "request_plan", "accept", "reject", "hardship",
+        "dispute_amount", "dispute_delivery", "already_paid", "payment_problem", "wrong_party",
+        "request_info", "request_human", "cease_contact", "opt_out_channel", "legal",
+        "callback_later", "abusive", "identity_answer", "other",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "intent"),
+    [
+        ("my employer let me go and I have nothing", "en", "hardship"),
+        ("we had to shut the business, no cash at all", "en", "hardship"),
+        ("my lawyer is handling this now", "en", "legal"),
+        ("I filed for bankruptcy", "en", "legal"),
+        ("stop contacting me please", "en", "cease_contact"),
+        ("wrong number mate", "en", "wrong_party"),
+        ("I want to talk to a real person", "en", "request_human"),
+        ("you are all crooks and idiots", "en", "abusive"),
+        ("je suis au chômage depuis janvier", "fr", "hardship"),
+        ("je transmets à mon avocat", "fr", "legal"),
+        ("laissez-moi tranquille maintenant", "fr", "cease_contact"),
+        ("vous avez le mauvais numéro", "fr", "wrong_party"),
+        ("passez-moi un responsable", "fr", "request_human"),
+        ("bande d'escrocs", "fr", "abusive"),
+        ("me quedé sin trabajo", "es", "hardship"),
+        ("hablen con mi abogado", "es", "legal"),
+        ("déjenme en paz ya", "es", "cease_contact"),
+        ("número equivocado, no soy yo", "es", "wrong_party"),
+        ("quiero hablar con una persona real", "es", "request_human"),
+        ("son unos ladrones", "es", "abusive"),
+    ],
+)
+def test_safety_critical_intents_are_recognised_in_three_languages(
+    text: str, lang: str, intent: str
+) -> None:
+    assert NLU.parse(text, lang=lang, today=TODAY).has(intent)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "intent"),
+    [
+        ("ok I'll send the payment on friday", "en", "commit_payment"),
+        ("could I do 80 a month?", "en", "propose_terms"),
+        ("do you have installment options", "en", "request_plan"),
+        ("the card payment failed again", "en", "payment_problem"),
+        ("I never received those items", "en", "dispute_delivery"),
+        ("I paid that on monday", "en", "already_paid"),
+        ("je vous paie vendredi", "fr", "commit_payment"),
+        ("je peux payer 100 par mois", "fr", "propose_terms"),
+        ("le lien de paiement ne fonctionne pas", "fr", "payment_problem"),
+        ("j'ai déjà réglé cette facture", "fr", "already_paid"),
+        ("le pago el viernes sin falta", "es", "commit_payment"),
+        ("puedo pagar 100 al mes", "es", "propose_terms"),
+        ("nunca me llegó el pedido", "es", "dispute_delivery"),
+        ("ya pagué esa factura", "es", "already_paid"),
+    ],
+)
+def test_everyday_intents_come_first(text: str, lang: str, intent: str) -> None:
+    assert NLU.parse(text, lang=lang, today=TODAY).top == intent
+
+
+def test_a_message_can_carry_several_intents() -> None:
+    parse = NLU.parse("I lost my job, can I pay 50 a month?", lang="en", today=TODAY)
+    assert parse.has("hardship") and parse.has("propose_terms")
+    assert parse.entities.amount is not None and parse.entities.per == "month"
+
+
+def test_intents_are_ordered_most_likely_first_and_unique() -> None:
+    parse = NLU.parse("stop calling me, my lawyer will sue you", lang="en", today=TODAY)
+    confidences = [i.confidence for i in parse.intents]
+    assert confidences == sorted(confidences, reverse=True)
+    assert len(set(parse.names)) == len(parse.names)
+
+
+def test_an_empty_message_is_other() -> None:
+    parse = NLU.parse("   ", lang=None, today=TODAY)
+    assert parse.names == ("other",)
+
+
+def test_a_rule_match_has_the_fixed_rule_confidence() -> None:
+    assert rule_intents("i want to speak to a manager") == {"request_human": RULE_CONFIDENCE}
+    assert rule_intents("i can pay on friday") == {}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=120))
+def test_any_text_gets_a_valid_parse(text: str) -> None:
+    parse = NLU.parse(text, lang=None, today=TODAY)
+    assert parse.intents and all(i.name in INTENTS for i in parse.intents)
+    assert all(0.0 <= i.confidence <= 1.0 for i in parse.intents)
+    assert parse.lang in ("en", "fr", "es")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("I can pay next week, sorry for the delay", "en"),
+        ("who is this and what do you want", "en"),
+        ("je ne peux pas payer ce mois-ci", "fr"),
+        ("c'est déjà réglé depuis lundi", "fr"),
+        ("ça ne me va pas", "fr"),
+        ("no puedo pagar este mes", "es"),
+        ("¿quién es usted?", "es"),
+        ("ya pagué la factura", "es"),
+        ("mañana le pago", "es"),
+    ],
+)
+def test_the_language_is_detected_offline(text: str, lang: str) -> None:
+    assert detect_language(text) == lang
+
+
+def test_a_neutral_message_takes_the_hint_then_english() -> None:
+    assert detect_language("500", hint="fr") == "fr"
+    assert detect_language("ok") == "en"
+
+
+def test_an_explicit_language_is_used_as_given_and_an_unknown_one_is_refused() -> None:
+    assert NLU.parse("ok", lang="es", today=TODAY).lang == "es"
+    with pytest.raises(InvalidInput, match="unsupported language"):
+        NLU.parse("ok", lang="de", today=TODAY)
+
+
+def test_results_are_immutable_and_validated() -> None:
+    parse = Parse((Intent("accept", 0.9),))
+    with pytest.raises(FrozenInstanceError):
+        parse.lang = "fr"  # type: ignore[misc]
+    with pytest.raises(InvalidInput, match="unknown intent"):
+        Intent("give_discount", 0.5)
+    with pytest.raises(InvalidInput, match="outside"):
+        Intent("accept", 1.5)
+    with pytest.raises(InvalidInput, match="at least one"):
+        Parse(())
+    with pytest.raises(InvalidInput, match="duplicate"):
+        Parse((Intent("accept", 0.9), Intent("accept", 0.8)))
+    with pytest.raises(InvalidInput, match="per"):
+        Entities(per="day")
+    with pytest.raises(InvalidInput, match="installments"):
+        Entities(installments=0)
+    with pytest.raises(InvalidInput, match="amount must be Money"):
+        Entities(amount="12.00")  # type: ignore[arg-type]
+
+
+def test_the_wire_shape_is_the_contract() -> None:
+    parse = NLU.parse("I can pay $75 a week from friday", lang="en", today=TODAY)
+    doc = parse.to_json()
+    assert set(doc) == {"intents", "entities", "lang"}
+    assert set(doc["entities"]) == {"amount", "per", "date", "installments", "percent", "fraction", "channel"}  # fmt: skip
+    assert doc["entities"]["amount"] == {"value": "75.00", "currency": "USD"}
+    assert doc["entities"]["date"] == "2025-03-14"
+    assert all(set(i) == {"name", "confidence"} for i in doc["intents"])
