@@ -36,3 +36,16 @@ def test_every_candidate_row_of_the_worked_example_appears_in_the_docs() -> None
         row = f"| {v.expected_pv.amount_str()} | {v.expected_cost.amount_str()} | {v.npv.amount_str()} |"
         assert row in text
     assert f"**{result.agency_value.amount_str()}**" in text
+
+
+def test_the_public_surface_of_the_policy_package_is_pinned() -> None:
+    import amicable.policy as policy
+
+    assert sorted(policy.__all__) == [
+        "AccountFacts", "Action", "Frequency", "GateDecision", "HeuristicRisk", "Limit", "Offer",
+        "OfferKind", "OfferSpace", "Optimisation", "Outcome", "Payment", "Policy", "Problem",
+        "Reason", "RiskPort", "Violation", "check", "check_report", "diff_policies", "evaluate",
+        "load_default_policy", "load_policy", "offers_report", "optimise", "parse_offer",
+        "validate_text",
+    ]  # fmt: skip
+    assert all(hasattr(policy, name) for name in policy.__all__)
