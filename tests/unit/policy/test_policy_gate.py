@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 from policy_helpers import AS_OF, STANDARD_TERMS, facts, load_doc, policy_doc
 
 from amicable.domain.money import Money
@@ -14,6 +17,7 @@ from amicable.policy.evaluate import OfferSpace, evaluate
 from amicable.policy.gate import Outcome, check
 from amicable.policy.model import DisputeStatus, Frequency
 from amicable.policy.offer import Offer, OfferKind, Payment
+from amicable.policy.schedule import business_calendar
 
 USD = "USD"
 
@@ -473,3 +477,77 @@ def test_an_offer_mixing_currencies_cannot_be_built() -> None:
 
     with pytest.raises(CurrencyMismatch):
         Offer(OfferKind.FULL, m("1"), (Payment(AS_OF, Money.of("1", "EUR")),), m("0"))
+
+
+# -- property: nothing the gate accepts breaks a bound -------------------------------------------
+
+
+@st.composite
+def random_offers(draw: st.DrawFn, balance: Money) -> Offer:
+    """Offers scattered around the default bounds: most are refused, some accepted."""
+    kind = draw(st.sampled_from([OfferKind.FULL, OfferKind.SETTLEMENT, *[OfferKind.PLAN] * 4]))
+    start = AS_OF + timedelta(days=draw(st.integers(-1, 16)))
+    if kind is not OfferKind.PLAN:
+        pct = draw(st.sampled_from([0, 1, 3, 5, 6])) if kind is OfferKind.SETTLEMENT else 0
+        discount = balance.percent(pct, rounding="ROUND_FLOOR")
+        total = balance - discount
+        return Offer(kind, total, (Payment(start, total),), discount)
+    count = draw(st.integers(1, 7))
+    down_pct = draw(st.sampled_from([0, 5, 10, 20, 30]))
+    down = balance.percent(down_pct, rounding="ROUND_CEILING") if down_pct else None
+    rest = balance - down if down is not None else balance
+    even = st.just([1] * count)
+    weights = draw(even | st.lists(st.integers(1, 3), min_size=count, max_size=count))
+    parts = rest.allocate(weights)
+    gap = draw(st.sampled_from([7, 14, 30, 31]))
+    amounts = ([down] if down is not None else []) + parts
+    if draw(st.booleans()):  # careful: on business days
+        cal = business_calendar("US")
+        dates = [cal.following(start + timedelta(days=gap * k)) for k in range(len(amounts))]
+    else:  # sloppy: anywhere near the cadence
+        jitter = draw(st.lists(st.integers(0, 3), min_size=count + 1, max_size=count + 1))
+        dates = [start + timedelta(days=gap * k + jitter[k]) for k in range(len(amounts))]
+    freq = draw(st.sampled_from([None, *Frequency]))
+    return Offer(
+        kind,
+        balance,
+        tuple(Payment(d, a) for d, a in zip(dates, amounts, strict=True)),
+        Money.zero("USD"),
+        down,
+        freq,
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=st.data(), minor=st.integers(10_000, 2_000_000))
+def test_nothing_the_gate_accepts_breaks_a_bound(data: st.DataObject, minor: int) -> None:
+    balance = Money.from_minor(minor, USD)
+    space = evaluate(load_doc(policy_doc()), facts(balance.amount_str(), country="US"), as_of=AS_OF)
+    offer = data.draw(random_offers(balance))
+    accepted = check(space, offer).accepted
+    event(f"{offer.kind.value} {'accepted' if accepted else 'refused'}")
+    if not accepted:
+        return
+    dates = [p.due_date for p in offer.payments]
+    assert Money.sum((p.amount for p in offer.payments), USD) == offer.total
+    assert offer.total + offer.discount == balance
+    assert dates == sorted(set(dates)) and dates[0] >= AS_OF
+    if offer.kind is OfferKind.FULL:
+        assert (
+            offer.discount.is_zero()
+            and dates == [dates[0]]
+            and dates[0] <= AS_OF + timedelta(days=14)
+        )
+    elif offer.kind is OfferKind.SETTLEMENT:
+        assert offer.discount.amount * 100 <= balance.amount * 5
+        assert len(dates) == 1 and dates[0] <= AS_OF + timedelta(days=10)
+    else:
+        assert offer.discount.is_zero()
+        assert offer.down_payment is not None and offer.down_payment.amount * 10 >= balance.amount
+        assert 2 <= len(offer.installments) <= 6
+        assert all(p.amount >= m("50.00") for p in offer.installments)
+        assert dates[0] <= AS_OF + timedelta(days=14) and dates[-1] <= AS_OF + timedelta(days=180)
+        cal = business_calendar("US")
+        assert all(cal.is_business_day(d) for d in dates)
+        gaps = {(b - a).days for a, b in itertools.pairwise(dates)}
+        assert gaps <= set(range(3, 12)) or gaps <= set(range(10, 19)) or gaps <= set(range(24, 36))
