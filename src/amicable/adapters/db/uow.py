@@ -13,6 +13,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from amicable.adapters.db.payments_repository import SqlPaymentsRepository
 from amicable.adapters.db.queries import SqlLedgerReader
 from amicable.adapters.db.repositories import (
     SqlLedgerRepository,
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
     ledger: SqlLedgerRepository
     reports: SqlLedgerReader
     policies: SqlPolicyVersionRepository
+    payments: SqlPaymentsRepository
     now: datetime
     today: date
 
@@ -68,6 +70,7 @@ class SqlUnitOfWork:
         self.ledger = SqlLedgerRepository(self._conn, org_id, self.now)
         self.reports = SqlLedgerReader(self._conn, org_id)
         self.policies = SqlPolicyVersionRepository(self._conn, org_id, self.now)
+        self.payments = SqlPaymentsRepository(self._conn, org_id, self.now)
         return self
 
     def __exit__(

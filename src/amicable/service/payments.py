@@ -1,0 +1,822 @@
+"""Payments and plan servicing use cases: the pure servicing engines wired to the persisted ledger.
+
+* :func:`create_plan_from_agreement` turns an accepted plan offer into a persisted plan with an
+  ISO 11649 creditor reference.
+* :func:`record_payment` posts a payment to the ledger — allocated to open invoices in the
+  configured clearing order (:mod:`amicable.servicing.allocation`), the rest an unallocated
+  credit — applies it to the account's active plan and re-evaluates its open promises. The
+  payment reference is the idempotency key: the same payment recorded again posts nothing.
+* :func:`reverse_payment` (refund or chargeback) undoes what a payment did: its credit first, then
+  its allocations last-in first-out, as negative allocations and ``reversal`` entries; the plan
+  that received it reopens what it covered. A reversal key (refund or dispute id) reverses once.
+* :func:`service_plans` advances every active plan to a business date: due, missed, broken (an
+  escalation record) — and returns the reminders due that day as :class:`OutboundIntent` s for the
+  runtime to send through the compliance gate (nothing is sent here).
+* :func:`reconcile` matches a bank statement's credits against open invoices and the next
+  installment of each plan (:mod:`amicable.servicing.matching`), posts confident matches, queues
+  the rest with ranked candidates and skips entries already seen (by entry id).
+* :func:`apply_provider_event` applies a payment provider's event (paid, failed, refunded,
+  disputed) once per event id.
+
+Invariants: for every invoice, open amount = amount − net allocations (reversals are negative
+allocations mirrored by ``reversal`` entries); a payment's net allocations plus its unallocated
+credit equal what is left of it after reversals; no business date is read from a clock (``on`` /
+``as_of`` are parameters); nothing commits unless the use case completes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from amicable.domain.errors import Conflict, InvalidInput, NotFound
+from amicable.domain.money import Money, currency
+from amicable.policy.offer import Offer, OfferKind
+from amicable.service.payments_ports import PaymentsUnitOfWork, StoredPlan, StoredPromise
+from amicable.service.ports import CustomerRef, EntryRow, PaymentRow
+from amicable.service.queries import resolve_account
+from amicable.servicing import plans as plan_engine
+from amicable.servicing.allocation import (
+    DEFAULT_ORDER,
+    Allocation,
+    AllocationBook,
+    AllocationOrder,
+    BookPayment,
+    ItemKind,
+    OpenItem,
+    allocate_payment,
+    new_book,
+)
+from amicable.servicing.allocation import reverse_payment as reverse_allocations
+from amicable.servicing.matching import Candidate, MatchingConfig, MatchStatus, match_entry
+from amicable.servicing.plans import PlanEvent, PlanEventKind, ServicingRules
+from amicable.servicing.promises import PaymentFact, evaluate_promise, new_promise
+from amicable.servicing.references import creditor_reference
+from amicable.servicing.statement import Statement
+
+__all__ = [
+    "OutboundIntent",
+    "ProviderEvent",
+    "ProviderEventOutcome",
+    "ReconcileReport",
+    "RecordedPayment",
+    "ReversalResult",
+    "ServicingRun",
+    "apply_provider_event",
+    "create_plan_from_agreement",
+    "ensure_invoice_references",
+    "reconcile",
+    "record_payment",
+    "record_promise",
+    "renegotiate_plan",
+    "reverse_payment",
+    "service_plans",
+]
+
+# Far enough ahead to include every entry when asking for what is open "now and later".
+_END_OF_TIME = date(9999, 12, 31)
+
+
+def _account(uow: PaymentsUnitOfWork, ref: str) -> CustomerRef:
+    return resolve_account(uow, ref)
+
+
+# -- plans --------------------------------------------------------------------------------------
+
+
+def create_plan_from_agreement(
+    uow: PaymentsUnitOfWork,
+    account_ref: str,
+    offer: Offer,
+    *,
+    agreed_on: date,
+    rules: ServicingRules,
+    plan_key: str | None = None,
+) -> StoredPlan:
+    """Persist the plan an accepted ``offer`` (kind plan: down payment + installments) sets up.
+
+    Every scheduled payment of the offer (the down payment first) becomes an installment; the
+    plan gets an RF creditor reference built from its key. Commits.
+    """
+    if offer.kind is not OfferKind.PLAN:
+        raise InvalidInput(f"only a plan offer becomes a plan; this offer is {offer.kind.value!r}")
+    with uow:
+        customer = _account(uow, account_ref)
+        key = plan_key or uow.payments.next_plan_key()
+        reference = creditor_reference(key)
+        plan = plan_engine.new_plan(
+            key,
+            [(p.due_date, p.amount) for p in offer.payments],
+            start=agreed_on,
+            reference=reference,
+        )
+        row_id = uow.payments.add_plan(customer.id, plan, rules, agreed_on)
+        uow.payments.add_reference(reference, "plan", key)
+        uow.commit()
+        return StoredPlan(row_id, customer.id, plan, rules, agreed_on)
+
+
+def renegotiate_plan(
+    uow: PaymentsUnitOfWork,
+    plan_key: str,
+    schedule: Sequence[tuple[date, Money]],
+    *,
+    on: date,
+) -> tuple[PlanEvent, ...]:
+    """Replace the plan's unpaid remainder by ``schedule`` (the policy gate has approved it).
+
+    Returns the events; a refused renegotiation (all allowed ones used) changes nothing but is
+    recorded. Commits.
+    """
+    with uow:
+        stored = uow.payments.plan(plan_key)
+        t = plan_engine.renegotiate(stored.plan, schedule, on, stored.rules)
+        _save(uow, stored, t, on)
+        uow.commit()
+        return t.events
+
+
+def _save(
+    uow: PaymentsUnitOfWork, stored: StoredPlan, t: plan_engine.Transition, on: date
+) -> list[int]:
+    """Store a transition; a plan that broke raises an escalation record (ids returned)."""
+    uow.payments.save_plan(stored.id, t.plan, stored.plan.version)
+    uow.payments.add_plan_events(stored.id, t.events)
+    raised: list[int] = []
+    for e in t.events:
+        if e.kind is PlanEventKind.PLAN_BROKEN:
+            raised.append(
+                uow.payments.add_escalation(
+                    stored.customer_id,
+                    plan_id=stored.id,
+                    promise_id=None,
+                    reason="plan_broken",
+                    message=f"plan {stored.plan.id} broken: {e.reason.message}",
+                    raised_on=e.on,
+                )
+            )
+    return raised
+
+
+# -- promises -----------------------------------------------------------------------------------
+
+
+def record_promise(
+    uow: PaymentsUnitOfWork,
+    account_ref: str,
+    parts: Sequence[tuple[date, Money]],
+    *,
+    channel: str,
+    made_on: date,
+    confirmed: bool = False,
+    grace_days: int = 0,
+) -> StoredPromise:
+    """Record a promise to pay (one or several dated amounts). Commits."""
+    if grace_days < 0:
+        raise InvalidInput(f"grace_days must be >= 0, got {grace_days}")
+    with uow:
+        customer = _account(uow, account_ref)
+        key = uow.payments.next_promise_key()
+        promise = new_promise(key, parts, channel=channel, made_on=made_on, confirmed=confirmed)
+        row_id = uow.payments.add_promise(customer.id, promise, grace_days)
+        uow.commit()
+        return StoredPromise(
+            row_id, customer.id, promise, grace_days, "open", "promise.pending", made_on
+        )
+
+
+def _evaluate_promises(
+    uow: PaymentsUnitOfWork, as_of: date, customer_id: int | None = None
+) -> list[tuple[StoredPromise, str]]:
+    """Re-evaluate open promises at ``as_of``; a newly broken one raises an escalation."""
+    changed: list[tuple[StoredPromise, str]] = []
+    for sp in uow.payments.promises(customer_id=customer_id, status="open"):
+        if as_of < sp.promise.made_on:
+            continue
+        received = uow.payments.received_since(
+            sp.customer_id, sp.promise.currency.code, sp.promise.made_on
+        )
+        facts = [PaymentFact(Money.from_minor(m, sp.promise.currency), on) for on, m in received]
+        ev = evaluate_promise(sp.promise, facts, as_of, sp.grace_days)
+        if ev.status.value == sp.status:
+            continue
+        uow.payments.set_promise_status(sp.id, ev.status.value, ev.rule_id, as_of)
+        changed.append((sp, ev.status.value))
+        if ev.status.value == "broken":
+            uow.payments.add_escalation(
+                sp.customer_id,
+                plan_id=None,
+                promise_id=sp.id,
+                reason="promise_broken",
+                message=f"promise {sp.promise.id} broken: {ev.message}",
+                raised_on=as_of,
+            )
+    return changed
+
+
+# -- payments -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedPayment:
+    """What :func:`record_payment` did.
+
+    Attributes:
+        duplicate: the reference was already recorded with the same details (nothing posted).
+        allocations: ``(invoice number, amount)`` in the order applied.
+        unallocated: the credit left on the account.
+        rule_id: the clearing order that decided the allocations.
+        plan_key / plan_events: the plan the payment went to and what happened to it.
+    """
+
+    payment_id: int
+    reference: str
+    customer: str
+    amount: Money
+    received_on: date
+    allocations: tuple[tuple[str, Money], ...]
+    unallocated: Money
+    rule_id: str
+    duplicate: bool = False
+    plan_key: str | None = None
+    plan_events: tuple[PlanEvent, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "payment_id": self.payment_id,
+            "reference": self.reference,
+            "customer": self.customer,
+            "currency": self.amount.code,
+            "amount": self.amount.amount_str(),
+            "received_on": self.received_on.isoformat(),
+            "duplicate": self.duplicate,
+            "allocations": [{"invoice": n, "amount": m.amount_str()} for n, m in self.allocations],
+            "unallocated": self.unallocated.amount_str(),
+            "rule_id": self.rule_id,
+            "plan": self.plan_key,
+            "plan_events": [_event_json(e) for e in self.plan_events],
+        }
+
+
+def _event_json(e: PlanEvent) -> dict[str, Any]:
+    return {
+        "kind": e.kind.value,
+        "on": e.on.isoformat(),
+        "installment": e.installment,
+        "amount": e.amount.amount_str() if e.amount is not None else None,
+        "rule_id": e.reason.rule_id,
+        "message": e.reason.message,
+    }
+
+
+def record_payment(
+    uow: PaymentsUnitOfWork,
+    account_ref: str,
+    amount: Money,
+    on: date,
+    reference: str | None = None,
+    *,
+    method: str = "manual",
+    invoice_number: str | None = None,
+    plan_key: str | None = None,
+    order: AllocationOrder = DEFAULT_ORDER,
+) -> RecordedPayment:
+    """Post a payment received on ``on`` and apply it to the account's plan and promises. Commits.
+
+    A named invoice is paid first; the rest goes to the customer's open invoices in ``order``
+    (the policy's clearing order; default fees → interest → principal, oldest first); anything
+    left is an unallocated credit. The payment then goes to ``plan_key`` or, if none is named, to
+    the account's oldest active plan in the payment's currency.
+    """
+    with uow:
+        result = _record(uow, account_ref, amount, on, reference, method=method,
+                         invoice_number=invoice_number, plan_key=plan_key, order=order)  # fmt: skip
+        uow.commit()
+        return result
+
+
+def _record(
+    uow: PaymentsUnitOfWork,
+    account_ref: str,
+    amount: Money,
+    on: date,
+    reference: str | None,
+    *,
+    method: str,
+    invoice_number: str | None,
+    plan_key: str | None,
+    order: AllocationOrder,
+) -> RecordedPayment:
+    if not amount.is_positive():
+        raise InvalidInput(f"a payment amount must be positive, got {amount}")
+    customer = _account(uow, account_ref)
+    ref = reference or f"PAY-{uuid.uuid4().hex[:16]}"
+    old = uow.payments.ledger_payment(ref)
+    if old is not None:
+        same = (old.customer_id, old.currency, old.amount_minor, old.received_on) == (
+            customer.id, amount.code, amount.minor, on)  # fmt: skip
+        if not same:
+            raise Conflict(
+                f"payment {ref!r} was already recorded with other details "
+                f"({old.currency} {Money.from_minor(old.amount_minor, old.currency).amount_str()} "
+                f"on {old.received_on}); a payment is never overwritten"
+            )
+        return RecordedPayment(old.id, ref, customer.external_id, amount, on, (),
+                               Money.zero(amount.currency), order.rule_id, duplicate=True)  # fmt: skip
+    opens = uow.ledger.open_invoices(customer.id, amount.code)
+    named = None
+    if invoice_number is not None:
+        named = next((i for i in opens if i.number == invoice_number), None)
+        if named is None and not uow.ledger.invoices([invoice_number]):
+            raise NotFound(f"no invoice {invoice_number!r} in this organisation")
+    numbers = {i.id: i.number for i in opens}
+    applied: list[tuple[int, Money]] = []
+    remaining = amount
+    if named is not None:
+        part = remaining.min(Money.from_minor(named.balance_minor, amount.code))
+        applied.append((named.id, part))
+        remaining = remaining - part
+    rest = [i for i in opens if named is None or i.id != named.id]
+    if rest and remaining.is_positive():
+        book = new_book(
+            amount.code,
+            [(str(i.id), ItemKind.PRINCIPAL, Money.from_minor(i.balance_minor, amount.code),
+              i.due_date) for i in rest],
+        )  # fmt: skip
+        res = allocate_payment(book, ref, remaining, on, order)
+        applied.extend((int(a.item_id), a.amount) for a in res.allocations)
+        remaining = res.remainder
+    (payment_id,) = uow.ledger.add_payments(
+        [PaymentRow(customer.id, ref, on, amount.code, amount.minor, method, invoice_number)]
+    )
+    uow.ledger.add_allocations([(payment_id, i, amount.code, m.minor) for i, m in applied])
+    entries = [EntryRow(customer.id, i, payment_id, "payment", "applied", amount.code, -m.minor, on)
+               for i, m in applied]  # fmt: skip
+    if remaining.is_positive():
+        entries.append(EntryRow(customer.id, None, payment_id, "payment", "unallocated",
+                                amount.code, -remaining.minor, on))  # fmt: skip
+    uow.ledger.add_entries(entries)
+    # The plan: the named one, else the oldest active plan of the account in this currency.
+    stored: StoredPlan | None
+    if plan_key is not None:
+        stored = uow.payments.plan(plan_key)
+        if stored.customer_id != customer.id:
+            raise InvalidInput(f"plan {plan_key!r} belongs to another account")
+    else:
+        stored = next(
+            (s for s in uow.payments.plans(customer_id=customer.id, status="active")
+             if s.plan.currency.code == amount.code),
+            None,
+        )  # fmt: skip
+    events: tuple[PlanEvent, ...] = ()
+    if stored is not None:
+        t = plan_engine.apply_payment(stored.plan, amount, on, stored.rules, payment_id=ref)
+        _save(uow, stored, t, on)
+        events = t.events
+    _evaluate_promises(uow, on, customer.id)
+    return RecordedPayment(
+        payment_id, ref, customer.external_id, amount, on,
+        tuple((numbers[i], m) for i, m in applied), remaining, order.rule_id,
+        plan_key=stored.plan.id if stored is not None else None, plan_events=events,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ReversalResult:
+    """What a refund or chargeback undid: ``reopened`` ``(invoice number, amount)``, the part
+    taken back from the unallocated credit, and the plan events (``duplicate``: seen before)."""
+
+    reference: str
+    kind: str
+    amount: Money
+    reopened: tuple[tuple[str, Money], ...]
+    from_credit: Money
+    duplicate: bool = False
+    plan_events: tuple[PlanEvent, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "kind": self.kind,
+            "currency": self.amount.code,
+            "amount": self.amount.amount_str(),
+            "duplicate": self.duplicate,
+            "reopened": [{"invoice": n, "amount": m.amount_str()} for n, m in self.reopened],
+            "from_credit": self.from_credit.amount_str(),
+            "plan_events": [_event_json(e) for e in self.plan_events],
+        }
+
+
+def reverse_payment(
+    uow: PaymentsUnitOfWork,
+    reference: str,
+    *,
+    on: date,
+    kind: Literal["refund", "chargeback"] = "refund",
+    amount: Money | None = None,
+    key: str | None = None,
+) -> ReversalResult:
+    """Refund (``amount``, default all that is left) or charge back a recorded payment. Commits.
+
+    ``key`` (a provider's refund or dispute id) makes the reversal idempotent: a key seen before
+    reverses nothing. Without a key every call is a new reversal.
+    """
+    with uow:
+        result = _reverse(uow, reference, on=on, kind=kind, amount=amount, key=key)
+        uow.commit()
+        return result
+
+
+def _reverse(
+    uow: PaymentsUnitOfWork,
+    reference: str,
+    *,
+    on: date,
+    kind: str,
+    amount: Money | None,
+    key: str | None,
+) -> ReversalResult:
+    lp = uow.payments.ledger_payment(reference)
+    if lp is None:
+        raise NotFound(f"no payment {reference!r} in this organisation")
+    code = lp.currency
+    left = Money.from_minor(lp.amount_minor - lp.reversed_minor, code)
+    wanted = left if amount is None else amount
+    if wanted.code != code:
+        raise InvalidInput(f"payment {reference!r} is in {code}; a {wanted.code} reversal refused")
+    if on < lp.received_on:
+        raise InvalidInput(f"a {kind} of {reference!r} cannot be dated {on}, before the payment "
+                           f"({lp.received_on})")  # fmt: skip
+    if not wanted.is_positive() or wanted > left:
+        if key is not None and amount is None and left.is_zero():
+            return ReversalResult(reference, kind, Money.zero(code), (), Money.zero(code), True)
+        raise InvalidInput(
+            f"a {kind} of {reference!r} must be positive and at most what is left of the "
+            f"payment ({left.amount_str()} {code}), got {wanted.amount_str()}"
+        )
+    if not uow.payments.claim_reversal(lp.id, key or f"{kind}:{uuid.uuid4().hex}", kind, code,
+                                       wanted.minor, on):  # fmt: skip
+        return ReversalResult(reference, kind, wanted, (), Money.zero(code), duplicate=True)
+    cur = currency(code)
+    zero = Money.zero(cur)
+    held = [(inv, m) for inv, m in lp.allocations if m > 0]
+    book = AllocationBook(
+        cur,
+        items=tuple(OpenItem(str(inv), ItemKind.PRINCIPAL, Money.from_minor(m, cur), lp.received_on,
+                             zero) for inv, m in held),
+        payments=(BookPayment(reference, Money.from_minor(lp.amount_minor, cur), lp.received_on,
+                              Money.from_minor(lp.reversed_minor, cur),
+                              Money.from_minor(lp.unallocated_minor, cur)),),
+        allocations=tuple(Allocation(n, reference, str(inv), Money.from_minor(m, cur), "held")
+                          for n, (inv, m) in enumerate(held, start=1)),
+    )  # fmt: skip
+    res = reverse_allocations(book, reference, wanted, reason=kind)
+    undone = [(int(a.item_id), -a.amount) for a in res.allocations]
+    uow.ledger.add_allocations([(lp.id, inv, code, -m.minor) for inv, m in undone])
+    entries = [EntryRow(lp.customer_id, inv, lp.id, "reversal", kind, code, m.minor, on)
+               for inv, m in undone]  # fmt: skip
+    if res.remainder.is_positive():
+        entries.append(EntryRow(lp.customer_id, None, lp.id, "reversal", kind, code,
+                                res.remainder.minor, on))  # fmt: skip
+    uow.ledger.add_entries(entries)
+    numbers = {i.id: i.number for i in uow.reports.invoice_balances(_END_OF_TIME, lp.customer_id)}
+    events: tuple[PlanEvent, ...] = ()
+    for stored in uow.payments.plans(customer_id=lp.customer_id):
+        if any(p.id == reference for p in stored.plan.payments):
+            t = plan_engine.reverse_payment(stored.plan, reference, on, stored.rules,
+                                            amount=wanted, reason=kind)  # fmt: skip
+            _save(uow, stored, t, on)
+            events = t.events
+            break
+    _evaluate_promises(uow, on, lp.customer_id)
+    return ReversalResult(reference, kind, wanted,
+                          tuple((numbers.get(inv, str(inv)), m) for inv, m in undone),
+                          res.remainder, plan_events=events)  # fmt: skip
+
+
+# -- servicing run ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundIntent:
+    """A contact the runtime should attempt (through the compliance gate; nothing sent yet).
+
+    ``kind``: ``plan_reminder`` (before or, inside grace, after a due date) or
+    ``renegotiation_offer`` (an installment was missed and a renegotiation is allowed).
+    """
+
+    kind: str
+    customer_id: int
+    plan_key: str
+    installment: int | None
+    due_date: date | None
+    amount_due: Money | None
+    offset_days: int | None
+    rule_id: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "customer_id": self.customer_id,
+            "plan": self.plan_key,
+            "installment": self.installment,
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "amount_due": self.amount_due.amount_str() if self.amount_due else None,
+            "currency": self.amount_due.code if self.amount_due else None,
+            "offset_days": self.offset_days,
+            "rule_id": self.rule_id,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ServicingRun:
+    """What :func:`service_plans` did on ``as_of``."""
+
+    as_of: date
+    plans: int
+    events: tuple[tuple[str, PlanEvent], ...]
+    intents: tuple[OutboundIntent, ...]
+    escalations: int
+    promises: tuple[tuple[str, str], ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "plans": self.plans,
+            "events": [{"plan": k, **_event_json(e)} for k, e in self.events],
+            "intents": [i.to_json() for i in self.intents],
+            "escalations": self.escalations,
+            "promises": [{"promise": k, "status": s} for k, s in self.promises],
+        }
+
+
+def service_plans(uow: PaymentsUnitOfWork, as_of: date) -> ServicingRun:
+    """Advance every active plan to ``as_of`` and evaluate open promises. Commits.
+
+    Plans already at a later date are left alone (a run never goes back in time).
+    """
+    with uow:
+        events: list[tuple[str, PlanEvent]] = []
+        intents: list[OutboundIntent] = []
+        escalations = 0
+        active = uow.payments.plans(status="active")
+        for stored in active:
+            if as_of < stored.plan.as_of:
+                continue
+            t = plan_engine.advance_to(stored.plan, as_of, stored.rules)
+            escalations += len(_save(uow, stored, t, as_of))
+            events.extend((stored.plan.id, e) for e in t.events)
+            for e in t.events:
+                if e.kind is PlanEventKind.RENEGOTIATION_OFFERED:
+                    intents.append(OutboundIntent(
+                        "renegotiation_offer", stored.customer_id, stored.plan.id, e.installment,
+                        None, e.amount, None, e.reason.rule_id, e.reason.message,
+                    ))  # fmt: skip
+            for r in plan_engine.due_reminders(t.plan, as_of, stored.rules):
+                intents.append(OutboundIntent(
+                    "plan_reminder", stored.customer_id, stored.plan.id, r.installment,
+                    r.due_date, r.amount_due, r.offset_days, r.reason.rule_id, r.reason.message,
+                ))  # fmt: skip
+        changed = _evaluate_promises(uow, as_of)
+        escalations += sum(1 for _, s in changed if s == "broken")
+        uow.commit()
+        return ServicingRun(as_of, len(active), tuple(events), tuple(intents), escalations,
+                            tuple((sp.promise.id, s) for sp, s in changed))  # fmt: skip
+
+
+# -- provider events ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderEvent:
+    """A payment provider's event, translated out of the provider's own format.
+
+    Attributes:
+        type: ``paid``, ``failed``, ``refunded`` (``amount``: the refunds' cumulative total) or
+            ``disputed`` (``amount``: the disputed amount).
+        payment_reference: the provider's id of the money movement (a PaymentIntent id), used as
+            the ledger payment reference.
+        link_id: the provider's id of the link or session it came from, if known.
+        metadata: what amicable put on the link (``account``, ``plan``, ``installment``,
+            ``invoice``).
+        key: the idempotency key of a reversal (refund total or dispute id).
+    """
+
+    provider: str
+    event_id: str
+    event_type: str
+    type: Literal["paid", "failed", "refunded", "disputed", "ignored"]
+    on: date
+    payment_reference: str | None = None
+    amount: Money | None = None
+    link_id: str | None = None
+    metadata: tuple[tuple[str, str], ...] = ()
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderEventOutcome:
+    """``outcome``: posted, duplicate_payment, reversed, failed, ignored, or duplicate (event id
+    seen before: nothing done)."""
+
+    event_id: str
+    outcome: str
+    detail: dict[str, Any]
+
+
+def apply_provider_event(uow: PaymentsUnitOfWork, event: ProviderEvent) -> ProviderEventOutcome:
+    """Apply one provider event exactly once (by event id). Commits."""
+    with uow:
+        if uow.payments.event_seen(event.provider, event.event_id):
+            return ProviderEventOutcome(event.event_id, "duplicate", {})
+        outcome, detail = _apply_event(uow, event)
+        # The unique key on (org, provider, event id) makes a concurrent twin fail at commit.
+        uow.payments.claim_event(event.provider, event.event_id, event.event_type, outcome)
+        uow.commit()
+        return ProviderEventOutcome(event.event_id, outcome, detail)
+
+
+def _apply_event(uow: PaymentsUnitOfWork, event: ProviderEvent) -> tuple[str, dict[str, Any]]:
+    meta = dict(event.metadata)
+    link = uow.payments.link(event.provider, event.link_id) if event.link_id else None
+    if event.type == "paid":
+        if event.amount is None or event.payment_reference is None:
+            raise InvalidInput(f"event {event.event_id}: a payment event needs amount and id")
+        account = meta.get("account")
+        if account is None and link is not None:
+            refs = uow.reports.customer_refs([link.customer_id])
+            account = refs[link.customer_id].external_id
+        if account is None:
+            raise InvalidInput(f"event {event.event_id}: no account in the metadata or link")
+        rec = _record(uow, account, event.amount, event.on, event.payment_reference,
+                      method=event.provider, invoice_number=meta.get("invoice") or None,
+                      plan_key=meta.get("plan") or None, order=DEFAULT_ORDER)  # fmt: skip
+        if link is not None:
+            uow.payments.set_link_status(link.id, "paid")
+        return ("duplicate_payment" if rec.duplicate else "posted"), rec.to_json()
+    if event.type == "failed":
+        if link is not None:
+            uow.payments.set_link_status(link.id, "failed")
+        return "failed", {"payment_reference": event.payment_reference}
+    if event.type in ("refunded", "disputed"):
+        if event.payment_reference is None or event.amount is None:
+            raise InvalidInput(f"event {event.event_id}: a reversal needs the payment and amount")
+        lp = uow.payments.ledger_payment(event.payment_reference)
+        if lp is None:
+            return "ignored", {"reason": f"payment {event.payment_reference} is not recorded"}
+        kind = "refund" if event.type == "refunded" else "chargeback"
+        wanted = event.amount
+        if event.type == "refunded":
+            # Stripe reports the cumulative refunded total; reverse what is new in it.
+            already = uow.payments.reversed_total(lp.id, "refund")
+            wanted = event.amount - Money.from_minor(already, event.amount.currency)
+            if not wanted.is_positive():
+                return "ignored", {"reason": "nothing new refunded"}
+        res = _reverse(uow, event.payment_reference, on=max(event.on, lp.received_on), kind=kind,
+                       amount=wanted, key=event.key)  # fmt: skip
+        return ("duplicate_reversal" if res.duplicate else "reversed"), res.to_json()
+    return "ignored", {"event_type": event.event_type}
+
+
+# -- creditor references and reconciliation -------------------------------------------------------
+
+
+def ensure_invoice_references(uow: PaymentsUnitOfWork) -> dict[str, str]:
+    """Give every invoice an RF creditor reference (built from its number); returns them all.
+
+    Invoice numbers that cannot carry one (longer than 21 letters and digits) get none. Does not
+    commit (callers do).
+    """
+    refs = uow.payments.references("invoice")
+    for inv in uow.reports.invoice_balances(_END_OF_TIME):
+        if inv.number in refs:
+            continue
+        try:
+            ref = creditor_reference(inv.number)
+        except InvalidInput:
+            continue
+        uow.payments.add_reference(ref, "invoice", inv.number)
+        refs[inv.number] = ref
+    return refs
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileReport:
+    """The ``amicable reconcile --json`` document (see :meth:`to_json`)."""
+
+    entries: int
+    matched: int
+    posted: dict[str, Money]
+    unmatched: int
+    duplicates: int
+    errors: tuple[str, ...]
+    dry_run: bool = False
+    postings: tuple[tuple[str, str, str], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entries": self.entries,
+            "matched": self.matched,
+            "posted": {c: m.amount_str() for c, m in sorted(self.posted.items())},
+            "unmatched": self.unmatched,
+            "duplicates": self.duplicates,
+            "errors": list(self.errors),
+        }
+
+
+def _candidates(uow: PaymentsUnitOfWork) -> tuple[list[Candidate], dict[str, tuple[str, str]]]:
+    """Open invoices and each active plan's next unpaid installment, with ``candidate id ->
+    (customer external id, kind key)``."""
+    refs = ensure_invoice_references(uow)
+    customers = uow.reports.customer_refs()
+    ibans = uow.payments.payer_ibans()
+    out: list[Candidate] = []
+    owner: dict[str, tuple[str, str]] = {}
+    for inv in uow.reports.invoice_balances(_END_OF_TIME):
+        if inv.open_minor <= 0:
+            continue
+        c = customers[inv.customer_id]
+        cid = f"invoice:{inv.number}"
+        out.append(Candidate(cid, "invoice", c.name, Money.from_minor(inv.open_minor, inv.currency),
+                             refs.get(inv.number), inv.number, inv.due_date,
+                             ibans.get(inv.customer_id, ())))  # fmt: skip
+        owner[cid] = (c.external_id, inv.number)
+    for stored in uow.payments.plans(status="active"):
+        plan = stored.plan
+        nxt = next((i for i in plan.installments
+                    if i.status.value not in ("paid", "waived") and i.paid < i.amount), None)  # fmt: skip
+        if nxt is None:
+            continue
+        c = customers[stored.customer_id]
+        cid = f"installment:{plan.id}#{nxt.number}"
+        out.append(Candidate(cid, "installment", c.name, nxt.amount - nxt.paid, plan.reference,
+                             None, nxt.due_date, ibans.get(stored.customer_id, ())))  # fmt: skip
+        owner[cid] = (c.external_id, plan.id)
+    return out, owner
+
+
+def reconcile(
+    uow: PaymentsUnitOfWork,
+    statement: Statement,
+    *,
+    dry_run: bool = False,
+    config: MatchingConfig | None = None,
+    order: AllocationOrder = DEFAULT_ORDER,
+) -> ReconcileReport:
+    """Match and post a statement's credits; commits unless ``dry_run``.
+
+    An entry id seen before (in an earlier import or earlier in this file) is a duplicate and is
+    skipped; a confident match posts a payment (reference ``bank:<entry id>``) to the matched
+    invoice or plan; an ambiguous or unmatched entry goes to the queue with its ranked candidates.
+    """
+    with uow:
+        credits = list(statement.entries)
+        errors = [str(e) for e in statement.errors]
+        seen = uow.payments.seen_entries({e.entry_id for e in credits})
+        digest = hashlib.sha256("\n".join(sorted(e.entry_id for e in credits)).encode()).hexdigest()
+        import_id = uow.payments.add_statement_import(digest, statement.source, statement.format,
+                                                      len(credits), dry_run)  # fmt: skip
+        matched = unmatched = duplicates = 0
+        posted: dict[str, Money] = {}
+        postings: list[tuple[str, str, str]] = []
+        candidates, owner = _candidates(uow)
+        for entry in credits:
+            if entry.entry_id in seen:
+                duplicates += 1
+                continue
+            seen.add(entry.entry_id)
+            result = match_entry(entry, candidates, config)
+            if result.status is MatchStatus.MATCHED and result.best is not None:
+                account, key = owner[result.best.candidate.id]
+                is_plan = result.best.candidate.kind == "installment"
+                try:
+                    rec = _record(uow, account, entry.amount, entry.booking_date,
+                                  f"bank:{entry.entry_id}"[:200], method="bank",
+                                  invoice_number=None if is_plan else key,
+                                  plan_key=key if is_plan else None, order=order)  # fmt: skip
+                except (InvalidInput, Conflict, NotFound) as exc:
+                    errors.append(f"{statement.source}: {entry.location}: {exc}")
+                    uow.payments.add_statement_entry(import_id, entry, "error", None)
+                    continue
+                uow.payments.add_statement_entry(import_id, entry, "posted", rec.payment_id)
+                matched += 1
+                code = entry.amount.code
+                posted[code] = posted[code] + entry.amount if code in posted else entry.amount
+                postings.append((entry.entry_id, result.best.candidate.id, result.best.method))
+                candidates, owner = _candidates(uow)  # what is open has changed
+                continue
+            row = uow.payments.add_statement_entry(import_id, entry, result.status.value, None)
+            uow.payments.add_candidates(row, result.ranked_candidates)
+            unmatched += 1
+        if dry_run:
+            uow.rollback()
+        else:
+            uow.commit()
+        return ReconcileReport(len(credits), matched, posted, unmatched, duplicates,
+                               tuple(errors), dry_run, tuple(postings))  # fmt: skip
