@@ -15,6 +15,9 @@ Invariants
 * EU fees and interest apply only to business debtors in an EU member state, and only when the
   policy enables them; nothing here decides that a fee *is* charged beyond what the policy says.
 * Clearing never applies more to a part than is owed; what is left over is ``unapplied``.
+* :func:`assess_fees` charges only what the policy enables, per overdue invoice, each line with
+  the rule it came from; ``waive_fees`` (a plan's ``waive_late_fees``) drops the late fee and the
+  fixed compensation but never the statutory interest, which accrues by law.
 """
 
 from __future__ import annotations
@@ -27,13 +30,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from amicable.domain.errors import InvalidInput
 from amicable.domain.money import Currency, Money
 from amicable.policy.facts import AccountFacts
-from amicable.policy.model import ClearingPart, CustomerType, LateFee
+from amicable.policy.model import ClearingPart, CustomerType, LateFee, Policy
 
 __all__ = [
     "EU_COMPENSATION_PER_INVOICE",
     "EU_MEMBER_STATES",
     "Clearing",
+    "FeeLine",
     "InterestCalculation",
+    "OverdueInvoice",
+    "assess_fees",
     "clear_payment",
     "eu_b2b_applies",
     "eu_compensation",
@@ -184,3 +190,73 @@ def clear_payment(
         applied[ClearingPart.PRINCIPAL],
         left,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueInvoice:
+    """An open invoice past its due date: its reference, open amount and due date."""
+
+    reference: str
+    amount: Money
+    due_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class FeeLine:
+    """One fee or interest charge: on which invoice, what kind, how much, by which rule."""
+
+    reference: str
+    kind: str  # "late_fee" | "eu_compensation" | "statutory_interest"
+    amount: Money
+    rule: str
+    detail: str
+
+
+def assess_fees(
+    policy: Policy,
+    facts: AccountFacts,
+    invoices: Sequence[OverdueInvoice],
+    *,
+    as_of: date,
+    waive_fees: bool = False,
+) -> tuple[FeeLine, ...]:
+    """The fees and interest ``policy`` allows on ``invoices`` overdue at ``as_of``."""
+    rules = policy.fees
+    eu = eu_b2b_applies(facts)
+    lines: list[FeeLine] = []
+    for inv in invoices:
+        if inv.due_date >= as_of:
+            continue
+        if rules.late_fee is not None and not waive_fees:
+            fee = late_fee(rules.late_fee, inv.amount, policy.currency)
+            lines.append(
+                FeeLine(inv.reference, "late_fee", fee, "fees.late_fee", f"late fee {fee}")
+            )
+        if rules.eu_b2b_compensation and eu and not waive_fees:
+            lines.append(
+                FeeLine(
+                    inv.reference,
+                    "eu_compensation",
+                    EU_COMPENSATION_PER_INVOICE,
+                    "fees.eu_b2b_compensation",
+                    "fixed compensation, Directive 2011/7/EU art. 6",
+                )
+            )
+        if rules.statutory_interest and eu and facts.country is not None:
+            calc = statutory_interest(
+                inv.amount,
+                reference_rate_pct=rules.reference_rate_pct,
+                country=facts.country,
+                start=inv.due_date,
+                end=as_of,
+            )
+            lines.append(
+                FeeLine(
+                    inv.reference,
+                    "statutory_interest",
+                    calc.interest,
+                    "fees.statutory_interest.reference_rate_pct",
+                    calc.formula,
+                )
+            )
+    return tuple(lines)

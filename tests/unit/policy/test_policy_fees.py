@@ -11,13 +11,16 @@ from policy_helpers import facts
 from amicable.domain.errors import InvalidInput
 from amicable.domain.money import CURRENCIES, Money
 from amicable.policy.fees import (
+    OverdueInvoice,
+    assess_fees,
     clear_payment,
     eu_b2b_applies,
     eu_compensation,
     late_fee,
     statutory_interest,
 )
-from amicable.policy.model import ClearingPart, CustomerType, LateFee
+from amicable.policy.load import load_policy
+from amicable.policy.model import ClearingPart, CustomerType, LateFee, Policy
 
 EUR = CURRENCIES["EUR"]
 
@@ -119,3 +122,53 @@ def test_a_clearing_order_must_name_each_part_once() -> None:
     zero = Money.zero("EUR")
     with pytest.raises(InvalidInput):
         clear_payment(zero, fees=zero, interest=zero, principal=zero, order=[ClearingPart.FEES])
+
+
+def _fee_policy(extra: str = "") -> Policy:
+    return load_policy(
+        'version: "f"\ncurrency: EUR\nfees:\n'
+        '  late_fee: {fixed: "5.00", pct: "1"}\n'
+        "  eu_b2b_compensation: true\n"
+        '  statutory_interest: {reference_rate_pct: "4.50"}\n'
+        f"{extra}segments: [{{name: a, action: hold}}]\n"
+    )
+
+
+def test_fees_are_assessed_per_overdue_invoice_with_the_rule_they_came_from() -> None:
+    invoices = [
+        OverdueInvoice("INV-1", Money.of("10000.00", "EUR"), date(2024, 3, 1)),
+        OverdueInvoice("INV-2", Money.of("500.00", "EUR"), date(2024, 3, 31)),  # not yet overdue
+    ]
+    lines = assess_fees(
+        _fee_policy(), facts(country="FR", currency="EUR"), invoices, as_of=date(2024, 3, 31)
+    )
+    assert [(line.reference, line.kind, line.amount.amount_str(), line.rule) for line in lines] == [
+        ("INV-1", "late_fee", "105.00", "fees.late_fee"),
+        ("INV-1", "eu_compensation", "40.00", "fees.eu_b2b_compensation"),
+        ("INV-1", "statutory_interest", "119.18", "fees.statutory_interest.reference_rate_pct"),
+    ]
+
+
+def test_a_plan_that_waives_fees_keeps_the_statutory_interest_and_consumers_get_no_eu_charges() -> (
+    None
+):
+    invoice = [OverdueInvoice("INV-1", Money.of("10000.00", "EUR"), date(2024, 3, 1))]
+    waived = assess_fees(
+        _fee_policy(),
+        facts(country="DE", currency="EUR"),
+        invoice,
+        as_of=date(2024, 3, 31),
+        waive_fees=True,
+    )
+    assert [(line.kind, line.amount.amount_str()) for line in waived] == [
+        ("statutory_interest", "102.74")
+    ]
+    consumer = facts(country="DE", currency="EUR", customer_type=CustomerType.CONSUMER)
+    assert [
+        line.kind for line in assess_fees(_fee_policy(), consumer, invoice, as_of=date(2024, 3, 31))
+    ] == ["late_fee"]
+    nothing = load_policy('version: "f"\ncurrency: EUR\nsegments: [{name: a, action: hold}]\n')
+    assert (
+        assess_fees(nothing, facts(country="DE", currency="EUR"), invoice, as_of=date(2024, 3, 31))
+        == ()
+    )
