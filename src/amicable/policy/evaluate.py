@@ -17,9 +17,10 @@ Invariants
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from amicable.domain.money import Money
@@ -256,29 +257,17 @@ def _space_for(
     checks: tuple[ConditionCheck, ...],
     reasons: list[Reason],
 ) -> OfferSpace:
-    base = OfferSpace(
-        policy_version=policy.version,
-        as_of=as_of,
-        balance=facts.balance,
-        action=segment.action,
-        segment=segment.name,
-        segment_rule=segment.path,
-        matched=checks,
-        reasons=(),
-        country=facts.country,
-        region=facts.region,
-    )
-    action_rule = f"{segment.path}.action"
-    if segment.action is not Action.NEGOTIATE:
+    action = segment.action
+    shapes: _Shapes | None = None
+    if action is not Action.NEGOTIATE:
         reasons.append(
             Reason(
-                f"action_{segment.action.value}",
-                f"segment {segment.name!r} says {segment.action.value}: no offer may be made",
-                action_rule,
+                f"action_{action.value}",
+                f"segment {segment.name!r} says {action.value}: no offer may be made",
+                f"{segment.path}.action",
             )
         )
-        return _replace(base, reasons=tuple(reasons))
-    if segment.money_currency != facts.balance.currency:
+    elif segment.money_currency != facts.balance.currency:
         reasons.append(
             Reason(
                 "currency_not_covered",
@@ -287,11 +276,42 @@ def _space_for(
                 segment.path,
             )
         )
-        return _replace(base, action=Action.ESCALATE, reasons=tuple(reasons))
+        action = Action.ESCALATE
+    else:
+        shapes = _shapes(segment)
+    return OfferSpace(
+        policy_version=policy.version,
+        as_of=as_of,
+        balance=facts.balance,
+        action=action,
+        segment=segment.name,
+        segment_rule=segment.path,
+        matched=checks,
+        reasons=tuple(reasons),
+        pay_in_full_within_days=shapes.pay_in_full if shapes else None,
+        settlement=shapes.settlement if shapes else None,
+        plan=shapes.plan if shapes else None,
+        approval=shapes.approval if shapes else ApprovalSpace(),
+        country=facts.country,
+        region=facts.region,
+    )
 
+
+@dataclass(frozen=True, slots=True)
+class _Shapes:
+    pay_in_full: Limit[int]
+    settlement: SettlementSpace | None
+    plan: PlanSpace | None
+    approval: ApprovalSpace
+
+
+@lru_cache(maxsize=4096)
+def _shapes(segment: Segment) -> _Shapes:
+    """The bounds of a negotiating segment (in its money currency); the same for every account,
+    so computed once per segment."""
     terms = segment.terms
     path = f"{segment.path}.terms"
-    cur = facts.balance.currency
+    cur = segment.money_currency
 
     def money(value: Decimal) -> Money:
         return Money(value, cur)
@@ -340,17 +360,9 @@ def _space_for(
             else None
         ),
     )
-    return _replace(
-        base,
-        reasons=tuple(reasons),
-        pay_in_full_within_days=Limit(
-            terms.pay_in_full_within_days, f"{path}.pay_in_full_within_days"
-        ),
-        settlement=settlement,
-        plan=plan,
-        approval=approval,
+    return _Shapes(
+        Limit(terms.pay_in_full_within_days, f"{path}.pay_in_full_within_days"),
+        settlement,
+        plan,
+        approval,
     )
-
-
-def _replace(space: OfferSpace, **changes: object) -> OfferSpace:
-    return replace(space, **changes)  # type: ignore[arg-type]
