@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from amicable.entrypoints.cli import compliance, ledger, nlu, policy, sample
+from amicable.entrypoints.cli import compliance, ledger, nlu, payments, policy, sample
 from amicable.entrypoints.cli._common import CliState
 
 __all__ = ["app", "main"]
@@ -39,7 +39,7 @@ def _root(
     ctx.obj = CliState(database_url=database_url)
 
 
-for _module in (ledger, sample, policy, compliance, nlu):
+for _module in (ledger, sample, policy, compliance, nlu, payments):
     _module.register(app)
 
 
