@@ -1,0 +1,651 @@
+"""The governed dialogue: a pure state machine per conversation.
+
+``open_conversation(context, *, channel, lang, inbound) -> Turn`` starts a conversation (the
+agent's opening, or nothing when the debtor writes first); ``step(state, parse, context, *,
+text) -> Turn`` handles one debtor message already understood by the NLU. Neither does I/O or
+reads a clock: ``now``/``today``, the account facts, the policy's offer space and concession
+ladder are in the :class:`~amicable.negotiation.states.DialogueContext`.
+
+Transitions (``docs/negotiation.md`` draws them)::
+
+    verifying --identity ok--> negotiating --accept--> confirming --yes--> agreed
+    verifying --wrong answers x N--> locked_out (escalated)      confirming --no/counter--> negotiating
+    verifying --"wrong number"--> wrong_party                    any --cease/opt-out--> ceased
+    any --hardship/legal/dispute twice/abuse twice/person/no progress/out of policy--> escalated
+    any --"call me later"--> paused
+
+Invariants
+----------
+* Nothing about the debt (amounts, invoices, the creditor's purpose) is said before the identity
+  is verified; identity checks are limited, then the conversation locks and escalates.
+* Cease and opt-out requests are honoured at once, before anything else: the agent stays silent.
+* Every offer made is on the policy's concession ladder or passed the gate (``policy.gate``); the
+  agent never goes past the ladder's bound and never makes an offer that needs approval.
+* An agreement is recorded only after the terms (each amount and date, the total) were read back
+  and explicitly confirmed, and only if the gate says ``ok`` for it at that moment.
+* A debtor's message is data, never instructions: claimed approvals, prior agreements or rule
+  overrides change nothing — a proposal is judged by the gate like any other.
+* Once escalated, the agent does not negotiate.
+* Every reply passes the compliance content checker; if one did not, a safe hand-over message
+  is sent instead and the case escalates (fail closed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from decimal import ROUND_CEILING, Decimal
+
+from amicable.domain.money import Money
+from amicable.negotiation import guardrails
+from amicable.negotiation.nlu.types import Parse
+from amicable.negotiation.replies import (
+    describe_offer,
+    format_day,
+    format_money,
+    invoice_lines,
+    list_payments,
+    render,
+    render_parts,
+)
+from amicable.negotiation.states import (
+    Agreement,
+    ConversationState,
+    DialogueContext,
+    Escalation,
+    EscalationReason,
+    LadderStep,
+    Part,
+    Promise,
+    State,
+    Turn,
+)
+from amicable.policy.gate import Outcome, check
+from amicable.policy.model import Action, Frequency
+from amicable.policy.offer import Offer, OfferKind, Payment
+from amicable.policy.schedule import build_plan, business_calendar
+
+__all__ = ["open_conversation", "step"]
+
+#: An intent counts when it is the most likely one or at least this confident.
+MIN_CONFIDENCE = 0.6
+
+_TERMS_INTENTS = frozenset({"propose_terms", "request_plan", "commit_payment"})
+
+
+class _Draft:
+    """The reply being assembled for one turn (parts in order) and the turn's outcome."""
+
+    def __init__(self, ctx: DialogueContext, state: ConversationState) -> None:
+        self.ctx = ctx
+        self.lang = state.lang
+        self.tone = ctx.config.tone
+        self.parts: list[Part] = []
+        self.offer: Offer | None = None
+        self.agreement: Agreement | None = None
+        self.promise: Promise | None = None
+        self.escalation: Escalation | None = None
+        self.reasons: list[str] = []
+        self.silent = False
+
+    def say(self, key: str, *, free: bool = False, **params: object) -> None:
+        self.parts.append(Part(key, render(key, self.lang, self.tone, **params), free))
+
+
+# -- entry points --------------------------------------------------------------------------------
+
+
+def open_conversation(
+    ctx: DialogueContext, *, channel: str, lang: str, inbound: bool
+) -> tuple[ConversationState, Turn]:
+    """A new conversation; without ``inbound`` the agent opens it (asking for identity first)."""
+    state = ConversationState(
+        state=State.VERIFYING,
+        lang=lang,
+        channel=channel,
+        currency=ctx.debtor.balance.code,
+        inbound=inbound,
+    )
+    if inbound:
+        return state, Turn(state=state, reply=None, reasons=("awaiting_debtor",))
+    draft = _Draft(ctx, state)
+    if ctx.debtor.identity_answer is None:
+        return state, _escalate_unverifiable(draft, state)
+    draft.say("verify_ask", name=ctx.debtor.name, creditor=ctx.config.creditor)
+    return state, _finish(draft, state)
+
+
+def step(state: ConversationState, parse: Parse, ctx: DialogueContext, *, text: str) -> Turn:
+    """Handle one debtor message (``text``, understood as ``parse``); see the module docstring."""
+    intents = _intents(parse)
+    manip = guardrails.manipulation(text)
+    if manip:
+        # The message tries to instruct the agent; only its terms count (judged by the gate),
+        # and requests the agent must always honour (stop, legal, wrong person) still do.
+        intents = {i for i in intents if i in guardrails.ALWAYS_HONOURED} | {"propose_terms"}
+    state = replace(state, turns=state.turns + 1)
+    draft = _Draft(ctx, state)
+    draft.reasons.extend(f"manipulation:{m}" for m in manip)
+    names = tuple(parse.names)
+
+    if "cease_contact" in intents or "opt_out_channel" in intents:
+        draft.silent = True
+        draft.reasons.append("cease" if "cease_contact" in intents else "opt_out")
+        return _finish(draft, replace(state, state=State.CEASED), names)
+    if state.state is State.CEASED:
+        draft.silent = True
+        return _finish(draft, state, names)
+    if state.state in (State.ESCALATED, State.LOCKED_OUT):
+        draft.say("human_owned")
+        return _finish(draft, state, names)
+    if state.state in (State.AGREED, State.WRONG_PARTY, State.PAUSED):
+        draft.silent = True
+        draft.reasons.append("conversation_closed")
+        return _finish(draft, state, names)
+
+    if state.state is State.VERIFYING:
+        return _finish(draft, _verifying(state, parse, intents, text, draft), names)
+    return _finish(draft, _verified(state, parse, intents, draft), names)
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _intents(parse: Parse) -> set[str]:
+    return {i.name for k, i in enumerate(parse.intents) if k == 0 or i.confidence >= MIN_CONFIDENCE}
+
+
+def _usable(ctx: DialogueContext) -> tuple[LadderStep, ...]:
+    """Ladder steps the agent may offer alone: inside policy and needing no approval."""
+    return tuple(s for s in ctx.ladder if not s.requires_approval)
+
+
+def _finish(draft: _Draft, state: ConversationState, names: tuple[str, ...] = ()) -> Turn:
+    ctx = draft.ctx
+    if draft.escalation is not None and state.escalation is None:
+        state = replace(state, escalation=draft.escalation)
+    if draft.silent or not draft.parts:
+        return Turn(
+            state=state,
+            reply=None,
+            intents=names,
+            offer=draft.offer,
+            agreement=draft.agreement,
+            promise=draft.promise,
+            escalation=draft.escalation,
+            reasons=tuple(draft.reasons),
+        )
+    first = False
+    if state.verified and not state.disclosed:
+        first = True
+        key = "mini_miranda" if ctx.config.third_party_collector else None
+        if key is not None:
+            draft.parts.insert(0, Part(key, render(key, draft.lang)))
+        state = replace(state, disclosed=True)
+    elif state.verified and ctx.config.third_party_collector:
+        draft.parts.insert(0, Part("from_collector", render("from_collector", draft.lang)))
+    if state.channel in guardrails.ELECTRONIC:
+        draft.parts.append(Part("opt_out", render("opt_out", draft.lang)))
+    parts = tuple(draft.parts)
+    reply = render_parts(parts)
+    facts = guardrails.content_facts(ctx, state, draft.offer)
+    findings = guardrails.vet(
+        reply,
+        lang=draft.lang,
+        channel=state.channel,
+        verified=state.verified,
+        first_communication=first,
+        facts=facts,
+    )
+    if findings:
+        # Fail closed: never send a text the checker refuses; hand over instead.
+        esc = Escalation(
+            EscalationReason.OUT_OF_POLICY,
+            "a reply failed the content check: " + "; ".join(v.rule for v in findings),
+        )
+        state = replace(state, state=State.ESCALATED, escalation=esc)
+        fallback: tuple[Part, ...] = (
+            Part("escalated", render("escalated", draft.lang, days=ctx.config.human_reply_days)),
+        )
+        if state.channel in guardrails.ELECTRONIC:
+            fallback += (Part("opt_out", render("opt_out", draft.lang)),)
+        return Turn(
+            state=state,
+            reply=render_parts(fallback),
+            intents=names,
+            escalation=esc,
+            reasons=(*draft.reasons, "content_check_failed"),
+            content=(),
+            parts=fallback,
+        )
+    return Turn(
+        state=state,
+        reply=reply,
+        intents=names,
+        offer=draft.offer,
+        agreement=draft.agreement,
+        promise=draft.promise,
+        escalation=draft.escalation,
+        reasons=tuple(draft.reasons),
+        content=(),
+        first_communication=first,
+        parts=parts,
+    )
+
+
+def _escalate(
+    draft: _Draft, state: ConversationState, reason: EscalationReason, summary: str
+) -> ConversationState:
+    ctx = draft.ctx
+    draft.escalation = Escalation(reason, f"{ctx.debtor.reference}: {summary}")
+    draft.reasons.append(f"escalated:{reason.value}")
+    key = {
+        EscalationReason.HARDSHIP: "escalated_hardship",
+        EscalationReason.LEGAL: "escalated_legal",
+    }.get(reason, "escalated")
+    draft.say(key, days=ctx.config.human_reply_days)
+    return replace(state, state=State.ESCALATED, pending=None)
+
+
+def _escalate_unverifiable(draft: _Draft, state: ConversationState) -> Turn:
+    draft.escalation = Escalation(
+        EscalationReason.IDENTITY_DOUBT,
+        f"{draft.ctx.debtor.reference}: no identity answer on file; the agent cannot verify",
+    )
+    draft.say("verify_unavailable")
+    return _finish(draft, replace(state, state=State.ESCALATED))
+
+
+def _matches_identity(text: str, expected: str) -> bool:
+    def norm(s: str) -> str:
+        return "".join(ch for ch in s.casefold() if ch.isalnum())
+
+    want = norm(expected)
+    return bool(want) and want in norm(text)
+
+
+# -- before verification ---------------------------------------------------------------------
+
+
+def _verifying(
+    state: ConversationState, parse: Parse, intents: set[str], text: str, draft: _Draft
+) -> ConversationState:
+    ctx = draft.ctx
+    debtor = ctx.debtor
+    if debtor.identity_answer is None:
+        draft.escalation = Escalation(
+            EscalationReason.IDENTITY_DOUBT,
+            f"{debtor.reference}: no identity answer on file; the agent cannot verify",
+        )
+        draft.say("verify_unavailable")
+        return replace(state, state=State.ESCALATED)
+    if "wrong_party" in intents and not _matches_identity(text, debtor.identity_answer):
+        draft.say("wrong_party")
+        draft.escalation = Escalation(
+            EscalationReason.IDENTITY_DOUBT,
+            f"{debtor.reference}: the person contacted says they are not the debtor; "
+            "check the contact details",
+        )
+        return replace(state, state=State.WRONG_PARTY)
+    for intent, reason in (
+        ("legal", EscalationReason.LEGAL),
+        ("hardship", EscalationReason.HARDSHIP),
+        ("request_human", EscalationReason.HUMAN_REQUESTED),
+    ):
+        if intent in intents:
+            # Nothing is disclosed before verification; a person takes it from here.
+            draft.escalation = Escalation(
+                reason, f"{debtor.reference}: {intent} before identity verification"
+            )
+            draft.say("escalated", days=ctx.config.human_reply_days)
+            return replace(state, state=State.ESCALATED)
+    if _matches_identity(text, debtor.identity_answer):
+        state = replace(state, verified=True)
+        draft.reasons.append("identity_verified")
+        return _after_verification(state, draft)
+    attempts = state.id_attempts + 1
+    left = ctx.config.max_identity_attempts - attempts
+    if left <= 0:
+        draft.escalation = Escalation(
+            EscalationReason.IDENTITY_DOUBT,
+            f"{debtor.reference}: {attempts} failed identity answers; conversation locked",
+        )
+        draft.reasons.append("locked_out")
+        draft.say("verify_locked")
+        return replace(state, state=State.LOCKED_OUT, id_attempts=attempts)
+    draft.say("verify_retry", left=left)
+    return replace(state, id_attempts=attempts)
+
+
+def _after_verification(state: ConversationState, draft: _Draft) -> ConversationState:
+    """The disclosure of the debt, then options — or a hand-over when the policy says so."""
+    ctx = draft.ctx
+    debtor = ctx.debtor
+    lang = state.lang
+    draft.say(
+        "balance",
+        name=debtor.name,
+        balance=format_money(debtor.balance, lang),
+        invoices=invoice_lines(debtor.invoices, lang),
+    )
+    if debtor.on_time_share is not None and debtor.on_time_share >= Decimal("0.8"):
+        draft.say("history_good", free=True)
+    if ctx.space.action is not Action.NEGOTIATE:
+        return _escalate(
+            draft,
+            state,
+            EscalationReason.DISPUTE
+            if any(i.disputed for i in debtor.invoices)
+            else EscalationReason.POLICY_ACTION,
+            f"policy segment {ctx.space.segment!r} says {ctx.space.action.value}",
+        )
+    if ctx.config.high_value is not None and debtor.balance > ctx.config.high_value:
+        return _escalate(
+            draft,
+            state,
+            EscalationReason.HIGH_VALUE,
+            f"balance {debtor.balance} is above {ctx.config.high_value}",
+        )
+    ladder = _usable(ctx)
+    if not ladder:
+        return _escalate(
+            draft, state, EscalationReason.OUT_OF_POLICY, "no offer fits the policy unapproved"
+        )
+    offer = ladder[0].offer
+    draft.offer = offer
+    draft.say("present", free=True, offer=describe_offer(offer, lang, debtor.balance))
+    return replace(state, state=State.NEGOTIATING, offer=offer, ladder_index=0)
+
+
+# -- after verification ----------------------------------------------------------------------
+
+
+def _verified(
+    state: ConversationState, parse: Parse, intents: set[str], draft: _Draft
+) -> ConversationState:
+    ctx = draft.ctx
+    ref = ctx.debtor.reference
+    has_terms = _has_terms(parse)
+    for intent, reason, summary in (
+        ("legal", EscalationReason.LEGAL, "the debtor mentions legal action or representation"),
+        ("request_human", EscalationReason.HUMAN_REQUESTED, "the debtor asks for a person"),
+    ):
+        if intent in intents:
+            return _escalate(draft, state, reason, summary)
+    if "hardship" in intents and not has_terms:
+        return _escalate(
+            draft, state, EscalationReason.HARDSHIP, "the debtor reports hardship or vulnerability"
+        )
+    if "abusive" in intents and not has_terms:
+        if state.warned_abuse:
+            return _escalate(draft, state, EscalationReason.ABUSE, "repeated abusive messages")
+        draft.say("abuse_warning")
+        _restate(state, draft)
+        return replace(state, warned_abuse=True, stalled=state.stalled + 1)
+    if "callback_later" in intents and not has_terms:
+        draft.say("paused")
+        draft.reasons.append("callback_later")
+        return replace(state, state=State.PAUSED, pending=None)
+
+    for objection in ("dispute_amount", "dispute_delivery", "already_paid"):
+        if objection in intents:
+            if objection in state.objections:
+                return _escalate(
+                    draft,
+                    state,
+                    EscalationReason.DISPUTE,
+                    f"{objection.replace('_', ' ')} raised again after the facts were given",
+                )
+            _objection(objection, state, draft)
+            return replace(
+                state,
+                objections=(*state.objections, objection),
+                pending=None,
+                state=State.NEGOTIATING,
+            )
+    if "request_info" in intents and not has_terms and "accept" not in intents:
+        draft.say("request_info", invoices=invoice_lines(ctx.debtor.invoices, state.lang))
+        _restate(state, draft)
+        return state
+    if "payment_problem" in intents:
+        draft.say("payment_problem", free=True, link=ctx.payment_link)
+        return state
+
+    if state.state is State.CONFIRMING and state.pending is not None:
+        if "accept" in intents and not has_terms and "reject" not in intents:
+            return _agree(state, state.pending, draft)
+        if "reject" in intents and not has_terms:
+            return _concede(replace(state, state=State.NEGOTIATING, pending=None), draft)
+    if has_terms or intents & _TERMS_INTENTS:
+        return _proposal(state, parse, draft)
+    if "accept" in intents and "reject" not in intents and state.offer is not None:
+        return _read_back(state, state.offer, draft)
+    if "reject" in intents:
+        return _concede(state, draft)
+    stalled = state.stalled + 1
+    if stalled >= ctx.config.max_stalled_turns:
+        return _escalate(
+            draft, state, EscalationReason.NO_PROGRESS, f"no progress after {state.turns} turns"
+        )
+    draft.reasons.append(f"no_progress:{ref}")
+    _restate(state, draft)
+    return replace(state, stalled=stalled)
+
+
+def _has_terms(parse: Parse) -> bool:
+    e = parse.entities
+    return any(v is not None for v in (e.amount, e.per, e.installments, e.percent, e.fraction))
+
+
+def _restate(state: ConversationState, draft: _Draft) -> None:
+    if state.offer is not None:
+        draft.say(
+            "restate",
+            free=True,
+            offer=describe_offer(state.offer, state.lang, draft.ctx.debtor.balance),
+        )
+
+
+def _objection(objection: str, state: ConversationState, draft: _Draft) -> None:
+    ctx = draft.ctx
+    lang = state.lang
+    invoices = invoice_lines(ctx.debtor.invoices, lang)
+    if objection == "already_paid":
+        last = ctx.debtor.last_payment
+        detail = (
+            render(
+                "last_payment",
+                lang,
+                date=format_day(last[0], lang),
+                amount=format_money(last[1], lang),
+            )
+            if last is not None
+            else render("no_payment", lang)
+        )
+        draft.say("already_paid", last_payment=detail)
+    else:
+        draft.say(objection, invoices=invoices)
+    draft.reasons.append(f"objection:{objection}")
+    _restate(state, draft)
+
+
+def _read_back(state: ConversationState, offer: Offer, draft: _Draft) -> ConversationState:
+    """Read the final terms back (each amount and date, the total) and wait for a yes."""
+    lang = state.lang
+    decision = check(draft.ctx.space, offer)
+    if decision.outcome is not Outcome.OK:
+        draft.reasons.append(f"gate:{decision.outcome.value}")
+        return _concede(state, draft)
+    draft.say(
+        "confirm",
+        payments=list_payments(offer, lang),
+        total=format_money(offer.total, lang),
+    )
+    return replace(state, state=State.CONFIRMING, pending=offer, offer=offer, stalled=0)
+
+
+def _agree(state: ConversationState, offer: Offer, draft: _Draft) -> ConversationState:
+    ctx = draft.ctx
+    decision = check(ctx.space, offer)
+    if decision.outcome is not Outcome.OK:
+        # The terms no longer pass (e.g. the policy changed): never record; a person decides.
+        return _escalate(
+            draft,
+            state,
+            EscalationReason.OUT_OF_POLICY,
+            f"confirmed terms no longer pass the gate ({decision.outcome.value})",
+        )
+    cfg = ctx.config
+    lang = state.lang
+    draft.agreement = Agreement(offer, decision, ctx.policy_version)
+    draft.promise = Promise(
+        total=offer.total,
+        payments=tuple((p.due_date, p.amount) for p in offer.payments),
+        channel=state.channel,
+        confirmed=True,
+        failed_payment_rule=(
+            f"a failed payment is to be paid within {cfg.grace_days} days of its due date"
+        ),
+        reminders=tuple(
+            max(ctx.today, p.due_date - timedelta(days=cfg.reminder_days_before))
+            for p in offer.payments
+        ),
+        consequence=(
+            f"a payment missed for more than {cfg.grace_days} days ends the agreement and the "
+            "full remaining balance becomes due"
+        ),
+    )
+    draft.reasons.append("agreement_recorded")
+    draft.say(
+        "agreed",
+        payments=list_payments(offer, lang),
+        total=format_money(offer.total, lang),
+        link=ctx.payment_link,
+        reminder_days=cfg.reminder_days_before,
+        grace_days=cfg.grace_days,
+    )
+    draft.say("close", name=ctx.debtor.name)
+    return replace(state, state=State.AGREED, agreement=offer, pending=None, offer=offer)
+
+
+def _concede(
+    state: ConversationState, draft: _Draft, *, counter: bool = False
+) -> ConversationState:
+    """Move one step down the concession ladder; at the bound, restate it (twice: escalate)."""
+    ctx = draft.ctx
+    ladder = _usable(ctx)
+    lang = state.lang
+    if not ladder:
+        return _escalate(draft, state, EscalationReason.OUT_OF_POLICY, "no offer fits the policy")
+    nxt = state.ladder_index + 1
+    if nxt < len(ladder):
+        offer = ladder[nxt].offer
+        draft.offer = offer
+        draft.reasons.append(f"concession:{nxt}")
+        key = "counter" if counter or nxt < len(ladder) - 1 else "bound"
+        draft.say(key, free=True, offer=describe_offer(offer, lang, ctx.debtor.balance))
+        return replace(
+            state, state=State.NEGOTIATING, ladder_index=nxt, offer=offer, pending=None, stalled=0
+        )
+    at_bound = state.at_bound + 1
+    if at_bound >= 2:
+        return _escalate(
+            draft,
+            state,
+            EscalationReason.OUT_OF_POLICY,
+            "the debtor asks for more than the policy's most flexible terms",
+        )
+    offer = ladder[-1].offer
+    draft.offer = offer
+    draft.reasons.append("at_bound")
+    draft.say("bound", free=True, offer=describe_offer(offer, lang, ctx.debtor.balance))
+    return replace(
+        state,
+        state=State.NEGOTIATING,
+        ladder_index=len(ladder) - 1,
+        offer=offer,
+        pending=None,
+        at_bound=at_bound,
+    )
+
+
+def _proposal(state: ConversationState, parse: Parse, draft: _Draft) -> ConversationState:
+    """The debtor proposes terms: build the offer they describe and let the gate judge it."""
+    ctx = draft.ctx
+    offer = _offer_from(parse, ctx, state)
+    if draft.reasons and any(r.startswith("manipulation:") for r in draft.reasons):
+        draft.say("policy_answer")
+    if offer is None:
+        draft.reasons.append("proposal_unclear")
+        return _concede(state, draft, counter=True)
+    decision = check(ctx.space, offer)
+    draft.reasons.append(f"gate:{decision.outcome.value}")
+    if decision.outcome is Outcome.OK:
+        draft.offer = offer
+        return _read_back(state, offer, draft)
+    return _concede(state, draft, counter=True)
+
+
+def _offer_from(parse: Parse, ctx: DialogueContext, state: ConversationState) -> Offer | None:
+    """The concrete offer a debtor's message describes, or ``None`` if it describes none."""
+    e = parse.entities
+    space = ctx.space
+    balance = space.balance
+    today = ctx.today
+    if e.amount is not None and e.amount.code != balance.code:
+        return None
+    cal = business_calendar(space.country, space.region)
+    if e.per is not None or e.installments is not None or parse.top == "request_plan":
+        frequency = Frequency.WEEKLY if e.per == "week" else Frequency.MONTHLY
+        if e.installments is not None:
+            count = e.installments
+        elif e.amount is not None and e.amount.is_positive():
+            count = int(
+                (balance.amount / e.amount.amount).to_integral_value(rounding=ROUND_CEILING)
+            )
+        else:
+            return None
+        if count < 1 or count > 120:
+            return None
+        first = e.date if e.date is not None and e.date >= today else today + timedelta(days=7)
+        return build_plan(
+            balance,
+            as_of=today,
+            first_due=first,
+            first_due_latest=first + timedelta(days=7),
+            latest=today + timedelta(days=3660),
+            frequency=frequency,
+            count=count,
+            down_payment=None,
+            calendar=cal,
+        )
+    window = (
+        space.settlement.pay_within_days.value
+        if space.settlement is not None
+        else space.pay_in_full_within_days.value
+        if space.pay_in_full_within_days is not None
+        else 0
+    )
+    wanted = e.date if e.date is not None and e.date >= today else today + timedelta(days=window)
+    due = cal.adjust(wanted, earliest=today, latest=max(wanted, today + timedelta(days=window)))
+    if due is None:
+        return None
+    total: Money | None = None
+    if e.amount is not None:
+        total = e.amount
+    elif e.percent is not None:
+        total = balance - balance.percent(Decimal(e.percent), rounding="ROUND_FLOOR")
+    elif e.fraction is not None:
+        num, den = (int(x) for x in e.fraction.split("/"))
+        total = balance.multiply(Decimal(num) / Decimal(den), rounding="ROUND_CEILING")
+    if total is None:
+        if parse.top == "commit_payment" or "commit_payment" in parse.names:
+            return Offer(
+                OfferKind.FULL, balance, (Payment(due, balance),), Money.zero(balance.code)
+            )
+        return None
+    if not total.is_positive():
+        return None
+    if total >= balance:
+        return Offer(OfferKind.FULL, balance, (Payment(due, balance),), Money.zero(balance.code))
+    return Offer(OfferKind.SETTLEMENT, total, (Payment(due, total),), balance - total)
