@@ -38,6 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, localcontext
+from functools import lru_cache
 from typing import Protocol
 
 from amicable.domain.money import Money
@@ -175,6 +176,7 @@ class Optimisation:
     reasons: tuple[Reason, ...]
 
 
+@lru_cache(maxsize=65536)  # the same (rate, days) pairs recur across candidates and accounts
 def _power(base: Decimal, exponent: Decimal) -> Decimal:
     with localcontext() as ctx:
         ctx.prec = 28

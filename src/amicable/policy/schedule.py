@@ -69,6 +69,7 @@ class BusinessCalendar:
         self.country = country
         self.region = region
         self._holidays: holidays.HolidayBase | None = None
+        self._known: dict[date, bool] = {}  # memo: holiday lookups dominate plan building
         if country is not None:
             try:
                 self._holidays = holidays.country_holidays(country, subdiv=region)
@@ -77,9 +78,11 @@ class BusinessCalendar:
                 raise InvalidInput(f"no holiday calendar for {where!r}") from None
 
     def is_business_day(self, day: date) -> bool:
-        if day.weekday() >= 5:
-            return False
-        return self._holidays is None or day not in self._holidays
+        known = self._known.get(day)
+        if known is None:
+            known = day.weekday() < 5 and (self._holidays is None or day not in self._holidays)
+            self._known[day] = known
+        return known
 
     def following(self, day: date) -> date:
         while not self.is_business_day(day):
