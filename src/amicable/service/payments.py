@@ -290,7 +290,8 @@ def record_payment(
     A named invoice is paid first; the rest goes to the customer's open invoices in ``order``
     (the policy's clearing order; default fees → interest → principal, oldest first); anything
     left is an unallocated credit. The payment then goes to ``plan_key`` or, if none is named, to
-    the account's oldest active plan in the payment's currency.
+    the account's oldest active plan in the payment's currency (else its broken plan:
+    a late payment still counts on it).
     """
     with uow:
         result = _record(uow, account_ref, amount, on, reference, method=method,
@@ -367,11 +368,11 @@ def _record(
         if stored.customer_id != customer.id:
             raise InvalidInput(f"plan {plan_key!r} belongs to another account")
     else:
-        stored = next(
-            (s for s in uow.payments.plans(customer_id=customer.id, status="active")
-             if s.plan.currency.code == amount.code),
-            None,
-        )  # fmt: skip
+        # An active plan first; else a broken one (a late payment still counts on it).
+        mine = [s for s in uow.payments.plans(customer_id=customer.id)
+                if s.plan.currency.code == amount.code and s.plan.status.value != "completed"]  # fmt: skip
+        mine.sort(key=lambda s: (s.plan.status.value != "active", s.id))
+        stored = mine[0] if mine else None
     events: tuple[PlanEvent, ...] = ()
     if stored is not None:
         t = plan_engine.apply_payment(stored.plan, amount, on, stored.rules, payment_id=ref)
