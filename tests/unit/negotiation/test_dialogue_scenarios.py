@@ -341,11 +341,11 @@ def test_no_progress_after_n_turns_escalates() -> None:
     """
     open
     > 94110
-    > hmm
+    > the weather is nice
     = negotiating
-    > hmm ok
-    > eh
-    > umm
+    > i like trains
+    > blue sky
+    > lorem ipsum
     = escalated escalation:no_progress
     """
     play(test_no_progress_after_n_turns_escalates.__doc__ or "", context())

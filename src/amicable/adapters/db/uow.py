@@ -14,6 +14,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from amicable.adapters.db.payments_repository import SqlPaymentsRepository
+from amicable.adapters.db.conversations_repository import SqlConversationRepository
 from amicable.adapters.db.queries import SqlLedgerReader
 from amicable.adapters.db.repositories import (
     SqlLedgerRepository,
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
     ledger: SqlLedgerRepository
     reports: SqlLedgerReader
     policies: SqlPolicyVersionRepository
+    conversations: SqlConversationRepository
     payments: SqlPaymentsRepository
     now: datetime
     today: date
@@ -70,6 +72,7 @@ class SqlUnitOfWork:
         self.ledger = SqlLedgerRepository(self._conn, org_id, self.now)
         self.reports = SqlLedgerReader(self._conn, org_id)
         self.policies = SqlPolicyVersionRepository(self._conn, org_id, self.now)
+        self.conversations = SqlConversationRepository(self._conn, org_id, self.now)
         self.payments = SqlPaymentsRepository(self._conn, org_id, self.now)
         return self
 

@@ -1,0 +1,174 @@
+"""SQL repository of the negotiation area (tables in :mod:`tables_conversations`).
+
+Invariants: every query is scoped to the unit of work's organisation; a conversation's state is
+saved with its version bumped, and a save against a stale version is refused (optimistic lock).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from amicable.adapters.db.tables_conversations import (
+    conversation_agreements,
+    conversation_escalations,
+    conversation_messages,
+    conversation_offers,
+    conversation_promises,
+    conversations,
+)
+from amicable.domain.errors import InvariantViolation
+
+__all__ = ["SqlConversationRepository"]
+
+
+class SqlConversationRepository:
+    """Conversations of one organisation and everything said and agreed in them."""
+
+    def __init__(self, conn: Connection, org_id: int, now: datetime) -> None:
+        self._conn = conn
+        self._org = org_id
+        self._now = now
+
+    def latest_open(self, customer_id: int, channel: str) -> tuple[int, int, str] | None:
+        """``(id, version, state_json)`` of the customer's newest conversation on ``channel``."""
+        row = self._conn.execute(
+            select(conversations.c.id, conversations.c.version, conversations.c.state_json)
+            .where(conversations.c.org_id == self._org)
+            .where(conversations.c.customer_id == customer_id)
+            .where(conversations.c.channel == channel)
+            .order_by(conversations.c.id.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else (int(row.id), int(row.version), str(row.state_json))
+
+    def start(self, customer_id: int, channel: str, lang: str, state: dict[str, Any]) -> int:
+        result = self._conn.execute(
+            insert(conversations).values(
+                org_id=self._org, customer_id=customer_id, channel=channel, lang=lang,
+                state=state["state"], state_json=json.dumps(state), version=1,
+                started_at=self._now, updated_at=self._now,
+            )
+        )  # fmt: skip
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def save(self, conversation_id: int, version: int, state: dict[str, Any]) -> int:
+        result = self._conn.execute(
+            update(conversations)
+            .where(conversations.c.org_id == self._org)
+            .where(conversations.c.id == conversation_id)
+            .where(conversations.c.version == version)
+            .values(
+                state=state["state"],
+                state_json=json.dumps(state),
+                version=version + 1,
+                updated_at=self._now,
+            )
+        )
+        if result.rowcount != 1:
+            raise InvariantViolation(
+                f"conversation {conversation_id} changed concurrently (version {version} is stale)"
+            )
+        return version + 1
+
+    def _next_seq(self, conversation_id: int) -> int:
+        rows = self._conn.execute(
+            select(conversation_messages.c.seq)
+            .where(conversation_messages.c.conversation_id == conversation_id)
+            .order_by(conversation_messages.c.seq.desc())
+            .limit(1)
+        ).first()
+        return 1 if rows is None else int(rows.seq) + 1
+
+    def add_message(
+        self,
+        conversation_id: int,
+        *,
+        direction: str,
+        text: str | None,
+        intents: list[str],
+        state: str,
+        content: list[dict[str, Any]],
+        source: str,
+    ) -> int:
+        seq = self._next_seq(conversation_id)
+        self._conn.execute(
+            insert(conversation_messages).values(
+                org_id=self._org, conversation_id=conversation_id, seq=seq, direction=direction,
+                text=text, intents_json=json.dumps(intents), state=state,
+                content_ok=not content, content_json=json.dumps(content), source=source,
+                at=self._now,
+            )
+        )  # fmt: skip
+        return seq
+
+    def add_offer(
+        self, conversation_id: int, seq: int, offer: dict[str, Any], gate: str, policy: str
+    ) -> None:
+        self._conn.execute(
+            insert(conversation_offers).values(
+                org_id=self._org, conversation_id=conversation_id, seq=seq,
+                offer_json=json.dumps(offer), gate_outcome=gate, policy_version=policy,
+                at=self._now,
+            )
+        )  # fmt: skip
+
+    def add_agreement(
+        self,
+        conversation_id: int,
+        customer_id: int,
+        *,
+        offer: dict[str, Any],
+        gate: dict[str, Any],
+        policy_version: str,
+        total_minor: int,
+        currency: str,
+    ) -> int:
+        result = self._conn.execute(
+            insert(conversation_agreements).values(
+                org_id=self._org, conversation_id=conversation_id, customer_id=customer_id,
+                offer_json=json.dumps(offer), gate_json=json.dumps(gate),
+                policy_version=policy_version, total_minor=total_minor, currency=currency,
+                at=self._now,
+            )
+        )  # fmt: skip
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def add_promise(self, conversation_id: int, customer_id: int, agreement_id: int,
+                    **values: Any) -> None:  # fmt: skip
+        self._conn.execute(
+            insert(conversation_promises).values(
+                org_id=self._org, conversation_id=conversation_id, customer_id=customer_id,
+                agreement_id=agreement_id, at=self._now, **values,
+            )
+        )  # fmt: skip
+
+    def add_escalation(
+        self, conversation_id: int, customer_id: int, reason: str, summary: str
+    ) -> None:
+        self._conn.execute(
+            insert(conversation_escalations).values(
+                org_id=self._org, conversation_id=conversation_id, customer_id=customer_id,
+                reason=reason, summary=summary, status="open", at=self._now,
+            )
+        )  # fmt: skip
+
+    def counts(self, conversation_id: int) -> dict[str, int]:
+        """Rows per table for one conversation (for reports and tests)."""
+        out: dict[str, int] = {}
+        for table in (
+            conversation_messages,
+            conversation_offers,
+            conversation_agreements,
+            conversation_promises,
+            conversation_escalations,
+        ):
+            out[table.name] = len(
+                self._conn.execute(
+                    select(table.c.id).where(table.c.conversation_id == conversation_id)
+                ).all()
+            )
+        return out
