@@ -1,5 +1,6 @@
 """SQL persistence of the ledger: tables, migrations, repositories and the unit of work."""
 
+from amicable.adapters.db import tables_api as _tables_api  # noqa: F401  (registers tables)
 from amicable.adapters.db import tables_conversations as _tables_conversations  # noqa: F401  (registers tables)
 from amicable.adapters.db import tables_payments as _tables_payments  # noqa: F401  (registers tables)
 from amicable.adapters.db.engine import (

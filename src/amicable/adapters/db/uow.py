@@ -16,6 +16,11 @@ from sqlalchemy import Connection, Engine
 from amicable.adapters.db.payments_repository import SqlPaymentsRepository
 from amicable.adapters.db.conversations_repository import SqlConversationRepository
 from amicable.adapters.db.queries import SqlLedgerReader
+from amicable.adapters.db.repositories_api import (
+    SqlAuditRepository,
+    SqlEventRepository,
+    SqlSecurityRepository,
+)
 from amicable.adapters.db.repositories import (
     SqlLedgerRepository,
     SqlOrgRepository,
@@ -35,6 +40,9 @@ class SqlUnitOfWork:
     ledger: SqlLedgerRepository
     reports: SqlLedgerReader
     policies: SqlPolicyVersionRepository
+    security: SqlSecurityRepository
+    audit: SqlAuditRepository
+    events: SqlEventRepository
     conversations: SqlConversationRepository
     payments: SqlPaymentsRepository
     now: datetime
@@ -72,6 +80,9 @@ class SqlUnitOfWork:
         self.ledger = SqlLedgerRepository(self._conn, org_id, self.now)
         self.reports = SqlLedgerReader(self._conn, org_id)
         self.policies = SqlPolicyVersionRepository(self._conn, org_id, self.now)
+        self.security = SqlSecurityRepository(self._conn, org_id, self.now)
+        self.audit = SqlAuditRepository(self._conn, org_id)
+        self.events = SqlEventRepository(self._conn, org_id, self.now)
         self.conversations = SqlConversationRepository(self._conn, org_id, self.now)
         self.payments = SqlPaymentsRepository(self._conn, org_id, self.now)
         return self

@@ -1,0 +1,510 @@
+"""SQL implementations of the API foundation ports: users, tokens, audit chain, write-back.
+
+Invariants: every statement of an org-scoped repository filters on (or writes) its ``org_id``;
+audit records and outcome events are only inserted; the audit head row is locked
+(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite transactions already hold the write lock from
+``BEGIN IMMEDIATE``) before a record is appended, so two writers never fork the chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from amicable.adapters.db.tables import organisations
+from amicable.adapters.db.tables_audit import audit_heads, audit_records
+from amicable.adapters.db.tables_events import (
+    outcome_events,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_subscriptions,
+)
+from amicable.adapters.db.tables_security import api_tokens, users
+from amicable.domain.errors import Conflict, NotFound
+from amicable.service.api_ports import (
+    AuditRow,
+    DeliveryRow,
+    EventRow,
+    SubscriptionRow,
+    TokenRow,
+    UserRow,
+)
+
+__all__ = [
+    "GENESIS_HASH",
+    "SqlAuditRepository",
+    "SqlEventRepository",
+    "SqlSecurityRepository",
+    "SqlTokenDirectory",
+]
+
+GENESIS_HASH = "0" * 64
+
+
+def _utc(value: Any) -> Any:
+    """SQLite hands back naive datetimes for aware columns: they were written in UTC."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return value
+
+
+def _user(r: Any) -> UserRow:
+    return UserRow(
+        int(r.id),
+        str(r.email),
+        str(r.role),
+        r.password_hash is not None,
+        _utc(r.created_at),
+        _utc(r.disabled_at),
+    )
+
+
+def _token_select() -> Any:
+    return select(api_tokens, organisations.c.name.label("org_name")).join(
+        organisations, organisations.c.id == api_tokens.c.org_id
+    )
+
+
+def _token(r: Any) -> TokenRow:
+    return TokenRow(
+        int(r.id),
+        int(r.org_id),
+        str(r.org_name),
+        str(r.role),
+        str(r.label),
+        str(r.prefix),
+        _utc(r.created_at),
+        _utc(r.last_used_at),
+        _utc(r.revoked_at),
+    )
+
+
+class SqlSecurityRepository:
+    """Users and tokens of one organisation."""
+
+    def __init__(self, conn: Connection, org_id: int, now: datetime) -> None:
+        self._conn = conn
+        self._org = org_id
+        self._now = now
+
+    def add_user(self, email: str, role: str, password_hash: str | None) -> UserRow:
+        exists = self._conn.execute(
+            select(users.c.id).where(users.c.org_id == self._org, users.c.email == email)
+        ).first()
+        if exists is not None:
+            raise Conflict(f"a user with email {email!r} already exists in this organisation")
+        new_id = self._conn.execute(
+            insert(users)
+            .values(
+                org_id=self._org,
+                email=email,
+                role=role,
+                password_hash=password_hash,
+                created_at=self._now,
+            )
+            .returning(users.c.id)
+        ).scalar_one()
+        return self.user(int(new_id))
+
+    def users(self) -> list[UserRow]:
+        rows = self._conn.execute(
+            select(users).where(users.c.org_id == self._org).order_by(users.c.id)
+        )
+        return [_user(r) for r in rows]
+
+    def user(self, user_id: int) -> UserRow:
+        r = self._conn.execute(
+            select(users).where(users.c.org_id == self._org, users.c.id == user_id)
+        ).first()
+        if r is None:
+            raise NotFound(f"user {user_id} does not exist")
+        return _user(r)
+
+    def password_hash(self, email: str) -> str | None:
+        return self._conn.execute(
+            select(users.c.password_hash).where(
+                users.c.org_id == self._org, users.c.email == email, users.c.disabled_at.is_(None)
+            )
+        ).scalar_one_or_none()
+
+    def add_token(self, role: str, label: str, prefix: str, token_hash: str) -> TokenRow:
+        new_id = self._conn.execute(
+            insert(api_tokens)
+            .values(
+                org_id=self._org,
+                role=role,
+                label=label,
+                prefix=prefix,
+                token_hash=token_hash,
+                created_at=self._now,
+            )
+            .returning(api_tokens.c.id)
+        ).scalar_one()
+        return self._token(int(new_id))
+
+    def _token(self, token_id: int) -> TokenRow:
+        r = self._conn.execute(
+            _token_select().where(api_tokens.c.org_id == self._org, api_tokens.c.id == token_id)
+        ).first()
+        if r is None:
+            raise NotFound(f"token {token_id} does not exist")
+        return _token(r)
+
+    def tokens(self) -> list[TokenRow]:
+        rows = self._conn.execute(
+            _token_select().where(api_tokens.c.org_id == self._org).order_by(api_tokens.c.id)
+        )
+        return [_token(r) for r in rows]
+
+    def revoke_token(self, token_id: int) -> TokenRow:
+        self._token(token_id)  # NotFound for another organisation's token
+        self._conn.execute(
+            update(api_tokens)
+            .where(
+                api_tokens.c.org_id == self._org,
+                api_tokens.c.id == token_id,
+                api_tokens.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=self._now)
+        )
+        return self._token(token_id)
+
+
+class SqlTokenDirectory:
+    """Token lookups across organisations (authentication and the administrator's CLI)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def by_hash(self, token_hash: str) -> TokenRow | None:
+        r = self._conn.execute(_token_select().where(api_tokens.c.token_hash == token_hash)).first()
+        return None if r is None else _token(r)
+
+    def by_id(self, token_id: int) -> TokenRow | None:
+        r = self._conn.execute(_token_select().where(api_tokens.c.id == token_id)).first()
+        return None if r is None else _token(r)
+
+    def touch(self, token_id: int, at: datetime) -> None:
+        self._conn.execute(
+            update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=at)
+        )
+
+    def revoke(self, token_id: int, at: datetime) -> TokenRow:
+        self._conn.execute(
+            update(api_tokens)
+            .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        r = self._conn.execute(_token_select().where(api_tokens.c.id == token_id)).first()
+        if r is None:
+            raise NotFound(f"token {token_id} does not exist")
+        return _token(r)
+
+
+class SqlAuditRepository:
+    """The audit chain of one organisation."""
+
+    def __init__(self, conn: Connection, org_id: int) -> None:
+        self._conn = conn
+        self._org = org_id
+
+    def stored_head(self) -> tuple[int, str] | None:
+        r = self._conn.execute(
+            select(audit_heads.c.seq, audit_heads.c.hash).where(audit_heads.c.org_id == self._org)
+        ).first()
+        return None if r is None else (int(r.seq), str(r.hash))
+
+    def head(self, *, lock: bool) -> tuple[int, str]:
+        query = select(audit_heads.c.seq, audit_heads.c.hash).where(
+            audit_heads.c.org_id == self._org
+        )
+        if lock and self._conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        r = self._conn.execute(query).first()
+        return (0, GENESIS_HASH) if r is None else (int(r.seq), str(r.hash))
+
+    def append(self, row: AuditRow) -> None:
+        self._conn.execute(
+            insert(audit_records).values(
+                org_id=self._org,
+                seq=row.seq,
+                kind=row.kind,
+                subject=row.subject,
+                actor=row.actor,
+                payload=row.payload,
+                at=row.at,
+                prev_hash=row.prev_hash,
+                hash=row.hash,
+            )
+        )
+        if row.seq == 1:
+            self._conn.execute(
+                insert(audit_heads).values(org_id=self._org, seq=row.seq, hash=row.hash)
+            )
+        else:
+            done = self._conn.execute(
+                update(audit_heads)
+                .where(audit_heads.c.org_id == self._org, audit_heads.c.seq == row.seq - 1)
+                .values(seq=row.seq, hash=row.hash)
+            )
+            if done.rowcount != 1:
+                raise Conflict("the audit chain moved while a record was being appended; retry")
+
+    def records(self, start: datetime | None = None, end: datetime | None = None) -> list[AuditRow]:
+        query = select(audit_records).where(audit_records.c.org_id == self._org)
+        if start is not None:
+            query = query.where(audit_records.c.at >= start)
+        if end is not None:
+            query = query.where(audit_records.c.at < end)
+        rows = self._conn.execute(query.order_by(audit_records.c.seq, audit_records.c.id))
+        return [
+            AuditRow(
+                int(r.id),
+                int(r.seq),
+                str(r.kind),
+                str(r.subject),
+                str(r.actor),
+                str(r.payload),
+                _utc(r.at),
+                str(r.prev_hash),
+                str(r.hash),
+            )
+            for r in rows
+        ]
+
+
+def _event(r: Any, prefix: str = "") -> EventRow:
+    m = r._mapping
+    return EventRow(
+        int(m[f"{prefix}id"]),
+        str(m[f"{prefix}event_id"]),
+        str(m[f"{prefix}kind"]),
+        str(m[f"{prefix}payload"]),
+        _utc(m[f"{prefix}created_at"]),
+    )
+
+
+def _subscription(r: Any) -> SubscriptionRow:
+    kinds = tuple(k for k in str(r.kinds).split(",") if k)
+    return SubscriptionRow(
+        int(r.id), str(r.url), str(r.secret), kinds, bool(r.active), _utc(r.created_at)
+    )
+
+
+class SqlEventRepository:
+    """Outcome events, webhook subscriptions, deliveries and attempts of one organisation."""
+
+    def __init__(self, conn: Connection, org_id: int, now: datetime) -> None:
+        self._conn = conn
+        self._org = org_id
+        self._now = now
+
+    def add_event(self, event_id: str, kind: str, payload: str) -> EventRow:
+        new_id = self._conn.execute(
+            insert(outcome_events)
+            .values(
+                org_id=self._org,
+                event_id=event_id,
+                kind=kind,
+                payload=payload,
+                created_at=self._now,
+            )
+            .returning(outcome_events.c.id)
+        ).scalar_one()
+        return EventRow(int(new_id), event_id, kind, payload, self._now)
+
+    def events(self, start: datetime | None = None, end: datetime | None = None) -> list[EventRow]:
+        query = select(outcome_events).where(outcome_events.c.org_id == self._org)
+        if start is not None:
+            query = query.where(outcome_events.c.created_at >= start)
+        if end is not None:
+            query = query.where(outcome_events.c.created_at < end)
+        return [_event(r) for r in self._conn.execute(query.order_by(outcome_events.c.id))]
+
+    def add_subscription(self, url: str, secret: str, kinds: Sequence[str]) -> SubscriptionRow:
+        new_id = self._conn.execute(
+            insert(webhook_subscriptions)
+            .values(
+                org_id=self._org,
+                url=url,
+                secret=secret,
+                kinds=",".join(kinds),
+                active=True,
+                created_at=self._now,
+            )
+            .returning(webhook_subscriptions.c.id)
+        ).scalar_one()
+        return self.subscription(int(new_id))
+
+    def subscriptions(self) -> list[SubscriptionRow]:
+        rows = self._conn.execute(
+            select(webhook_subscriptions)
+            .where(webhook_subscriptions.c.org_id == self._org)
+            .order_by(webhook_subscriptions.c.id)
+        )
+        return [_subscription(r) for r in rows]
+
+    def subscription(self, sub_id: int) -> SubscriptionRow:
+        r = self._conn.execute(
+            select(webhook_subscriptions).where(
+                webhook_subscriptions.c.org_id == self._org, webhook_subscriptions.c.id == sub_id
+            )
+        ).first()
+        if r is None:
+            raise NotFound(f"webhook subscription {sub_id} does not exist")
+        return _subscription(r)
+
+    def deactivate(self, sub_id: int) -> None:
+        self.subscription(sub_id)
+        self._conn.execute(
+            update(webhook_subscriptions)
+            .where(
+                webhook_subscriptions.c.org_id == self._org, webhook_subscriptions.c.id == sub_id
+            )
+            .values(active=False)
+        )
+
+    def enqueue(self, now: datetime) -> int:
+        """Create the missing deliveries: every event (made since the subscription was created)
+        of a subscribed kind, for every active subscription."""
+        subs = [s for s in self.subscriptions() if s.active]
+        added = 0
+        for sub in subs:
+            query = (
+                select(outcome_events.c.id)
+                .outerjoin(
+                    webhook_deliveries,
+                    and_(
+                        webhook_deliveries.c.event_row_id == outcome_events.c.id,
+                        webhook_deliveries.c.subscription_id == sub.id,
+                    ),
+                )
+                .where(
+                    outcome_events.c.org_id == self._org,
+                    outcome_events.c.created_at >= sub.created_at,
+                    webhook_deliveries.c.id.is_(None),
+                )
+            )
+            if sub.kinds:
+                query = query.where(outcome_events.c.kind.in_(sub.kinds))
+            ids = [
+                int(i) for i in self._conn.execute(query.order_by(outcome_events.c.id)).scalars()
+            ]
+            if ids:
+                self._conn.execute(
+                    insert(webhook_deliveries),
+                    [
+                        {
+                            "org_id": self._org,
+                            "subscription_id": sub.id,
+                            "event_row_id": i,
+                            "status": "pending",
+                            "attempts": 0,
+                            "next_attempt_at": now,
+                            "created_at": now,
+                        }
+                        for i in ids
+                    ],
+                )
+                added += len(ids)
+        return added
+
+    def _delivery_select(self) -> Any:
+        e = outcome_events
+        return select(
+            webhook_deliveries,
+            e.c.id.label("e_id"),
+            e.c.event_id.label("e_event_id"),
+            e.c.kind.label("e_kind"),
+            e.c.payload.label("e_payload"),
+            e.c.created_at.label("e_created_at"),
+        ).join(e, e.c.id == webhook_deliveries.c.event_row_id)
+
+    def _delivery(self, r: Any) -> DeliveryRow:
+        return DeliveryRow(
+            int(r.id),
+            int(r.subscription_id),
+            _event(r, "e_"),
+            str(r.status),
+            int(r.attempts),
+            _utc(r.next_attempt_at),
+            _utc(r.delivered_at),
+            r.last_status_code,
+            r.last_error,
+        )
+
+    def due(self, now: datetime, limit: int) -> list[DeliveryRow]:
+        query = (
+            self._delivery_select()
+            .where(
+                webhook_deliveries.c.org_id == self._org,
+                webhook_deliveries.c.status == "pending",
+                webhook_deliveries.c.next_attempt_at <= now,
+            )
+            .order_by(webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.id)
+            .limit(limit)
+        )
+        if self._conn.dialect.name == "postgresql":
+            # Two delivery workers never post the same delivery at the same time.
+            query = query.with_for_update(of=webhook_deliveries, skip_locked=True)
+        return [self._delivery(r) for r in self._conn.execute(query)]
+
+    def record_attempt(
+        self,
+        delivery_id: int,
+        *,
+        at: datetime,
+        status_code: int | None,
+        error: str | None,
+        outcome: str,
+        next_attempt_at: datetime,
+    ) -> None:
+        self._conn.execute(
+            insert(webhook_attempts).values(
+                org_id=self._org,
+                delivery_id=delivery_id,
+                at=at,
+                status_code=status_code,
+                error=error,
+            )
+        )
+        self._conn.execute(
+            update(webhook_deliveries)
+            .where(
+                webhook_deliveries.c.org_id == self._org,
+                webhook_deliveries.c.id == delivery_id,
+                webhook_deliveries.c.status == "pending",
+            )
+            .values(
+                status=outcome,
+                attempts=webhook_deliveries.c.attempts + 1,
+                next_attempt_at=next_attempt_at,
+                last_status_code=status_code,
+                last_error=error,
+                delivered_at=at if outcome == "delivered" else None,
+            )
+        )
+
+    def deliveries(self, sub_id: int | None = None) -> list[DeliveryRow]:
+        query = self._delivery_select().where(webhook_deliveries.c.org_id == self._org)
+        if sub_id is not None:
+            self.subscription(sub_id)
+            query = query.where(webhook_deliveries.c.subscription_id == sub_id)
+        rows = self._conn.execute(query.order_by(webhook_deliveries.c.id))
+        return [self._delivery(r) for r in rows]
+
+    def attempts(self, delivery_id: int) -> list[tuple[datetime, int | None, str | None]]:
+        rows = self._conn.execute(
+            select(webhook_attempts.c.at, webhook_attempts.c.status_code, webhook_attempts.c.error)
+            .where(
+                webhook_attempts.c.org_id == self._org,
+                webhook_attempts.c.delivery_id == delivery_id,
+            )
+            .order_by(webhook_attempts.c.id)
+        )
+        return [(_utc(r.at), r.status_code, r.error) for r in rows]

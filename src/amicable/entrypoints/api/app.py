@@ -1,0 +1,76 @@
+"""The FastAPI application factory: ``create_app(app) -> FastAPI``.
+
+Invariants: no global state and no connection at import — everything hangs off the returned
+application's ``state`` (the amicable :class:`App`, settings, rate limiter, webhook transport,
+logger); every route is under ``/v1``; the OpenAPI document is at ``/openapi.json``; each request
+is logged once (method, path, status, milliseconds) through the redacting logger.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+
+from amicable.bootstrap import App
+from amicable.entrypoints.api import routes_admin, routes_audit, routes_ledger, routes_policy
+from amicable.entrypoints.api.errors import install_error_handlers
+from amicable.entrypoints.api.logs import make_logger
+from amicable.entrypoints.api.ratelimit import RateLimiter
+from amicable.entrypoints.api.settings import ApiSettings
+from amicable.service.writeback import WebhookTransport
+
+__all__ = ["API_PREFIX", "create_app"]
+
+API_PREFIX = "/v1"
+
+
+def create_app(
+    app: App,
+    *,
+    settings: ApiSettings | None = None,
+    transport: WebhookTransport | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> FastAPI:
+    """The HTTP API over ``app`` (settings default to the environment; webhooks over httpx)."""
+    settings = settings or ApiSettings()
+    if transport is None:
+        from amicable.adapters.webhooks import HttpxWebhookTransport
+
+        transport = HttpxWebhookTransport()
+    api = FastAPI(
+        title="amicable",
+        version="1",
+        summary="Collections agent for accounts receivable: exact, explainable, inside the rules.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    api.state.amicable = app
+    api.state.settings = settings
+    api.state.rate_limiter = RateLimiter(
+        settings.rate_limit_per_minute, settings.rate_limit_burst, monotonic
+    )
+    api.state.webhook_transport = transport
+    api.state.logger = make_logger()
+    install_error_handlers(api)
+    for module in (routes_admin, routes_ledger, routes_policy, routes_audit):
+        api.include_router(module.router, prefix=API_PREFIX)
+
+    @api.middleware("http")
+    async def _log_requests(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        api.state.logger.info(
+            "request",
+            method=request.method,
+            path=request.url.path,
+            status=response.status_code,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        return response
+
+    return api

@@ -1,0 +1,260 @@
+"""Wire schemas (Pydantic v2), one family per resource: ``…Create`` in, ``…Public`` out, and
+``Page[…]`` (``{"data": [...], "count": n}``) for lists.
+
+Invariants: inbound models forbid unknown fields; money is a string on the wire both ways
+(:data:`MoneyStr` refuses a JSON number, which could not be exact); instants are aware UTC;
+secrets appear only in the ``…Created`` responses, once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+__all__ = [
+    "AttemptPublic",
+    "AuditProblemPublic",
+    "AuditVerificationPublic",
+    "ComplianceDecisionPublic",
+    "DeliveryPublic",
+    "DeliveryReportPublic",
+    "EventPublic",
+    "ImportResultPublic",
+    "MoneyStr",
+    "NoteCreate",
+    "NoteCreated",
+    "OrgPublic",
+    "Page",
+    "PolicyProblem",
+    "PolicyText",
+    "PolicyValidation",
+    "PolicyVersionCreate",
+    "PolicyVersionPublic",
+    "PolicyVersionSummary",
+    "Role",
+    "TokenCreate",
+    "TokenCreated",
+    "TokenPublic",
+    "UserCreate",
+    "UserPublic",
+    "WebhookCreate",
+    "WebhookCreated",
+    "WebhookPublic",
+]
+
+Role = Literal["admin", "policy_owner", "collector", "compliance_auditor", "viewer"]
+EventKind = Literal[
+    "offer.made",
+    "plan.accepted",
+    "promise.made",
+    "promise.kept",
+    "promise.broken",
+    "payment.posted",
+    "payment.reversed",
+    "dispute.opened",
+    "escalation.opened",
+    "note.added",
+]
+
+
+def _money_string(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError('money must be a string such as "60.00", never a JSON number')
+    try:
+        parsed = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal amount") from None
+    if not parsed.is_finite():
+        raise ValueError(f"{value!r} is not a finite amount")
+    return value
+
+
+MoneyStr = Annotated[str, BeforeValidator(_money_string)]
+"""An amount on the wire: a decimal string; JSON numbers are refused."""
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """A list with its length."""
+
+    data: list[T]
+    count: int
+
+
+class OrgPublic(BaseModel):
+    id: int
+    name: str
+
+
+class UserCreate(_In):
+    email: str = Field(max_length=320)
+    role: Role
+    password: str | None = Field(default=None, min_length=12, max_length=1024)
+
+
+class UserPublic(BaseModel):
+    id: int
+    email: str
+    role: Role
+    has_password: bool
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+class TokenCreate(_In):
+    role: Role
+    label: str = Field(default="", max_length=200)
+
+
+class TokenPublic(BaseModel):
+    id: int
+    role: Role
+    label: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenPublic):
+    token: str = Field(description="The secret. Shown once; only its SHA-256 is stored.")
+
+
+class ImportResultPublic(BaseModel):
+    written: bool
+    dry_run: bool
+    imported: int
+    updated: int
+    unchanged: int
+    errors: list[dict[str, Any]]
+
+
+class NoteCreate(_In):
+    body: str = Field(min_length=1, max_length=10_000)
+
+
+class NoteCreated(BaseModel):
+    event_id: str
+
+
+class PolicyText(_In):
+    yaml: str = Field(max_length=1_000_000)
+
+
+class PolicyVersionCreate(PolicyText):
+    label: str = Field(default="", max_length=200)
+
+
+class PolicyProblem(BaseModel):
+    path: str
+    message: str
+
+
+class PolicyValidation(BaseModel):
+    valid: bool
+    problems: list[PolicyProblem]
+
+
+class PolicyVersionSummary(BaseModel):
+    version: int
+    label: str
+    checksum: str
+    created_at: datetime
+
+
+class PolicyVersionPublic(PolicyVersionSummary):
+    yaml: str
+
+
+class ComplianceViolationPublic(BaseModel):
+    rule: str
+    message: str
+    citation: str
+
+
+class ComplianceDecisionPublic(BaseModel):
+    allowed: bool
+    violations: list[ComplianceViolationPublic]
+    earliest_allowed_at: str | None
+    packs: list[str]
+
+
+class AuditProblemPublic(BaseModel):
+    code: str
+    seq: int
+    record_id: int | None
+    message: str
+
+
+class AuditHead(BaseModel):
+    seq: int
+    hash: str
+
+
+class AuditVerificationPublic(BaseModel):
+    ok: bool
+    records: int
+    head: AuditHead
+    problems: list[AuditProblemPublic]
+
+
+class EventPublic(BaseModel):
+    event_id: str
+    kind: str
+    created_at: datetime
+    data: dict[str, Any]
+
+
+class WebhookCreate(_In):
+    url: str = Field(max_length=2000)
+    kinds: list[EventKind] = Field(default_factory=list)
+    secret: str | None = Field(default=None, min_length=24, max_length=200)
+
+
+class WebhookPublic(BaseModel):
+    id: int
+    url: str
+    kinds: list[str]
+    active: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookPublic):
+    secret: str = Field(description="The signing secret. Shown once.")
+
+
+class AttemptPublic(BaseModel):
+    at: datetime
+    status_code: int | None
+    error: str | None
+
+
+class DeliveryPublic(BaseModel):
+    id: int
+    subscription_id: int
+    event_id: str
+    kind: str
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    log: list[AttemptPublic]
+
+
+class DeliveryReportPublic(BaseModel):
+    enqueued: int
+    attempted: int
+    delivered: int
+    retrying: int
+    failed: int

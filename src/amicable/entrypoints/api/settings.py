@@ -1,0 +1,50 @@
+"""Settings of the HTTP API, from the environment (``AMICABLE_*``), read when the app is built.
+
+Invariants: outside ``development`` a secret left empty or at a placeholder (``changeme`` …) is
+refused at start-up, so a deployment never runs on a published key; rate-limit figures are
+positive. Nothing here is read at import time.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["PLACEHOLDER_SECRETS", "ApiSettings"]
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "changethis", "secret", "dev"})
+
+
+class ApiSettings(BaseSettings):
+    """API process settings.
+
+    Attributes:
+        environment: ``development`` allows placeholder secrets; ``test`` and ``production`` not.
+        secret_key: signs debtor-portal links and other server-side tokens.
+        rate_limit_per_minute: sustained requests per client address (token bucket refill).
+        rate_limit_burst: bucket size (requests a client may make at once).
+        trust_forwarded_for: use the first ``X-Forwarded-For`` address as the client (only
+            behind a proxy you run).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="AMICABLE_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    secret_key: str = "changeme"
+    rate_limit_per_minute: int = Field(default=600, gt=0)
+    rate_limit_burst: int = Field(default=120, gt=0)
+    trust_forwarded_for: bool = False
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets(self) -> ApiSettings:
+        if self.environment != "development":
+            if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    "AMICABLE_SECRET_KEY is unset or a placeholder; set a random value "
+                    "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+                )
+            if len(self.secret_key) < 32:
+                raise ValueError("AMICABLE_SECRET_KEY needs at least 32 characters")
+        return self

@@ -1,0 +1,181 @@
+"""Ports of the API foundations: users and tokens, the audit trail, and write-back.
+
+Every repository here is scoped to the unit of work's organisation, except
+:class:`TokenDirectory`, which resolves a presented token to its organisation (authentication
+happens before an organisation is known) and revokes by id for the administrator's CLI.
+
+Invariants adapters keep: audit records and outcome events are only ever appended; a token is
+looked up by the SHA-256 of its secret, never by the secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from amicable.service.ports import UnitOfWork
+
+__all__ = [
+    "ApiUnitOfWork",
+    "AuditRepository",
+    "AuditRow",
+    "DeliveryRow",
+    "EventRepository",
+    "EventRow",
+    "SecurityRepository",
+    "SubscriptionRow",
+    "TokenDirectory",
+    "TokenRow",
+    "UserRow",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    """A stored user (``has_password`` says whether console login is possible)."""
+
+    id: int
+    email: str
+    role: str
+    has_password: bool
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    """A stored API token (never its secret): ``prefix`` is the first characters, for recognition."""
+
+    id: int
+    org_id: int
+    org_name: str
+    role: str
+    label: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """One audit record as stored. ``payload`` is canonical JSON text; ``at`` aware UTC."""
+
+    id: int
+    seq: int
+    kind: str
+    subject: str
+    actor: str
+    payload: str
+    at: datetime
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """One outcome event. ``event_id`` is the idempotency key; ``payload`` canonical JSON text."""
+
+    id: int
+    event_id: str
+    kind: str
+    payload: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRow:
+    """A webhook subscription; ``kinds`` empty means every kind."""
+
+    id: int
+    url: str
+    secret: str
+    kinds: tuple[str, ...]
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    """One (subscription, event) delivery and where it stands."""
+
+    id: int
+    subscription_id: int
+    event: EventRow
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+
+
+class SecurityRepository(Protocol):
+    """Users and tokens of the organisation."""
+
+    def add_user(self, email: str, role: str, password_hash: str | None) -> UserRow: ...
+    def users(self) -> list[UserRow]: ...
+    def user(self, user_id: int) -> UserRow: ...
+    def add_token(self, role: str, label: str, prefix: str, token_hash: str) -> TokenRow: ...
+    def tokens(self) -> list[TokenRow]: ...
+    def revoke_token(self, token_id: int) -> TokenRow: ...
+
+
+class TokenDirectory(Protocol):
+    """Organisation-independent token lookups (authentication, CLI revocation)."""
+
+    def by_hash(self, token_hash: str) -> TokenRow | None: ...
+    def by_id(self, token_id: int) -> TokenRow | None: ...
+    def touch(self, token_id: int, at: datetime) -> None: ...
+    def revoke(self, token_id: int, at: datetime) -> TokenRow: ...
+
+
+class AuditRepository(Protocol):
+    """The organisation's audit chain."""
+
+    def head(self, *, lock: bool) -> tuple[int, str]: ...
+    def append(self, row: AuditRow) -> None: ...
+    def records(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[AuditRow]: ...
+    def stored_head(self) -> tuple[int, str] | None: ...
+
+
+class EventRepository(Protocol):
+    """Outcome events, subscriptions, deliveries and attempts of the organisation."""
+
+    def add_event(self, event_id: str, kind: str, payload: str) -> EventRow: ...
+    def events(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[EventRow]: ...
+    def add_subscription(self, url: str, secret: str, kinds: Sequence[str]) -> SubscriptionRow: ...
+    def subscriptions(self) -> list[SubscriptionRow]: ...
+    def subscription(self, sub_id: int) -> SubscriptionRow: ...
+    def deactivate(self, sub_id: int) -> None: ...
+    def enqueue(self, now: datetime) -> int: ...
+    def due(self, now: datetime, limit: int) -> list[DeliveryRow]: ...
+    def record_attempt(
+        self,
+        delivery_id: int,
+        *,
+        at: datetime,
+        status_code: int | None,
+        error: str | None,
+        outcome: str,
+        next_attempt_at: datetime,
+    ) -> None: ...
+    def deliveries(self, sub_id: int | None = None) -> list[DeliveryRow]: ...
+    def attempts(self, delivery_id: int) -> list[tuple[datetime, int | None, str | None]]: ...
+
+
+class ApiUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work that also carries the API foundation repositories."""
+
+    @property
+    def security(self) -> SecurityRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
+    @property
+    def events(self) -> EventRepository: ...
