@@ -22,11 +22,13 @@ Rules
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from amicable.domain.ledger import OpenInvoice, allocate_oldest_first
 from amicable.domain.money import Money
@@ -97,6 +99,52 @@ def _chunks(items: Iterable[R], size: int) -> Iterator[list[R]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+_DONE = object()
+
+
+def prefetched(
+    items: Iterable[R], *, chunk_size: int = DEFAULT_CHUNK, depth: int = 3
+) -> Iterator[R]:
+    """Iterate ``items`` while a background thread reads ahead (at most ``depth`` chunks).
+
+    Parsing a file is Python work; writing a chunk is mostly database work that releases the GIL
+    (SQLite steps, PostgreSQL COPY). Reading ahead in a thread lets the two overlap on a 2-core
+    machine. Memory stays bounded by ``depth × chunk_size`` records. An exception raised by the
+    reader is re-raised in the consumer, at the point it happened in the stream.
+    """
+    box: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for chunk in _chunks(items, chunk_size):
+                while not stop.is_set():
+                    try:
+                        box.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            box.put(exc)
+
+    reader = threading.Thread(target=read, name="import-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            got = box.get()
+            if got is _DONE:
+                return
+            if isinstance(got, BaseException):
+                raise got
+            yield from cast("list[R]", got)
+    finally:
+        stop.set()
+        reader.join(timeout=5)
 
 
 def _finish(

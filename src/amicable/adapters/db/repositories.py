@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, select, text, update
 
 from amicable.adapters.db.tables import (
     allocations,
@@ -42,13 +42,84 @@ from amicable.service.ports import (
 
 __all__ = ["SqlLedgerRepository", "SqlOrgRepository", "SqlPolicyVersionRepository"]
 
-_BATCH = 900  # below SQLite's default limit of bound parameters per statement, with room to spare
+# Keys per IN list: below SQLite's limit of 32,766 bound parameters (3.32+), large enough that a
+# 10,000-row chunk costs two or three lookups.
+_BATCH = 5000
 
 
 def _batches(keys: Collection[str] | Sequence[int]) -> Iterator[list[Any]]:
     items = list(dict.fromkeys(keys))
     for i in range(0, len(items), _BATCH):
         yield items[i : i + _BATCH]
+
+
+class _Bulk:
+    """Fast bulk writes for the import hot path, below SQLAlchemy's per-row parameter handling.
+
+    Ids are allocated up front so that child rows (entries) can reference new parents without
+    ``RETURNING`` (which SQLite answers one row at a time): on SQLite from ``max(id)`` under the
+    write lock that ``BEGIN IMMEDIATE`` took; on PostgreSQL from the table's sequence, which is
+    safe under concurrency. Rows are written with ``executemany`` on SQLite and ``COPY`` on
+    PostgreSQL. Values go through the dialect's own bind processors, so what is stored is
+    byte-identical to what SQLAlchemy would have stored.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._dialect = conn.dialect
+        self._postgres = conn.dialect.name == "postgresql"
+
+    def processor(self, column: Any) -> Any:
+        return self._dialect.type_descriptor(column.type).bind_processor(self._dialect)
+
+    def ids(self, table: Any, n: int) -> list[int]:
+        if n == 0:
+            return []
+        if self._postgres:
+            rows = self._conn.execute(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
+                ),
+                {"t": table.name, "n": n},
+            )
+            return [int(r[0]) for r in rows]
+        top = self._conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        return list(range(int(top) + 1, int(top) + 1 + n))
+
+    def insert(self, table: Any, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self._postgres:
+            raw = self._conn.connection.driver_connection
+            assert raw is not None
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" for _ in columns)
+        self._conn.exec_driver_sql(
+            f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(rows)
+        )
+
+    def stamp(self, column: Any, value: Any) -> Any:
+        """A constant value (the unit of work's instant) in the form the driver expects."""
+        proc = self.processor(column)
+        return value if proc is None else proc(value)
+
+    def day(self, column: Any) -> Any:
+        """A per-row converter for a date column (identity on PostgreSQL).
+
+        SQLite stores a ``Date`` as ``YYYY-MM-DD`` text: ``date.isoformat`` writes exactly that,
+        in C, several times faster than the generic processor on a million rows.
+        """
+        if self._dialect.name == "sqlite":
+            return date.isoformat
+        proc = self.processor(column)
+        return (lambda v: v) if proc is None else proc
 
 
 class SqlOrgRepository:
@@ -142,18 +213,18 @@ class SqlLedgerRepository:
         self._org = org_id
         self._now = now
         self._run_id: int | None = None
+        self._bulk = _Bulk(conn)
 
     # -- customers ------------------------------------------------------------------------
 
     def customer_ids(self, external_ids: Collection[str]) -> dict[str, int]:
         out: dict[str, int] = {}
+        stmt = select(customers.c.external_id, customers.c.id).where(
+            customers.c.org_id == self._org,
+            customers.c.external_id.in_(bindparam("keys", expanding=True)),
+        )
         for batch in _batches(external_ids):
-            rows = self._conn.execute(
-                select(customers.c.external_id, customers.c.id).where(
-                    customers.c.org_id == self._org, customers.c.external_id.in_(batch)
-                )
-            )
-            out.update({str(r.external_id): int(r.id) for r in rows})
+            out.update((str(k), int(v)) for k, v in self._conn.execute(stmt, {"keys": batch}))
         return out
 
     def customers(self, external_ids: Collection[str]) -> dict[str, CustomerRow]:
@@ -209,38 +280,50 @@ class SqlLedgerRepository:
             "postal_code": c.postal_code, "tags": ",".join(c.tags),
         }  # fmt: skip
 
+    _CUSTOMER_COLS = ("id", "org_id", "created_at", "external_id", "name", "customer_type", "tier",
+                      "language", "country", "region", "timezone", "postal_address",
+                      "postal_code", "tags")  # fmt: skip
+
     def add_customers(self, new: Sequence[NewCustomer]) -> dict[str, int]:
         if not new:
             return {}
-        rows = [
-            {"org_id": self._org, "created_at": self._now, **self._customer_values(c)} for c in new
-        ]
-        result = self._conn.execute(
-            insert(customers).returning(customers.c.id, sort_by_parameter_order=True), rows
-        )
-        ids = [int(i) for i in result.scalars()]
+        ids = self._bulk.ids(customers, len(new))
+        now = self._bulk.stamp(customers.c.created_at, self._now)
+        rows = [(cid, self._org, now, c.external_id, c.name, c.customer_type, c.tier, c.language,
+                 c.country, c.region, c.timezone, c.postal_address, c.postal_code,
+                 ",".join(c.tags)) for c, cid in zip(new, ids, strict=True)]  # fmt: skip
+        self._bulk.insert(customers, self._CUSTOMER_COLS, rows)
+        points: list[dict[str, Any]] = []
+        given: list[dict[str, Any]] = []
         for c, cid in zip(new, ids, strict=True):
-            self._write_points(cid, c)
-            self._write_consents(cid, c.consents)
+            points.extend(self._points(cid, c))
+            given.extend(self._consents(cid, c.consents))
+        if points:
+            self._conn.execute(insert(contacts), points)
+        if given:
+            self._conn.execute(insert(consents), given)
         return {c.external_id: cid for c, cid in zip(new, ids, strict=True)}
 
-    def _write_points(self, cid: int, c: NewCustomer) -> None:
+    def _points(self, cid: int, c: NewCustomer) -> list[dict[str, Any]]:
         points = [("email", e) for e in c.emails] + [("phone", p) for p in c.phones]
         if c.postal_address:
             points.append(("postal", c.postal_address))
+        return [{"org_id": self._org, "customer_id": cid, "kind": k, "value": v,
+                 "created_at": self._now} for k, v in points]  # fmt: skip
+
+    def _consents(self, cid: int, records: Sequence[ConsentRecord]) -> list[dict[str, Any]]:
+        return [{"org_id": self._org, "customer_id": cid, "channel": r.channel,
+                 "granted": r.granted, "at": r.at, "source": r.source, "recorded_at": self._now}
+                for r in records]  # fmt: skip
+
+    def _write_points(self, cid: int, c: NewCustomer) -> None:
+        points = self._points(cid, c)
         if points:
-            self._conn.execute(insert(contacts), [
-                {"org_id": self._org, "customer_id": cid, "kind": k, "value": v,
-                 "created_at": self._now} for k, v in points
-            ])  # fmt: skip
+            self._conn.execute(insert(contacts), points)
 
     def _write_consents(self, cid: int, records: Sequence[ConsentRecord]) -> None:
         if records:
-            self._conn.execute(insert(consents), [
-                {"org_id": self._org, "customer_id": cid, "channel": r.channel,
-                 "granted": r.granted, "at": r.at, "source": r.source, "recorded_at": self._now}
-                for r in records
-            ])  # fmt: skip
+            self._conn.execute(insert(consents), self._consents(cid, records))
 
     def update_customer(self, customer_id: int, customer: NewCustomer) -> None:
         self._conn.execute(
@@ -308,10 +391,12 @@ class SqlLedgerRepository:
 
     def invoices(self, numbers: Collection[str]) -> dict[str, ExistingInvoice]:
         out: dict[str, ExistingInvoice] = {}
+        find = select(invoices.c.id).where(
+            invoices.c.org_id == self._org,
+            invoices.c.number.in_(bindparam("keys", expanding=True)),
+        )
         for batch in _batches(numbers):
-            ids = [int(x) for x in self._conn.execute(
-                select(invoices.c.id).where(invoices.c.org_id == self._org, invoices.c.number.in_(batch))
-            ).scalars()]  # fmt: skip
+            ids = list(self._conn.execute(find, {"keys": batch}).scalars())
             if not ids:
                 continue
             stmt = self._invoice_select(lambda col, ids=ids: col.in_(ids)).where(
@@ -333,21 +418,24 @@ class SqlLedgerRepository:
             (f for f in found if f.balance_minor > 0), key=lambda f: (f.due_date, f.number)
         )
 
+    _INVOICE_COLS = ("id", "org_id", "customer_id", "number", "kind", "issue_date", "due_date",
+                     "currency", "amount_minor", "dispute_status", "description", "import_run_id",
+                     "created_at")  # fmt: skip
+
     def add_invoices(self, rows: Sequence[InvoiceRow]) -> list[int]:
         if not rows:
             return []
-        org, now, run = self._org, self._now, self._run_id
-        params = [
-            {"org_id": org, "customer_id": r.customer_id, "number": r.number, "kind": r.kind,
-             "issue_date": r.issue_date, "due_date": r.due_date, "currency": r.currency,
-             "amount_minor": r.amount_minor, "dispute_status": r.dispute_status,
-             "description": r.description, "import_run_id": run, "created_at": now}
-            for r in rows
+        ids = self._bulk.ids(invoices, len(rows))
+        org, run = self._org, self._run_id
+        now = self._bulk.stamp(invoices.c.created_at, self._now)
+        day = self._bulk.day(invoices.c.issue_date)
+        values = [
+            (i, org, r.customer_id, r.number, r.kind, day(r.issue_date), day(r.due_date),
+             r.currency, r.amount_minor, r.dispute_status, r.description, run, now)
+            for r, i in zip(rows, ids, strict=True)
         ]  # fmt: skip
-        result = self._conn.execute(
-            insert(invoices).returning(invoices.c.id, sort_by_parameter_order=True), params
-        )
-        return [int(i) for i in result.scalars()]
+        self._bulk.insert(invoices, self._INVOICE_COLS, values)
+        return ids
 
     def update_invoice(
         self, invoice_id: int, *, issue_date: date, due_date: date, description: str | None
@@ -392,43 +480,46 @@ class SqlLedgerRepository:
                 )
         return out
 
+    _PAYMENT_COLS = ("id", "org_id", "customer_id", "reference", "received_on", "currency",
+                     "amount_minor", "method", "invoice_number", "import_run_id", "created_at")  # fmt: skip
+
     def add_payments(self, rows: Sequence[PaymentRow]) -> list[int]:
         if not rows:
             return []
-        params = [
-            {"org_id": self._org, "customer_id": r.customer_id, "reference": r.reference,
-             "received_on": r.received_on, "currency": r.currency,
-             "amount_minor": r.amount_minor, "method": r.method,
-             "invoice_number": r.invoice_number, "import_run_id": self._run_id,
-             "created_at": self._now}
-            for r in rows
+        ids = self._bulk.ids(payments, len(rows))
+        now = self._bulk.stamp(payments.c.created_at, self._now)
+        day = self._bulk.day(payments.c.received_on)
+        values = [
+            (i, self._org, r.customer_id, r.reference, day(r.received_on), r.currency,
+             r.amount_minor, r.method, r.invoice_number, self._run_id, now)
+            for r, i in zip(rows, ids, strict=True)
         ]  # fmt: skip
-        result = self._conn.execute(
-            insert(payments).returning(payments.c.id, sort_by_parameter_order=True), params
-        )
-        return [int(i) for i in result.scalars()]
+        self._bulk.insert(payments, self._PAYMENT_COLS, values)
+        return ids
 
     def add_allocations(self, rows: Sequence[tuple[int, int, str, int]]) -> None:
-        if rows:
-            self._conn.execute(insert(allocations), [
-                {"org_id": self._org, "payment_id": p, "invoice_id": i, "currency": c,
-                 "amount_minor": m} for p, i, c, m in rows
-            ])  # fmt: skip
+        self._bulk.insert(
+            allocations, ("org_id", "payment_id", "invoice_id", "currency", "amount_minor"),
+            [(self._org, p, i, c, m) for p, i, c, m in rows],
+        )  # fmt: skip
 
     # -- entries and runs -------------------------------------------------------------------
+
+    _ENTRY_COLS = ("org_id", "customer_id", "invoice_id", "payment_id", "kind", "reason",
+                   "currency", "amount_minor", "effective_on", "recorded_at", "import_run_id")  # fmt: skip
 
     def add_entries(self, rows: Sequence[EntryRow]) -> None:
         if not rows:
             return
-        org, now, run = self._org, self._now, self._run_id
-        self._conn.execute(insert(ledger_entries), [
-            {"org_id": org, "customer_id": r.customer_id, "invoice_id": r.invoice_id,
-             "payment_id": r.payment_id, "kind": r.kind, "reason": r.reason,
-             "currency": r.currency, "amount_minor": r.amount_minor,
-             "effective_on": r.effective_on, "recorded_at": now, "reverses_id": None,
-             "import_run_id": run}
+        org, run = self._org, self._run_id
+        now = self._bulk.stamp(ledger_entries.c.recorded_at, self._now)
+        day = self._bulk.day(ledger_entries.c.effective_on)
+        values = [
+            (org, r.customer_id, r.invoice_id, r.payment_id, r.kind, r.reason, r.currency,
+             r.amount_minor, day(r.effective_on), now, run)
             for r in rows
-        ])  # fmt: skip
+        ]  # fmt: skip
+        self._bulk.insert(ledger_entries, self._ENTRY_COLS, values)
 
     def start_import(self, kind: str, source: str) -> int:
         result = self._conn.execute(

@@ -152,7 +152,7 @@ def _run_import(
 ) -> None:
     with _app(ctx, database_url) as app:
         uow = app.uow(org)
-        stream = records()
+        stream = imports.prefetched(records())
         progress = Progress(
             SpinnerColumn(),
             TextColumn("importing {task.fields[name]}"),
