@@ -26,6 +26,7 @@ from amicable.adapters.db.repositories import (
     SqlOrgRepository,
     SqlPolicyVersionRepository,
 )
+from amicable.adapters.db.strategy_repository import SqlStrategyRepository
 from amicable.domain.clock import Clock
 from amicable.domain.errors import InvariantViolation, NotFound
 
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
     ledger: SqlLedgerRepository
     reports: SqlLedgerReader
     policies: SqlPolicyVersionRepository
+    strategy: SqlStrategyRepository
     security: SqlSecurityRepository
     audit: SqlAuditRepository
     events: SqlEventRepository
@@ -80,6 +82,7 @@ class SqlUnitOfWork:
         self.ledger = SqlLedgerRepository(self._conn, org_id, self.now)
         self.reports = SqlLedgerReader(self._conn, org_id)
         self.policies = SqlPolicyVersionRepository(self._conn, org_id, self.now)
+        self.strategy = SqlStrategyRepository(self._conn, org_id, self.now)
         self.security = SqlSecurityRepository(self._conn, org_id, self.now)
         self.audit = SqlAuditRepository(self._conn, org_id)
         self.events = SqlEventRepository(self._conn, org_id, self.now)
