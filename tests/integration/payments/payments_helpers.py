@@ -28,17 +28,22 @@ def usd(amount: str) -> Money:
 
 
 def invoices(
-    app: App, *specs: tuple[str, str, date], customer: str = "C1", name: str = "Red Rock Diner"
+    app: App,
+    *specs: tuple[str, str, date],
+    customer: str = "C1",
+    name: str = "Red Rock Diner",
+    currency: str = "USD",
 ) -> None:
     """Import invoices ``(number, amount, due date)`` for one customer, fully open."""
     records = [
         InvoiceRecord(line=n, customer_ref=customer, number=number, issue_date=date(2026, 1, 1),
-                      due_date=due, amount=usd(amount), open_amount=usd(amount),
+                      due_date=due, amount=Money.of(amount, currency),
+                      open_amount=Money.of(amount, currency),
                       customer_name=name)
         for n, (number, amount, due) in enumerate(specs, start=2)
     ]  # fmt: skip
     result = import_invoices(app.uow(), records)
-    assert result.errors == [] or not result.errors, result
+    assert not result.errors, result.errors
 
 
 def plan_offer(*payments: tuple[date, str]) -> Offer:
