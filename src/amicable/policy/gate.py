@@ -90,6 +90,11 @@ def discount_pct(discount: Money, balance: Money) -> Decimal:
     return discount.amount * 100 / balance.amount
 
 
+def _pct_text(pct: Decimal) -> str:
+    """A percentage for a message: two places, half up (the comparison itself stays exact)."""
+    return f"{pct.quantize(Decimal('0.01'), rounding='ROUND_HALF_UP').normalize():f}"
+
+
 def min_down_payment(total: Money, pct: Decimal) -> Money:
     """The smallest down payment meeting ``pct`` percent of ``total`` (rounded up, never below)."""
     return total.percent(pct, rounding="ROUND_CEILING")
@@ -205,7 +210,7 @@ def _check_settlement(space: OfferSpace, offer: Offer, bad: _Bad) -> None:
     if pct > s.max_discount_pct.value:
         bad(
             "discount_above_maximum",
-            f"discount {pct.normalize():f}% is above the maximum {s.max_discount_pct.value}%",
+            f"discount {_pct_text(pct)}% is above the maximum {s.max_discount_pct.value}%",
             "discount",
             s.max_discount_pct.rule,
         )
@@ -358,7 +363,7 @@ def _approvals(space: OfferSpace, offer: Offer) -> tuple[Reason, ...]:
             out.append(
                 Reason(
                     "approval_discount",
-                    f"discount {pct.normalize():f}% is above {a.discount_pct_above.value}%",
+                    f"discount {_pct_text(pct)}% is above {a.discount_pct_above.value}%",
                     a.discount_pct_above.rule,
                 )
             )
