@@ -445,6 +445,8 @@ def _reverse(
     if lp is None:
         raise NotFound(f"no payment {reference!r} in this organisation")
     code = lp.currency
+    if key is not None and uow.payments.reversal_seen(key):
+        return ReversalResult(reference, kind, Money.zero(code), (), Money.zero(code), True)
     left = Money.from_minor(lp.amount_minor - lp.reversed_minor, code)
     wanted = left if amount is None else amount
     if wanted.code != code:
@@ -453,8 +455,6 @@ def _reverse(
         raise InvalidInput(f"a {kind} of {reference!r} cannot be dated {on}, before the payment "
                            f"({lp.received_on})")  # fmt: skip
     if not wanted.is_positive() or wanted > left:
-        if key is not None and amount is None and left.is_zero():
-            return ReversalResult(reference, kind, Money.zero(code), (), Money.zero(code), True)
         raise InvalidInput(
             f"a {kind} of {reference!r} must be positive and at most what is left of the "
             f"payment ({left.amount_str()} {code}), got {wanted.amount_str()}"

@@ -451,6 +451,15 @@ class SqlPaymentsRepository:
         )  # fmt: skip
         return True
 
+    def reversal_seen(self, key: str) -> bool:
+        r = payment_reversals
+        return (
+            self._conn.execute(
+                select(r.c.id).where(r.c.org_id == self._org, r.c.reversal_key == key)
+            ).first()
+            is not None
+        )
+
     def reversed_total(self, payment_id: int, kind: str) -> int:
         r = payment_reversals
         total = self._conn.execute(
