@@ -1,0 +1,122 @@
+"""Promises to pay through the service layer, the payments CLI end to end, and the schema check.
+
+Ledger::
+
+    invoice INV-1  400.00 USD  due 2026-01-31   (customer C1)
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from payments_helpers import RULES, invoices, open_amounts, plan_offer, usd
+from typer.testing import CliRunner
+
+from amicable.adapters.db import tables_payments
+from amicable.adapters.db.tables import metadata
+from amicable.bootstrap import App
+from amicable.entrypoints.cli import app as cli
+from amicable.service import payments as svc
+
+
+def promise_status(app: App) -> list[tuple[str, str, str]]:
+    with app.uow() as uow:
+        return [(p.promise.id, p.status, p.rule_id) for p in uow.payments.promises()]
+
+
+def test_a_promise_paid_by_its_date_is_kept(app: App) -> None:
+    invoices(app, ("INV-1", "400.00", date(2026, 1, 31)))
+    svc.record_promise(app.uow(), "C1", [(date(2026, 3, 6), usd("100.00"))], channel="sms",
+                       made_on=date(2026, 3, 2), confirmed=True)  # fmt: skip
+    assert promise_status(app) == [("PTP-000001", "open", "promise.pending")]
+    svc.record_payment(app.uow(), "C1", usd("100.00"), date(2026, 3, 5), "P1")
+    assert promise_status(app) == [("PTP-000001", "kept", "promise.kept")]
+
+
+def test_a_promise_paid_in_part_is_partially_kept_and_one_unpaid_is_broken(app: App) -> None:
+    invoices(app, ("INV-1", "400.00", date(2026, 1, 31)))
+    svc.record_promise(app.uow(), "C1", [(date(2026, 3, 6), usd("100.00"))], channel="email",
+                       made_on=date(2026, 3, 2))  # fmt: skip
+    svc.record_payment(app.uow(), "C1", usd("40.00"), date(2026, 3, 5), "P1")
+    run = svc.service_plans(app.uow(), date(2026, 3, 7))
+    assert run.promises == (("PTP-000001", "partially_kept"),)
+    svc.record_promise(app.uow(), "C1", [(date(2026, 3, 10), usd("50.00"))], channel="call",
+                       made_on=date(2026, 3, 7))  # fmt: skip
+    run = svc.service_plans(app.uow(), date(2026, 3, 11))
+    assert run.promises == (("PTP-000002", "broken"),)
+    assert run.escalations == 1
+    assert promise_status(app) == [
+        ("PTP-000001", "partially_kept", "promise.missed_date"),
+        ("PTP-000002", "broken", "promise.missed_date"),
+    ]
+    with app.uow() as uow:
+        assert [e.reason for e in uow.payments.escalations()] == ["promise_broken"]
+
+
+def run(args: list[str], database_url: str) -> dict[str, object]:
+    result = CliRunner().invoke(cli, [*args, "--database-url", database_url, "--json"])
+    assert result.exit_code == 0, result.output
+    doc: dict[str, object] = json.loads(result.stdout)
+    return doc
+
+
+def test_the_cli_records_a_payment_lists_and_shows_plans_and_services_them(
+    app: App, database_url: str
+) -> None:
+    invoices(app, ("INV-1", "400.00", date(2026, 1, 31)))
+    offer = plan_offer((date(2026, 3, 1), "100.00"), (date(2026, 4, 1), "300.00"))
+    key = svc.create_plan_from_agreement(app.uow(), "C1", offer, agreed_on=date(2026, 3, 1),
+                                         rules=RULES).plan.id  # fmt: skip
+    paid = run(["payments", "record", "C1", "--amount", "100.00", "--date", "2026-03-01",
+                "--reference", "CHK-1"], database_url)  # fmt: skip
+    assert paid["allocations"] == [{"invoice": "INV-1", "amount": "100.00"}]
+    assert (paid["currency"], paid["plan"], paid["duplicate"]) == ("USD", key, False)
+    again = run(["payments", "record", "C1", "--amount", "100.00", "--date", "2026-03-01",
+                 "--reference", "CHK-1"], database_url)  # fmt: skip
+    assert again["duplicate"] is True
+    listed = run(["plans", "list"], database_url)
+    assert listed == {"plans": [{
+        "plan": key, "customer": "C1", "status": "active", "currency": "USD", "total": "400.00",
+        "outstanding": "300.00", "credit": "0.00", "reference": listed["plans"][0]["reference"],  # type: ignore[index]
+        "agreed_on": "2026-03-01", "as_of": "2026-03-01", "renegotiations_used": 0,
+        "version": 2,
+    }]}  # fmt: skip
+    shown = run(["plans", "show", key], database_url)
+    assert shown["installments"] == [
+        {"number": 1, "due_date": "2026-03-01", "amount": "100.00", "paid": "100.00",
+         "status": "paid"},
+        {"number": 2, "due_date": "2026-04-01", "amount": "300.00", "paid": "0.00",
+         "status": "scheduled"},
+    ]  # fmt: skip
+    serviced = run(["plans", "service", "--as-of", "2026-03-29"], database_url)
+    assert [i["kind"] for i in serviced["intents"]] == ["plan_reminder"]  # type: ignore[union-attr]
+    refund = run(["payments", "refund", "CHK-1", "--date", "2026-03-30", "--amount", "25.00"],
+                 database_url)  # fmt: skip
+    assert refund["reopened"] == [{"invoice": "INV-1", "amount": "25.00"}]
+    assert open_amounts(app) == {"INV-1": "325.00"}
+
+
+def test_the_cli_lists_promises_by_status_and_refuses_an_unknown_status(
+    app: App, database_url: str
+) -> None:
+    invoices(app, ("INV-1", "400.00", date(2026, 1, 31)))
+    svc.record_promise(app.uow(), "C1", [(date(2026, 3, 6), usd("100.00"))], channel="sms",
+                       made_on=date(2026, 3, 2))  # fmt: skip
+    doc = run(["promises", "list", "--status", "open"], database_url)
+    assert [p["promise"] for p in doc["promises"]] == ["PTP-000001"]  # type: ignore[union-attr]
+    assert run(["promises", "list", "--status", "kept"], database_url) == {"promises": []}
+    bad = CliRunner().invoke(cli, ["promises", "list", "--status", "maybe", "--database-url",
+                                   database_url])  # fmt: skip
+    assert bad.exit_code == 2
+
+
+def test_the_payments_tables_match_their_migration(app: App) -> None:
+    app.ensure_schema()
+    mine = set(tables_payments.__all__)
+    with app.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), metadata)
+    ours = [d for d in diffs if any(name in repr(d) for name in mine)]
+    assert ours == []
