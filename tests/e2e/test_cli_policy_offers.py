@@ -144,7 +144,9 @@ def test_apply_stores_a_new_version_and_diff_shows_what_changed(
     assert json.loads(out)["version"] == 2
     code, out, _ = run(ledger, "policy", "diff", "1", "2", "--json")
     changes = json.loads(out)["changes"]
-    assert len(changes) == 1 and "max_discount_pct" in changes[0]
+    # Every currency's standard segment was made stricter, and nothing else changed.
+    assert len(changes) == 4
+    assert all("terms.settlement.max_discount_pct: '5' -> '2'" in c for c in changes)
     _, out, _ = run(ledger, "offers", "C1", "--as-of", AS_OF, "--json")
     doc = json.loads(out)
     assert doc["policy_version"] == "2026-11#2"

@@ -83,8 +83,13 @@ def test_the_shipped_default_policy_is_valid_and_complete() -> None:
         Action.HOLD,
         Action.NEGOTIATE,
         Action.NEGOTIATE,
+        Action.NEGOTIATE,
+        Action.NEGOTIATE,
+        Action.NEGOTIATE,
         Action.ESCALATE,
     ]
+    # Each currency the sample portfolio uses has terms stated in its own money.
+    assert [s.money_currency.code for s in policy.segments[2:6]] == ["USD", "EUR", "GBP", "CAD"]
 
 
 BAD_FILES = [

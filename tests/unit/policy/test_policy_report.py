@@ -221,6 +221,9 @@ def test_a_policy_diff_lists_changed_added_and_removed_paths_with_segments_by_na
         "- segments[disputed].when.dispute: 'open'",
         "+ segments[disputed].when.dispute[0]: 'open'",
         "~ segments[standard].terms.settlement.max_discount_pct: '5' -> '4'",
+        "~ segments[standard_cad].terms.settlement.max_discount_pct: '5' -> '4'",
+        "~ segments[standard_eur].terms.settlement.max_discount_pct: '5' -> '4'",
+        "~ segments[standard_gbp].terms.settlement.max_discount_pct: '5' -> '4'",
         "~ version: '2026-11' -> '2026-12'",
     ]
     assert diff_policies(a, a) == []
