@@ -261,7 +261,8 @@ class SqlAuditRepository:
             query = query.where(audit_records.c.at >= start)
         if end is not None:
             query = query.where(audit_records.c.at < end)
-        rows = self._conn.execute(query.order_by(audit_records.c.seq, audit_records.c.id))
+        # Insertion order, not seq order: a record moved to another place in the chain must show.
+        rows = self._conn.execute(query.order_by(audit_records.c.id))
         return [
             AuditRow(
                 int(r.id),
