@@ -4,7 +4,8 @@
 per line out — ``{"intents": [{"name", "confidence"}…] (most likely first), "entities":
 {"amount": {"value", "currency"}|null, "per", "date", "installments", "percent", "fraction",
 "channel"}, "lang"}``. A blank input line still gets its output line (``other``), so outputs stay
-aligned with inputs. ``eval`` measures a backend on the shipped held-out split.
+aligned with inputs. ``eval`` measures a backend on a shipped labelled split: ``--split test`` (the
+held-out split, the default and the figures of record) or ``--split dev`` (the tuning split).
 """
 
 from __future__ import annotations
@@ -86,17 +87,23 @@ def evaluate_command(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Also list every missed line.")
     ] = False,
+    split: Annotated[
+        str, typer.Option("--split", help="test (held-out, default) | dev (the tuning split)")
+    ] = "test",
 ) -> None:
-    """Accuracy, macro-F1, entity accuracy and safety recall on the held-out split."""
+    """Accuracy, macro-F1, entity accuracy and safety recall on a labelled split."""
     from amicable.negotiation.nlu import make_understanding
     from amicable.negotiation.nlu.evaluate import TARGETS, evaluate
 
+    if split not in ("dev", "test"):
+        fail(f"--split must be dev or test; got {split!r}")
     with handle_errors():
         understanding = make_understanding(backend)
-        reports, misses = evaluate(understanding)
+        reports, misses = evaluate(understanding, split=split)
     if as_json:
         doc: dict[str, object] = {
             "backend": backend,
+            "split": split,
             "targets": TARGETS,
             "languages": {k: v.to_json() for k, v in reports.items()},
         }
@@ -107,7 +114,7 @@ def evaluate_command(
             ]  # fmt: skip
         print_json(doc)
         return
-    typer.echo(f"backend: {backend}")
+    typer.echo(f"backend: {backend}  split: {split}")
     typer.echo(f"{'lang':<5}{'n':>5}{'accuracy':>10}{'macro-F1':>10}{'entities':>10}")
     for key, rep in reports.items():
         typer.echo(

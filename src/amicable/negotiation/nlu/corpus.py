@@ -1,8 +1,15 @@
-"""The shipped corpus of debtor messages: training lines and the held-out test split.
+"""The shipped corpus of debtor messages: training lines, a dev split and a held-out test split.
 
-Files (``data/``): ``corpus_{en,fr,es}.jsonl`` to train on and ``test_{en,fr,es}.jsonl`` to
-measure on, written separately (different sentences, not paraphrases of training lines). One JSON
-object per line::
+Files (``data/``), three splits written separately (different sentences, not paraphrases of one
+another):
+
+* ``corpus_{en,fr,es}.jsonl`` — training;
+* ``dev_{en,fr,es}.jsonl`` — development: looked at freely to find weaknesses and tune rules,
+  training lines and thresholds (it was the first held-out split, so it is no longer unseen);
+* ``test_{en,fr,es}.jsonl`` — the held-out test split, written before any tuning on it, never
+  used to tune anything; the figures of record come from it.
+
+One JSON object per line::
 
     {"text": "can do 200 a month from friday", "intents": ["propose_terms"],
      "entities": {"amount": {"value": "200.00", "currency": "USD"}, "per": "month", ...}}
@@ -26,10 +33,12 @@ from typing import Any, Final
 from amicable.domain.errors import InvalidInput
 from amicable.negotiation.nlu.types import INTENTS, LANGS
 
-__all__ = ["DEFAULT_CURRENCY", "EVAL_TODAY", "Example", "load_split"]
+__all__ = ["DEFAULT_CURRENCY", "EVAL_SPLITS", "EVAL_TODAY", "Example", "load_split"]
 
 EVAL_TODAY: Final = date(2025, 3, 12)  # a Wednesday
 DEFAULT_CURRENCY: Final[dict[str, str]] = {"en": "USD", "fr": "EUR", "es": "EUR"}
+EVAL_SPLITS: Final = ("dev", "test")  # the labelled splits an eval can run on
+_SPLITS: Final = ("corpus", *EVAL_SPLITS)
 _ENTITY_KEYS: Final = ("amount", "per", "date", "installments", "percent", "fraction", "channel")
 
 
@@ -59,9 +68,9 @@ def _read(name: str) -> str:
 
 
 def load_split(split: str, lang: str) -> tuple[Example, ...]:
-    """The ``"corpus"`` (training) or ``"test"`` examples of one language."""
-    if split not in ("corpus", "test"):
-        raise InvalidInput(f"unknown split {split!r}; expected 'corpus' or 'test'")
+    """The ``"corpus"`` (training), ``"dev"`` or ``"test"`` examples of one language."""
+    if split not in _SPLITS:
+        raise InvalidInput(f"unknown split {split!r}; expected one of {_SPLITS}")
     if lang not in LANGS:
         raise InvalidInput(f"unknown language {lang!r}; expected one of {LANGS}")
     name = f"{split}_{lang}.jsonl"

@@ -1,4 +1,4 @@
-"""Measuring an :class:`Understanding` on the shipped held-out split.
+"""Measuring an :class:`Understanding` on a shipped labelled split (``test`` by default, or ``dev``).
 
 Metrics, per language and overall:
 
@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from amicable.negotiation.nlu.corpus import Example, load_split
+from amicable.domain.errors import InvalidInput
+from amicable.negotiation.nlu.corpus import EVAL_SPLITS, Example, load_split
 from amicable.negotiation.nlu.types import INTENTS, LANGS, SAFETY_INTENTS, Understanding
 
 __all__ = ["TARGETS", "LangReport", "Miss", "evaluate"]
@@ -105,19 +106,24 @@ def _report(lang: str, rows: list[tuple[Example, tuple[str, ...], dict[str, Any]
 
 
 def evaluate(
-    backend: Understanding, langs: tuple[str, ...] = LANGS
+    backend: Understanding, langs: tuple[str, ...] = LANGS, *, split: str = "test"
 ) -> tuple[dict[str, LangReport], list[Miss]]:
-    """Run ``backend`` over the test split; reports per language plus ``"all"``, and the misses.
+    """Run ``backend`` over ``split``; reports per language plus ``"all"``, and the misses.
+
+    ``split`` is ``"test"`` (the held-out figures of record) or ``"dev"`` (the split used for
+    tuning); anything else is refused.
 
     The language is given to the backend (the split is per language); language detection is
     measured separately.
     """
+    if split not in EVAL_SPLITS:
+        raise InvalidInput(f"unknown split {split!r}; expected one of {EVAL_SPLITS}")
     reports: dict[str, LangReport] = {}
     misses: list[Miss] = []
     everything: list[tuple[Example, tuple[str, ...], dict[str, Any]]] = []
     for lang in langs:
         rows: list[tuple[Example, tuple[str, ...], dict[str, Any]]] = []
-        for ex in load_split("test", lang):
+        for ex in load_split(split, lang):
             parse = backend.parse(ex.text, lang=lang, today=ex.today, currency=ex.currency)
             ents = parse.entities.to_json()
             rows.append((ex, parse.names, ents))

@@ -29,14 +29,14 @@ _RULES: Final[dict[str, re.Pattern[str]]] = {
     "hardship": _p(
         # en
         r"\b(?:lost|lose|losing)\s+(?:my|his|her|our|the)\s+(?:job|work|income|house|home|husband|wife|son|daughter|mother|mom|father|dad|partner|business)",
-        r"\b(?:laid\s+off|made\s+redundant|got\s+fired|been\s+fired|i\s+was\s+fired|unemployed|out\s+of\s+(?:work|a\s+job)|jobless|no\s+job|no\s+income|furloughed)\b",
+        r"\b(?:laid\s+off|made\s+redundant|got\s+fired|been\s+fired|i\s+was\s+fired|unemployed|out\s+of\s+(?:work|a\s+job)|jobless|between\s+jobs|no\s+job|no\s+income|furloughed)\b",
         r"\b(?:cancer|chemo|hospital|hospitali[sz]ed|surgery|sick|illness|ill\b|disabled|disability|medical|diagnos|stroke|heart\s+attack|depress|mental\s+health|pregnan|maternity)",
         r"\b(?:passed\s+away|died|death|funeral|bereave|widow)",
         r"\b(?:divorce|separated|evict|homeless|benefits|welfare|food\s+bank|can'?t\s+(?:afford\s+)?(?:food|rent|eat)|struggling|broke\b|hardship|difficult\s+time|tough\s+time|rough\s+patch)",
         r"\b(?:cash[- ]?flow|business\s+is\s+(?:slow|struggling|dead|failing)|lost\s+(?:a|our|my)\s+(?:big\s+)?(?:client|customer|contract)|no\s+money|zero\s+money|can'?t\s+make\s+ends\s+meet|behind\s+on\s+(?:rent|bills)|not\s+been\s+paid|haven'?t\s+been\s+paid|clients?\s+(?:haven'?t|didn'?t|don'?t)\s+pay)",
         # fr
         r"\b(?:perdu|perte\s+de)\s+(?:mon|ma|son|notre|d'|l')?\s*(?:emploi|travail|boulot|job|mari|femme|fils|fille|mère|père|conjoint|revenu|client|logement)",
-        r"\b(?:licenci|chômage|chomage|sans\s+emploi|sans\s+travail|au\s+rsa|rsa\b|pôle\s+emploi|pole\s+emploi|france\s+travail)",
+        r"\b(?:licenci|chômage|chomage|sans\s+emploi|sans\s+travail|entre\s+deux\s+(?:emplois|boulots|jobs)|au\s+rsa|rsa\b|pôle\s+emploi|pole\s+emploi|france\s+travail)",
         r"\b(?:malade|maladie|hôpital|hopital|hospitalis|opéré|opération|cancer|chimio|handicap|arrêt\s+maladie|arret\s+maladie|dépression|enceinte|congé\s+mat)",
         r"\b(?:décédé|décès|deces|décéd|est\s+mort|morte\b|enterrement|obsèques|deuil|veuf|veuve)",
         r"\b(?:divorc|séparation|expuls|sans\s+abri|fins\s+de\s+mois\s+difficiles|galère|galere|difficultés?\s+financi|en\s+difficulté|plus\s+un\s+(?:sou|rond|centime)|fauché|fauche|sans\s+argent|pas\s+d'argent|trésorerie|tresorerie|redressement)",
@@ -45,7 +45,7 @@ _RULES: Final[dict[str, re.Pattern[str]]] = {
         r"\b(?:despid|desemplead|sin\s+trabajo|sin\s+empleo|en\s+(?:el\s+)?paro|cesant|me\s+echaron)",
         r"\b(?:enferm|hospital|operaci[oó]n|cirug[ií]a|c[aá]ncer|quimio|discapacidad|incapacidad|baja\s+m[eé]dica|depresi[oó]n|embarazad)",
         r"\b(?:falleci|muri[oó]|muerte|funeral|entierro|luto|viud)",
-        r"\b(?:divorci|desahuci|desalojo|sin\s+hogar|apuros|dificultades?\s+econ[oó]mica|mala\s+racha|situaci[oó]n\s+dif[ií]cil|no\s+tengo\s+(?:dinero|plata|un\s+peso|ni\s+para)|sin\s+dinero|sin\s+plata|quebrado|flujo\s+de\s+caja|liquidez|el\s+negocio\s+va\s+mal|no\s+me\s+han\s+pagado|no\s+nos\s+pagan)",
+        r"\b(?:divorci|desahuci|desalojo|sin\s+hogar|apuros|dificultades?\s+econ[oó]mica|mala\s+racha|situaci[oó]n\s+dif[ií]cil|no\s+tengo\s+(?:dinero|plata|un\s+peso|ni\s+para)|sin\s+dinero|sin\s+plata|quebrado|flujo\s+de\s+caja|liquidez|el\s+negocio\s+va\s+(?:mal|fatal|fatal[ií]simo)|la\s+caja\s+est[aá]\s+(?:fatal|vac[ií]a|en\s+rojo)|sin\s+clientes|ventas\s+(?:se\s+)?(?:han\s+)?(?:ca[ií]do|desplomado)|no\s+me\s+han\s+pagado|no\s+nos\s+pagan)",
     ),
     "legal": _p(
         r"\b(?:lawyer|attorney|solicitor|legal\s+(?:aid|advice|action|counsel|representation)|sue\b|suing|sued|lawsuit|court|judge|bankrupt|chapter\s+(?:7|11|13)|insolven|fdcpa|cfpb|consumer\s+protection|ombudsman|small\s+claims|harass(?:ment)?\s+(?:claim|complaint|lawsuit)|report\s+you\s+to|file\s+a\s+complaint|cease\s+and\s+desist|debt\s+validation|validate\s+(?:this|the)\s+debt|statute\s+of\s+limitations|my\s+rights|legal)\b",
@@ -53,6 +53,10 @@ _RULES: Final[dict[str, re.Pattern[str]]] = {
         r"\b(?:abogad[oa]|licenciad[oa]|demand(?:a|ar|aré|are|arlos|arles|aremos)|tribunal|juzgado|juez|juicio|quiebra|bancarrota|concurso\s+de\s+acreedores|insolvencia|denuncia(?:r|ré)?|profeco|condusef|defensa\s+del\s+consumidor|mis\s+derechos|jur[ií]dic|legal(?:es|mente)?)\b",
     ),
     "cease_contact": _p(
+        # "never write to me again" is a cease, not a channel opt-out (found on the dev split)
+        r"\bnever\s+(?:write|text|call|e-?mail|message|contact|bother)\s+(?:to\s+)?me\s+again|\b(?:don'?t|do\s+not)\s+(?:ever\s+)?(?:write|text|call|e-?mail|message|contact)\s+(?:to\s+)?me\s+(?:ever\s+)?again",
+        r"\bne\s+m'(?:[ée]crive[zr]|appele[zr]|contacte[zr])\s+plus\s+jamais|\bplus\s+jamais\s+(?:me\s+|m')?(?:contacter|[ée]crire|appeler)",
+        r"\bno\s+me\s+(?:escriban|llamen|contacten|busquen|molesten)\s+(?:nunca\s+m[aá]s|jam[aá]s)|\bnunca\s+m[aá]s\s+(?:me\s+)?(?:contacten|escriban|llamen|molesten)",
         r"^\s*(?:stop|stopp?|arr[eê]t|arr[eê]te[rz]?|alto|basta|para|parar|unsubscribe|end|quit|cancel)\s*[.!]*\s*$",
         r"\b(?:stop|quit|cease)\s+(?:contacting|harass|bothering|calling\s+and\s+texting|messaging\s+me\s+(?:altogether|completely)|all\s+contact)",
         r"\b(?:leave\s+me\s+alone|don'?t\s+(?:ever\s+)?contact\s+me|do\s+not\s+contact\s+me|never\s+contact\s+me|no\s+(?:more\s+)?contact|stop\s+all\s+(?:communication|contact)|remove\s+me\s+from\s+your\s+(?:list|system)|lose\s+my\s+number|never\s+(?:call|text|email|message)\s+me\s+again|stop\s+contact)",
@@ -60,6 +64,10 @@ _RULES: Final[dict[str, re.Pattern[str]]] = {
         r"\b(?:dej(?:e|en|a)\s+de\s+(?:contactarme|molestarme|acosarme|escribirme\s+y\s+llamarme)|no\s+me\s+(?:vuelva[ns]?\s+a\s+)?contact(?:e[ns]?|ar)|no\s+(?:quiero|deseo)\s+(?:que\s+me\s+contacten|ning[uú]n\s+contacto|m[aá]s\s+contacto)|d[eé]jen(?:me)?\s+en\s+paz|d[eé]jame\s+en\s+paz|no\s+me\s+molest(?:e|en)\s+m[aá]s|b[oó]rren(?:me)?\s+de\s+su\s+(?:lista|base)|nunca\s+m[aá]s\s+me\s+(?:contacten|escriban|llamen))",
     ),
     "wrong_party": _p(
+        # indirect denials (found on the dev split): the debt, account or phone is someone else's
+        r"\b(?:(?:does\s*n'?t|does\s+not|don'?t|do\s+not)\s+belong\s+to\s+me|belongs\s+to\s+(?:someone|somebody)\s+else|(?:is\s*n'?t|is\s+not|not)\s+mine\b|(?:number|phone)\s+(?:was\s+|got\s+)?(?:reassigned|recycled)|you\s+(?:have|got|'ve\s+got)\s+the\s+wrong|that'?s\s+my\s+(?:ex|brother|sister|father|dad|mother|mom|son|daughter|husband|wife|former)\b|(?:used|stole|stolen)\s+my\s+(?:identity|name|details|ssn))",
+        r"\b(?:ne\s+m'appartien(?:t|nent)\s+pas|appartient\s+(?:à|a)\s+quelqu'un\s+d'autre|(?:n'est|est)\s+pas\s+(?:à\s+moi|la\s+mienne|le\s+mien)|c'est\s+(?:mon|ma)\s+(?:ex|fr[èe]re|s[oœ]ur|p[èe]re|m[èe]re|fils|fille|mari|femme|ancien|ancienne)\b|usurp)",
+        r"\b(?:no\s+me\s+pertenece|pertenece\s+a\s+otra\s+persona|(?:es|son)\s+de\s+otra\s+persona|es\s+de\s+mi\s+(?:ex|herman[oa]|padre|madre|hij[oa]|marido|esposa?|exmarido|exmujer)\b|ya\s+no\s+es\s+m[ií]o)",
         r"\b(?:wrong\s+(?:number|person|guy|gal|address|email|customer)|not\s+me\b|isn'?t\s+me|this\s+is\s+not\s+(?:my|me)|not\s+my\s+(?:debt|account|bill|invoice|name|company|business)|never\s+heard\s+of|don'?t\s+know\s+(?:who|any|this|a|an|him|her|them)|no\s+one\s+(?:here|by\s+that\s+name)|nobody\s+(?:here|by\s+that\s+name)|doesn'?t\s+live\s+here|no\s+longer\s+(?:lives|works)|(?:moved|passed)\s+out|new\s+number|new\s+owner|i'?m\s+not\s+\w+\b(?=.*(?:wrong|who|whoever|this|that))|identity\s+theft|not\s+the\s+account\s+holder|never\s+had\s+an?\s+account|who\s+is\s+this\s+person)",
         r"\b(?:(?:mauvais|faux)\s+num[ée]ro|erreur\s+de\s+(?:num[ée]ro|personne|destinataire)|ce\s+n'est\s+pas\s+(?:moi|mon|ma|mes)|c'est\s+pas\s+(?:moi|mon|ma)|pas\s+(?:ma|mon)\s+(?:dette|compte|facture|entreprise|soci[ée]t[ée])|connais\s+pas\s+(?:cette|ce|de)|ne\s+connais\s+pas|inconnu(?:e)?\s+(?:ici|à\s+cette)|n'habite\s+plus|ne\s+travaille\s+plus|aucun\s+\w+\s+ici|pas\s+la\s+bonne\s+personne|vous\s+vous\s+trompez\s+de|usurpation)",
         r"\b(?:n[uú]mero\s+equivocado|(?:persona|n[uú]mero)\s+(?:equivocad[ao]|incorrect[ao])|se\s+equivoc(?:a|aron|an)\s+de|no\s+soy\s+(?:yo|esa\s+persona|el\s+titular|la\s+titular|quien)|no\s+es\s+(?:mi|m[ií]a)\s+(?:deuda|cuenta|factura)|no\s+(?:es|son)\s+m[ií]as?|no\s+conozco\s+a|no\s+s[eé]\s+qui[eé]n\s+es|aqu[ií]\s+no\s+vive|ya\s+no\s+vive|ya\s+no\s+trabaja|aqu[ií]\s+no\s+hay\s+nadie|suplantaci[oó]n|robo\s+de\s+identidad|nunca\s+tuve\s+(?:una\s+)?cuenta)",
@@ -70,6 +78,10 @@ _RULES: Final[dict[str, re.Pattern[str]]] = {
         r"\b(?:hablar\s+con\s+(?:un|una|alguien|el|la|su|persona|humano|agente|asesor)|una?\s+(?:persona\s+real|humano|ser\s+humano|asesor[a]?|agente)|persona\s+de\s+verdad|supervisor[a]?|gerente|encargad[oa]|jefe|operador[a]?|eres\s+un\s+(?:robot|bot)|es\s+un\s+(?:robot|bot)|no\s+(?:quiero|con)\s+(?:un\s+)?(?:robot|bot|m[aá]quina))",
     ),
     "abusive": _p(
+        # insults without a swear word (found on the dev split)
+        r"\b(?:losers?|worthless|clowns?|garbage\s+(?:company|people)|trash\b|liars?\b|dumb\b|useless\s+(?:people|company|idiots)|vermin|lowlifes?|sharks?\b)",
+        r"\b(?:path[ée]tique|clowns?|pourris?|racaille|raclures?|nuls?\s+(?:que\s+vous|comme))\b",
+        r"\b(?:pat[ée]tic[oa]s?|perdedor(?:es|as)?|basuras?|desgraciad[oa]s?|payasos?|tarad[oa]s?|asqueros[oa]s?|rateros?|usureros?)\b",
         r"\b(?:fuck|f\*+k|fck|fuk|fucking|shit|bullshit|bitch|bastard|asshole|a-hole|dickhead|dick|cunt|piss\s+off|screw\s+you|go\s+to\s+hell|idiot|moron|scum|scumbag|crook|thie(?:f|ves)|leech|vultures?|parasites?|i'?ll\s+(?:kill|hurt|find)\s+you|stfu|shut\s+up|wtf|damn\s+you|jerk|loser|pathetic|retard|bloodsucker|piece\s+of\s+(?:shit|crap|garbage))",
         r"\b(?:connard|connasse|conne?\b|salaud|salope|putain|merde|enfoir[ée]|encul|fils\s+de\s+pute|va\s+te\s+faire|ta\s+gueule|fermez\s+(?:la|votre\s+gueule)|abruti|cr[ée]tin|imb[ée]cile|escroc|voleurs?|bande\s+de|charognards?|sangsues?|vautours?|nique|ordure|minable|d[ée]bile|idiot)",
         r"\b(?:pendej|cabr[oó]n|cabrona|hijo\s+de\s+puta|hijos\s+de\s+puta|hdp|puta|puto|mierda|joder|jodan|j[oó]dete|chinga|pinche|idiota|imb[ée]cil|est[uú]pid|estafador|ladr[oó]n|ladrones|sanguijuela|buitre|rata|cerdo|maldit|c[aá]llate|vete\s+al\s+diablo|malparid|gilipollas|mamón|carajo|coño|culero)",
