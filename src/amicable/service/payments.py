@@ -695,6 +695,7 @@ def ensure_invoice_references(uow: PaymentsUnitOfWork) -> dict[str, str]:
     commit (callers do).
     """
     refs = uow.payments.references("invoice")
+    new: list[tuple[str, str, str]] = []
     for inv in uow.reports.invoice_balances(_END_OF_TIME):
         if inv.number in refs:
             continue
@@ -702,8 +703,9 @@ def ensure_invoice_references(uow: PaymentsUnitOfWork) -> dict[str, str]:
             ref = creditor_reference(inv.number)
         except InvalidInput:
             continue
-        uow.payments.add_reference(ref, "invoice", inv.number)
+        new.append((ref, "invoice", inv.number))
         refs[inv.number] = ref
+    uow.payments.add_references(new)
     return refs
 
 
@@ -731,35 +733,62 @@ class ReconcileReport:
         }
 
 
-def _candidates(uow: PaymentsUnitOfWork) -> tuple[list[Candidate], dict[str, tuple[str, str]]]:
-    """Open invoices and each active plan's next unpaid installment, with ``candidate id ->
-    (customer external id, kind key)``."""
-    refs = ensure_invoice_references(uow)
-    customers = uow.reports.customer_refs()
-    ibans = uow.payments.payer_ibans()
-    out: list[Candidate] = []
-    owner: dict[str, tuple[str, str]] = {}
-    for inv in uow.reports.invoice_balances(_END_OF_TIME):
-        if inv.open_minor <= 0:
-            continue
-        c = customers[inv.customer_id]
-        cid = f"invoice:{inv.number}"
-        out.append(Candidate(cid, "invoice", c.name, Money.from_minor(inv.open_minor, inv.currency),
-                             refs.get(inv.number), inv.number, inv.due_date,
-                             ibans.get(inv.customer_id, ())))  # fmt: skip
-        owner[cid] = (c.external_id, inv.number)
-    for stored in uow.payments.plans(status="active"):
-        plan = stored.plan
-        nxt = next((i for i in plan.installments
-                    if i.status.value not in ("paid", "waived") and i.paid < i.amount), None)  # fmt: skip
-        if nxt is None:
-            continue
-        c = customers[stored.customer_id]
-        cid = f"installment:{plan.id}#{nxt.number}"
-        out.append(Candidate(cid, "installment", c.name, nxt.amount - nxt.paid, plan.reference,
-                             None, nxt.due_date, ibans.get(stored.customer_id, ())))  # fmt: skip
-        owner[cid] = (c.external_id, plan.id)
-    return out, owner
+@dataclass(slots=True)
+class _Candidates:
+    """The open items a credit may pay, kept current customer by customer as postings land."""
+
+    uow: PaymentsUnitOfWork
+    refs: dict[str, str]
+    customers: dict[int, CustomerRef]
+    ibans: dict[int, tuple[str, ...]]
+    by_customer: dict[int, list[Candidate]] = field(default_factory=dict)
+    owner: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, uow: PaymentsUnitOfWork) -> _Candidates:
+        found = cls(uow, ensure_invoice_references(uow), uow.reports.customer_refs(),
+                    uow.payments.payer_ibans())  # fmt: skip
+        found._fill(None)
+        return found
+
+    def all(self) -> list[Candidate]:
+        return [c for items in self.by_customer.values() for c in items]
+
+    def refresh_account(self, external_id: str) -> None:
+        """Reload one customer's open items (after a posting changed them)."""
+        customer_id = next(i for i, c in self.customers.items() if c.external_id == external_id)
+        for c in self.by_customer.pop(customer_id, []):
+            self.owner.pop(c.id, None)
+        self._fill(customer_id)
+
+    def _add(self, customer_id: int, candidate: Candidate, key: str) -> None:
+        self.by_customer.setdefault(customer_id, []).append(candidate)
+        self.owner[candidate.id] = (self.customers[customer_id].external_id, key)
+
+    def _fill(self, customer_id: int | None) -> None:
+        for inv in self.uow.reports.invoice_balances(_END_OF_TIME, customer_id):
+            if inv.open_minor <= 0:
+                continue
+            c = self.customers[inv.customer_id]
+            self._add(inv.customer_id, Candidate(
+                f"invoice:{inv.number}", "invoice", c.name,
+                Money.from_minor(inv.open_minor, inv.currency), self.refs.get(inv.number),
+                inv.number, inv.due_date, self.ibans.get(inv.customer_id, ()),
+            ), inv.number)  # fmt: skip
+        for stored in self.uow.payments.plans(customer_id=customer_id, status="active"):
+            plan = stored.plan
+            # Every installment of a plan carries the plan's RF reference: only the next unpaid
+            # one is a candidate, or a reference match would always be ambiguous.
+            nxt = next((i for i in plan.installments
+                        if i.status.value not in ("paid", "waived") and i.paid < i.amount), None)  # fmt: skip
+            if nxt is None:
+                continue
+            c = self.customers[stored.customer_id]
+            self._add(stored.customer_id, Candidate(
+                f"installment:{plan.id}#{nxt.number}", "installment", c.name,
+                nxt.amount - nxt.paid, plan.reference, None, nxt.due_date,
+                self.ibans.get(stored.customer_id, ()),
+            ), plan.id)  # fmt: skip
 
 
 def reconcile(
@@ -786,15 +815,15 @@ def reconcile(
         matched = unmatched = duplicates = 0
         posted: dict[str, Money] = {}
         postings: list[tuple[str, str, str]] = []
-        candidates, owner = _candidates(uow)
+        candidates = _Candidates.load(uow)
         for entry in credits:
             if entry.entry_id in seen:
                 duplicates += 1
                 continue
             seen.add(entry.entry_id)
-            result = match_entry(entry, candidates, config)
+            result = match_entry(entry, candidates.all(), config)
             if result.status is MatchStatus.MATCHED and result.best is not None:
-                account, key = owner[result.best.candidate.id]
+                account, key = candidates.owner[result.best.candidate.id]
                 is_plan = result.best.candidate.kind == "installment"
                 try:
                     rec = _record(uow, account, entry.amount, entry.booking_date,
@@ -810,7 +839,7 @@ def reconcile(
                 code = entry.amount.code
                 posted[code] = posted[code] + entry.amount if code in posted else entry.amount
                 postings.append((entry.entry_id, result.best.candidate.id, result.best.method))
-                candidates, owner = _candidates(uow)  # what is open has changed
+                candidates.refresh_account(account)  # what is open has changed
                 continue
             row = uow.payments.add_statement_entry(import_id, entry, result.status.value, None)
             uow.payments.add_candidates(row, result.ranked_candidates)

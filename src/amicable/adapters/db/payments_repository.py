@@ -646,3 +646,13 @@ class SqlPaymentsRepository:
                 created_at=self._now,
             )
         )  # fmt: skip
+
+    def add_references(self, rows: Sequence[tuple[str, str, str]]) -> None:
+        """Many ``(reference, kind, key)`` in one statement (first reconciliation of a ledger)."""
+        if not rows:
+            return
+        self._conn.execute(
+            insert(creditor_references),
+            [{"org_id": self._org, "reference": r, "target_kind": k, "target_key": t,
+              "created_at": self._now} for r, k, t in rows],
+        )  # fmt: skip
