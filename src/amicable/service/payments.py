@@ -506,7 +506,8 @@ def _reverse(
 class OutboundIntent:
     """A contact the runtime should attempt (through the compliance gate; nothing sent yet).
 
-    ``kind``: ``plan_reminder`` (before or, inside grace, after a due date) or
+    ``kind``: ``plan_reminder`` (before or, inside grace, after a due date), ``retry_link`` (an
+    installment was missed: a fresh payment link for what is left of it) or
     ``renegotiation_offer`` (an installment was missed and a renegotiation is allowed).
     """
 
@@ -574,6 +575,12 @@ def service_plans(uow: PaymentsUnitOfWork, as_of: date) -> ServicingRun:
             escalations += len(_save(uow, stored, t, as_of))
             events.extend((stored.plan.id, e) for e in t.events)
             for e in t.events:
+                if e.kind is PlanEventKind.INSTALLMENT_MISSED and t.plan.status.value == "active":
+                    intents.append(OutboundIntent(
+                        "retry_link", stored.customer_id, stored.plan.id, e.installment,
+                        None, e.amount, None, e.reason.rule_id,
+                        "the installment was missed: send a new payment link",
+                    ))  # fmt: skip
                 if e.kind is PlanEventKind.RENEGOTIATION_OFFERED:
                     intents.append(OutboundIntent(
                         "renegotiation_offer", stored.customer_id, stored.plan.id, e.installment,
@@ -634,11 +641,12 @@ class ProviderEventOutcome:
 def apply_provider_event(uow: PaymentsUnitOfWork, event: ProviderEvent) -> ProviderEventOutcome:
     """Apply one provider event exactly once (by event id). Commits."""
     with uow:
-        if uow.payments.event_seen(event.provider, event.event_id):
+        # Claim the event id first: a concurrent twin waits on the unique key and then finds it
+        # taken; if applying fails, the claim rolls back with everything else (a retry applies it).
+        if not uow.payments.claim_event(event.provider, event.event_id, event.event_type):
             return ProviderEventOutcome(event.event_id, "duplicate", {})
         outcome, detail = _apply_event(uow, event)
-        # The unique key on (org, provider, event id) makes a concurrent twin fail at commit.
-        uow.payments.claim_event(event.provider, event.event_id, event.event_type, outcome)
+        uow.payments.set_event_outcome(event.provider, event.event_id, outcome)
         uow.commit()
         return ProviderEventOutcome(event.event_id, outcome, detail)
 

@@ -131,7 +131,11 @@ def test_a_missed_installment_is_renegotiated_once(app: App, plan_key: str) -> N
     pay(app, "100.00", date(2026, 3, 1), "P1")
     run = svc.service_plans(app.uow(), date(2026, 4, 7))
     assert schedule(app, plan_key)[1] == (2, "2026-04-01", "150.00", "0.00", "missed")
-    assert [i.kind for i in run.intents] == ["renegotiation_offer"]
+    assert [(i.kind, i.installment) for i in run.intents] == [
+        ("retry_link", 2),
+        ("renegotiation_offer", 2),
+    ]
+    assert run.intents[0].amount_due == usd("150.00")
     events = svc.renegotiate_plan(
         app.uow(),
         plan_key,

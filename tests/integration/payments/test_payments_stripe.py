@@ -170,3 +170,26 @@ def test_refunds_reverse_once_each_and_a_dispute_takes_back_the_rest(
     with app.uow() as uow:
         plan = uow.payments.plan(plan_key).plan
     assert [(r[3], str(r[4])) for r in plan.table()] == [("0.00", "due"), ("0.00", "scheduled")]
+
+
+def test_two_concurrent_deliveries_of_one_event_post_once(app: App, plan_key: str) -> None:
+    import threading
+
+    obj = session_completed("cs_c", "pi_c", 10000, {"account": "C1", "plan": plan_key})
+    payload, header = signed_event("evt_c", "checkout.session.completed", obj, secret=SECRET,
+                                   created=CREATED)  # fmt: skip
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def deliver_once() -> None:
+        barrier.wait()
+        outcomes.append(handle_stripe_webhook(app.uow(), payload, header, SECRET).outcome)
+
+    threads = [threading.Thread(target=deliver_once) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["duplicate", "posted"]
+    assert count(app, "payments") == 1
+    assert open_amounts(app) == {"INV-1": "300.00"}

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from amicable.adapters.db.tables import allocations, ledger_entries, payments
 from amicable.adapters.db.tables_payments import (
@@ -471,29 +472,33 @@ class SqlPaymentsRepository:
 
     # -- provider events and links ------------------------------------------------------------
 
-    def event_seen(self, provider: str, event_id: str) -> bool:
+    def claim_event(self, provider: str, event_id: str, event_type: str) -> bool:
         e = provider_events
-        return self._conn.execute(
+        seen = self._conn.execute(
             select(e.c.id).where(e.c.org_id == self._org, e.c.provider == provider,
                                  e.c.event_id == event_id)
-        ).first() is not None  # fmt: skip
-
-    def claim_event(self, provider: str, event_id: str, event_type: str, outcome: str) -> bool:
-        seen = self._conn.execute(
-            select(provider_events.c.id).where(
-                provider_events.c.org_id == self._org, provider_events.c.provider == provider,
-                provider_events.c.event_id == event_id,
-            )
         ).first()  # fmt: skip
         if seen is not None:
             return False
-        self._conn.execute(
-            insert(provider_events).values(
-                org_id=self._org, provider=provider, event_id=event_id, event_type=event_type,
-                outcome=outcome, received_at=self._now,
-            )
-        )  # fmt: skip
+        try:
+            # A savepoint: a concurrent twin that committed first makes this insert fail on the
+            # unique key without aborting the surrounding transaction.
+            with self._conn.begin_nested():
+                self._conn.execute(
+                    insert(e).values(org_id=self._org, provider=provider, event_id=event_id,
+                                     event_type=event_type, outcome="processing",
+                                     received_at=self._now)
+                )  # fmt: skip
+        except IntegrityError:
+            return False
         return True
+
+    def set_event_outcome(self, provider: str, event_id: str, outcome: str) -> None:
+        e = provider_events
+        self._conn.execute(
+            update(e).where(e.c.org_id == self._org, e.c.provider == provider,
+                            e.c.event_id == event_id).values(outcome=outcome)
+        )  # fmt: skip
 
     def add_link(
         self,
