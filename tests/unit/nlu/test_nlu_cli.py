@@ -94,6 +94,22 @@ def test_eval_json_reports_every_language_and_the_safety_recall() -> None:
     assert doc["targets"]["accuracy_en"] == 0.90
 
 
+def test_eval_reports_the_split_it_ran_on_test_by_default_or_dev() -> None:
+    default = json.loads(runner.invoke(app, ["nlu", "eval", "--json"]).stdout)
+    dev = runner.invoke(app, ["nlu", "eval", "--json", "--split", "dev"])
+    assert dev.exit_code == 0, dev.output
+    doc = json.loads(dev.stdout)
+    assert default["split"] == "test" and doc["split"] == "dev"
+    # the two splits are different files: 155 test lines per language, 137 dev lines
+    assert default["languages"]["en"]["n"] != doc["languages"]["en"]["n"]
+
+
+def test_eval_refuses_an_unknown_split_with_a_clear_message() -> None:
+    result = runner.invoke(app, ["nlu", "eval", "--split", "corpus"])
+    assert result.exit_code == 2
+    assert "--split must be dev or test" in result.output
+
+
 def test_eval_prints_a_human_table_without_json() -> None:
     result = runner.invoke(app, ["nlu", "eval"])
     assert result.exit_code == 0, result.output

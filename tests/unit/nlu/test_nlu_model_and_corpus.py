@@ -1,9 +1,12 @@
-"""The shipped corpus and held-out split, the shipped model weights, and the eval thresholds.
+"""The shipped corpus, dev and test splits, the shipped model weights, and the eval thresholds.
 
-The thresholds are the acceptance targets of issue 5 measured on the held-out split. Two safety
-targets are not met yet (wrong_party, cease_contact recall) and one misses by a single line
-(abusive 26/27, hardship 32/33): those are strict ``xfail`` with the measured figure, so the suite
-says so plainly and turns red the day they pass (to have the mark removed).
+Three splits: training (``corpus_*``), dev (the first held-out split; looked at and tuned on) and
+test (written afresh before any tuning, never tuned on). The thresholds are the acceptance targets
+of issue 5, and the figures of record are measured on the *test* split. Every target met there is a
+plain assert; every target still missed is a strict ``xfail`` recording the measured figure, so the
+suite says so plainly and turns red the day it passes (to have the mark removed). The dev split
+keeps its own asserts as a regression guard on what the tuning achieved (not a generalisation
+claim).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import re
 import pytest
 
 from amicable.negotiation.nlu import INTENTS, LANGS, SAFETY_INTENTS, EmbeddedUnderstanding
-from amicable.negotiation.nlu.corpus import load_split
+from amicable.negotiation.nlu.corpus import Example, load_split
 from amicable.negotiation.nlu.evaluate import TARGETS, LangReport, evaluate
 from amicable.negotiation.nlu.model import (
     char_wb_ngrams,
@@ -25,8 +28,14 @@ from amicable.negotiation.nlu.model import (
 
 
 @pytest.fixture(scope="module")
-def reports() -> dict[str, LangReport]:
-    found, _ = evaluate(EmbeddedUnderstanding())
+def test_reports() -> dict[str, LangReport]:
+    found, _ = evaluate(EmbeddedUnderstanding(), split="test")
+    return found
+
+
+@pytest.fixture(scope="module")
+def dev_reports() -> dict[str, LangReport]:
+    found, _ = evaluate(EmbeddedUnderstanding(), split="dev")
     return found
 
 
@@ -43,19 +52,39 @@ def test_the_corpus_covers_every_intent_with_hundreds_of_lines(lang: str) -> Non
     assert sum(1 for ex in corpus if len(ex.intents) > 1) >= 30  # mixed-intent lines
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_the_test_split_is_separate_from_the_corpus(lang: str) -> None:
-    corpus = load_split("corpus", lang)
-    test = load_split("test", lang)
-    assert {ex.intents for ex in test} >= {(name,) for name in INTENTS}
-    train_texts = {ex.text.lower().strip() for ex in corpus}
-    train_words = [_words(ex.text) for ex in corpus]
-    for ex in test:
-        assert ex.text.lower().strip() not in train_texts
+def _assert_separate(held_out: tuple[Example, ...], others: tuple[Example, ...]) -> None:
+    texts = {ex.text.lower().strip() for ex in others}
+    other_words = [_words(ex.text) for ex in others]
+    for ex in held_out:
+        assert ex.text.lower().strip() not in texts, ex.text
         words = _words(ex.text)
-        if len(words) >= 3:  # near-paraphrase guard: no training line shares ≥ 75% of words
-            closest = max(len(words & other) / len(words | other) for other in train_words)
+        if len(words) >= 3:  # near-paraphrase guard: no other line shares ≥ 75% of the words
+            closest = max(len(words & other) / len(words | other) for other in other_words)
             assert closest < 0.75, ex.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_dev_and_test_splits_are_separate_from_training_and_each_other(lang: str) -> None:
+    corpus, dev, test = (load_split(split, lang) for split in ("corpus", "dev", "test"))
+    _assert_separate(dev, corpus)
+    _assert_separate(test, corpus)
+    _assert_separate(test, dev)
+
+
+@pytest.mark.parametrize("split", ["dev", "test"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_each_held_out_split_covers_every_intent_alone(split: str, lang: str) -> None:
+    examples = load_split(split, lang)
+    assert {ex.intents for ex in examples} >= {(name,) for name in INTENTS}
+    assert all(ex.entities is not None for ex in examples)  # every line is entity-labelled
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_test_split_has_at_least_150_lines_and_12_per_safety_intent(lang: str) -> None:
+    test = load_split("test", lang)
+    assert len(test) >= 150
+    for name in SAFETY_INTENTS:
+        assert sum(1 for ex in test if name in ex.intents) >= 12, name
 
 
 def test_the_shipped_weights_match_the_shipped_corpus() -> None:
@@ -94,35 +123,55 @@ def test_retraining_reproduces_the_shipped_weights() -> None:
     assert fresh["bias"] == pytest.approx(shipped["bias"], abs=1e-4)
 
 
-@pytest.mark.parametrize("lang", LANGS)
-def test_top_intent_accuracy_meets_the_target(reports: dict[str, LangReport], lang: str) -> None:
-    assert reports[lang].accuracy >= TARGETS[f"accuracy_{lang}"]
-
-
-@pytest.mark.parametrize("lang", [*LANGS, "all"])
-def test_entity_accuracy_meets_the_target(reports: dict[str, LangReport], lang: str) -> None:
-    assert reports[lang].entity_accuracy >= TARGETS["entity_accuracy"]
-
-
-_NOT_YET = {
-    "wrong_party": "measured 0.85 (23/27): indirect denials are missed",
-    "cease_contact": "measured 0.94 (31/33): 'never write to me again' read as a channel opt-out",
-    "abusive": "measured 0.96 (26/27): one insult without a swear word",
-    "hardship": "measured 0.97 (32/33): one business cash-flow line missed in Spanish",
+# Measured on the fresh test split (embedded backend), after tuning on training + dev only.
+_TEST_NOT_YET: dict[str, str] = {
+    "accuracy_en": "measured 0.877 on the test split (136/155)",
+    "accuracy_es": "measured 0.800 on the test split (124/155)",
+    "legal": "measured 0.905 (38/42): receivership, 'retained counsel', 'déposé le bilan' missed",
+    "cease_contact": "measured 0.769 (30/39): e.g. 'unsubscribe me from everything', 'oubliez-moi'",
+    "wrong_party": "measured 0.923 (36/39): e.g. a namesake ('mon homonyme')",
+    "request_human": "measured 0.952 (40/42)",
+    "abusive": "measured 0.692 (27/39): threats without insults and masked swear words missed",
 }
 
 
-@pytest.mark.parametrize(
-    "intent",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=_NOT_YET[name]))
-        if name in _NOT_YET
-        else name
-        for name in SAFETY_INTENTS
-    ],
-)
-def test_safety_critical_recall_meets_the_target(
-    reports: dict[str, LangReport], intent: str
+def _target(key: str) -> object:
+    if key in _TEST_NOT_YET:
+        return pytest.param(key, marks=pytest.mark.xfail(strict=True, reason=_TEST_NOT_YET[key]))
+    return key
+
+
+@pytest.mark.parametrize("lang", [_target(f"accuracy_{lang}") for lang in LANGS])
+def test_top_intent_accuracy_on_the_test_split_meets_the_target(
+    test_reports: dict[str, LangReport], lang: str
 ) -> None:
-    recall = reports["all"].recall[intent]
+    code = lang.removeprefix("accuracy_")
+    assert test_reports[code].accuracy >= TARGETS[lang]
+
+
+@pytest.mark.parametrize("lang", [*LANGS, "all"])
+def test_entity_accuracy_on_the_test_split_meets_the_target(
+    test_reports: dict[str, LangReport], lang: str
+) -> None:
+    assert test_reports[lang].entity_accuracy >= TARGETS["entity_accuracy"]
+
+
+@pytest.mark.parametrize("intent", [_target(name) for name in SAFETY_INTENTS])
+def test_safety_critical_recall_on_the_test_split_meets_the_target(
+    test_reports: dict[str, LangReport], intent: str
+) -> None:
+    recall = test_reports["all"].recall[intent]
     assert recall is not None and recall >= TARGETS["safety_recall"]
+
+
+def test_on_the_dev_split_the_tuning_reached_every_target(
+    dev_reports: dict[str, LangReport],
+) -> None:
+    # A regression guard on the split the rules and training lines were tuned on; it proves
+    # nothing about unseen messages (the test split above does).
+    for lang in LANGS:
+        assert dev_reports[lang].accuracy >= TARGETS[f"accuracy_{lang}"], lang
+    assert dev_reports["all"].entity_accuracy >= TARGETS["entity_accuracy"]
+    for name in SAFETY_INTENTS:
+        recall = dev_reports["all"].recall[name]
+        assert recall is not None and recall >= TARGETS["safety_recall"], name
