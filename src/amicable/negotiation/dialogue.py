@@ -72,6 +72,9 @@ MIN_CONFIDENCE = 0.6
 
 _TERMS_INTENTS = frozenset({"propose_terms", "request_plan", "commit_payment"})
 
+#: Channels where a first communication is "written" (the validation notice rule).
+_WRITTEN = frozenset({"email", "letter"})
+
 
 class _Draft:
     """The reply being assembled for one turn (parts in order) and the turn's outcome."""
@@ -175,18 +178,10 @@ def _finish(draft: _Draft, state: ConversationState, names: tuple[str, ...] = ()
             escalation=draft.escalation,
             reasons=tuple(draft.reasons),
         )
-    first = False
-    if state.verified and not state.disclosed:
-        first = True
-        key = "mini_miranda" if ctx.config.third_party_collector else None
-        if key is not None:
-            draft.parts.insert(0, Part(key, render(key, draft.lang)))
+    first = state.verified and not state.disclosed
+    if first:
         state = replace(state, disclosed=True)
-    elif state.verified and ctx.config.third_party_collector:
-        draft.parts.insert(0, Part("from_collector", render("from_collector", draft.lang)))
-    if state.channel in guardrails.ELECTRONIC:
-        draft.parts.append(Part("opt_out", render("opt_out", draft.lang)))
-    parts = tuple(draft.parts)
+    parts = _regulated_frame(tuple(draft.parts), ctx, state, first=first)
     reply = render_parts(parts)
     facts = guardrails.content_facts(ctx, state, draft.offer)
     findings = guardrails.vet(
@@ -198,17 +193,19 @@ def _finish(draft: _Draft, state: ConversationState, names: tuple[str, ...] = ()
         facts=facts,
     )
     if findings:
-        # Fail closed: never send a text the checker refuses; hand over instead.
+        # Fail closed: never send a text the checker refuses; hand over instead (the hand-over
+        # message carries the same regulated frame: disclosures and the opt-out).
         esc = Escalation(
             EscalationReason.OUT_OF_POLICY,
             "a reply failed the content check: " + "; ".join(v.rule for v in findings),
         )
         state = replace(state, state=State.ESCALATED, escalation=esc)
-        fallback: tuple[Part, ...] = (
-            Part("escalated", render("escalated", draft.lang, days=ctx.config.human_reply_days)),
+        fallback = _regulated_frame(
+            (Part("escalated", render("escalated", draft.lang, days=ctx.config.human_reply_days)),),
+            ctx,
+            state,
+            first=first,
         )
-        if state.channel in guardrails.ELECTRONIC:
-            fallback += (Part("opt_out", render("opt_out", draft.lang)),)
         return Turn(
             state=state,
             reply=render_parts(fallback),
@@ -216,6 +213,7 @@ def _finish(draft: _Draft, state: ConversationState, names: tuple[str, ...] = ()
             escalation=esc,
             reasons=(*draft.reasons, "content_check_failed"),
             content=(),
+            first_communication=first,
             parts=fallback,
         )
     return Turn(
@@ -231,6 +229,36 @@ def _finish(draft: _Draft, state: ConversationState, names: tuple[str, ...] = ()
         first_communication=first,
         parts=parts,
     )
+
+
+def _regulated_frame(
+    parts: tuple[Part, ...], ctx: DialogueContext, state: ConversationState, *, first: bool
+) -> tuple[Part, ...]:
+    """``parts`` inside the regulated wording the channel and the creditor's role require.
+
+    A third-party collector's first message after verification opens with the mini-Miranda (and,
+    in writing, the validation notice); its later messages say they come from a debt collector.
+    Electronic messages end with the opt-out. Nothing is added before verification: the debt
+    must not be mentioned to a person who may not be the debtor.
+    """
+    head: tuple[Part, ...] = ()
+    lang = state.lang
+    if state.verified and ctx.config.third_party_collector:
+        if first:
+            head = (Part("mini_miranda", render("mini_miranda", lang)),)
+            if state.channel in _WRITTEN:
+                head += (
+                    Part(
+                        "validation_notice",
+                        render("validation_notice", lang, creditor=ctx.config.creditor),
+                    ),
+                )
+        else:
+            head = (Part("from_collector", render("from_collector", lang)),)
+    tail: tuple[Part, ...] = ()
+    if state.channel in guardrails.ELECTRONIC:
+        tail = (Part("opt_out", render("opt_out", lang)),)
+    return (*head, *parts, *tail)
 
 
 def _escalate(

@@ -54,6 +54,7 @@ REGULATED = frozenset(
     {
         "mini_miranda",
         "from_collector",
+        "validation_notice",
         "confirm",
         "agreed",
         "opt_out",

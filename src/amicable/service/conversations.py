@@ -1,19 +1,31 @@
 """Conversation use cases: start a conversation and handle one inbound message, persisting
-everything (state, messages with their content decision, offers, agreement, promise, escalation)
-in one unit of work.
+everything (state, messages with their content decision and where their text came from, offers
+with the gate's outcome, agreement, promise, escalation) in one unit of work.
 
-The policy in force is the organisation's newest stored policy version, else the packaged default.
-The NLU is the embedded backend unless another :class:`Understanding` is given.
+Invariants
+----------
+* The account is read through the public queries (:func:`~amicable.service.queries.show_account`)
+  and turned into the policy's view only by :func:`~amicable.service.policies.policy_facts`; the
+  policy is the one in force (:func:`~amicable.service.policies.policy_in_force`), so every offer
+  and agreement names a stored policy version.
+* A turn is persisted whole or not at all: state, messages and records are written in the unit
+  of work and committed once.
+* The NLU is the embedded backend unless another :class:`Understanding` is given; a phrasing model
+  (optional) only rewords a decided reply under :func:`~amicable.negotiation.llm.phrase_turn`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
-from typing import Any, Protocol
+import json
+from datetime import date
+from typing import Protocol
 
+from amicable.domain.errors import InvalidInput
 from amicable.domain.money import Money
 from amicable.negotiation.dialogue import open_conversation, step
+from amicable.negotiation.guardrails import PhrasedReply, Phraser
+from amicable.negotiation.llm import phrase_turn
 from amicable.negotiation.nlu import EmbeddedUnderstanding, Understanding
 from amicable.negotiation.states import (
     ConversationState,
@@ -26,14 +38,19 @@ from amicable.negotiation.states import (
     offer_to_json,
 )
 from amicable.policy.evaluate import evaluate
-from amicable.policy.facts import AccountFacts as PolicyFacts
 from amicable.policy.gate import check
-from amicable.policy.load import load_default_policy, load_policy
-from amicable.policy.model import CustomerType
 from amicable.policy.optimise import optimise
-from amicable.service.queries import _facts, resolve_account
+from amicable.service.conversations_ports import ConversationsUnitOfWork
+from amicable.service.policies import policy_facts, policy_in_force
+from amicable.service.queries import show_account
 
-__all__ = ["LocalPortalLinks", "PaymentLinks", "handle_inbound", "start_conversation"]
+__all__ = [
+    "LocalPortalLinks",
+    "PaymentLinks",
+    "dialogue_context",
+    "handle_inbound",
+    "start_conversation",
+]
 
 
 class PaymentLinks(Protocol):
@@ -53,33 +70,27 @@ class LocalPortalLinks:
         return f"{self._base}/pay/{account}?t={token}"
 
 
-def _context(uow: Any, ref: str, today: date, now: datetime, config: DialogueConfig,
-             links: PaymentLinks) -> tuple[DialogueContext, int, str | None]:  # fmt: skip
-    customer = resolve_account(uow, ref)
-    facts, invs, data = _facts(uow, customer, today)
-    if facts.currency is None:
-        from amicable.domain.errors import InvalidInput
+def dialogue_context(
+    uow: ConversationsUnitOfWork,
+    account_ref: str,
+    today: date,
+    *,
+    config: DialogueConfig | None = None,
+    links: PaymentLinks | None = None,
+) -> tuple[DialogueContext, int, str | None]:
+    """What a turn on ``account_ref`` is decided on, the customer id and the account language.
 
-        raise InvalidInput(f"account {ref!r} owes nothing as of {today}")
-    balance = facts.balances[facts.currency]
-    stored = uow.policies.latest()
-    policy = load_policy(stored.yaml) if stored is not None else load_default_policy()
-    pfacts = PolicyFacts(
-        balance=balance,
-        days_past_due=facts.max_days_past_due,
-        customer_type=CustomerType(facts.customer_type)
-        if facts.customer_type in ("business", "consumer")
-        else CustomerType.BUSINESS,
-        oldest_due_date=facts.oldest_due_date,
-        tier=facts.tier,
-        country=facts.country if facts.country and len(facts.country) == 2 else None,
-        region=facts.region,
-        tags=frozenset(facts.tags),
-        open_invoices=max(1, facts.open_invoices),
-        on_time_ratio=facts.payments.on_time_share,
-    )
+    Raises ``InvalidInput`` when the account owes nothing as of ``today``.
+    """
+    view = show_account(uow, account_ref, today)
+    ledger = view.facts
+    pfacts = policy_facts(ledger)
+    if pfacts is None or ledger.currency is None:
+        raise InvalidInput(f"account {account_ref!r} owes nothing as of {today}")
+    policy = policy_in_force(uow).policy
     space = evaluate(policy, pfacts, as_of=today)
     result = optimise(policy, space, pfacts)
+    code = ledger.currency
     invoices = tuple(
         InvoiceFact(
             i.number,
@@ -89,99 +100,162 @@ def _context(uow: Any, ref: str, today: date, now: datetime, config: DialogueCon
             Money.from_minor(i.open_minor, i.currency),
             i.dispute_status == "open",
         )
-        for i in invs
-        if i.currency == facts.currency and i.open_minor > 0
+        for i in view.invoices
+        if i.currency == code and i.open_minor > 0
     )
+    paid = [p for p in view.payments if p.currency == code]
+    last = max(paid, key=lambda p: (p.received_on, p.reference), default=None)
+    postal = view.customer.get("postal_code")
     debtor = DebtorFacts(
-        name=customer.name,
-        reference=customer.external_id,
-        balance=balance,
+        name=ledger.name,
+        reference=ledger.external_id,
+        balance=pfacts.balance,
         invoices=invoices,
-        identity_answer=str(data.get("postal_code") or "") or None,
-        consumer=facts.customer_type == "consumer",
-        on_time_share=facts.payments.on_time_share,
+        identity_answer=(str(postal).strip() or None) if postal else None,
+        consumer=ledger.customer_type == "consumer",
+        on_time_share=ledger.payments.on_time_share,
+        last_payment=None
+        if last is None
+        else (last.received_on, Money.from_minor(last.amount_minor, last.currency)),
     )
     ctx = DialogueContext(
-        now=now,
+        now=uow.now,
         today=today,
         debtor=debtor,
         space=space,
         ladder=tuple(LadderStep(v.offer, v.requires_approval) for v in result.ladder),
-        config=config,
-        payment_link=links.link_for(customer.external_id, balance),
+        config=config or DialogueConfig(),
+        payment_link=(links or LocalPortalLinks()).link_for(ledger.external_id, pfacts.balance),
     )
-    lang = facts.language if facts.language in ("en", "fr", "es") else None
-    return ctx, customer.id, lang
+    lang = ledger.language if ledger.language in ("en", "fr", "es") else None
+    return ctx, ledger.customer_id, lang
 
 
-def _persist(uow: Any, conv_id: int, customer_id: int, ctx: DialogueContext, turn: Turn,
-             inbound_text: str | None) -> None:  # fmt: skip
+def _persist(
+    uow: ConversationsUnitOfWork,
+    conv_id: int,
+    customer_id: int,
+    ctx: DialogueContext,
+    turn: Turn,
+    inbound_text: str | None,
+    phrased: PhrasedReply,
+) -> None:
     repo = uow.conversations
+    state = turn.state.state.value
     if inbound_text is not None:
-        repo.add_message(conv_id, direction="in", text=inbound_text, intents=list(turn.intents),
-                         state=turn.state.state.value, content=[], source="debtor")  # fmt: skip
+        repo.add_message(
+            conv_id,
+            direction="in",
+            text=inbound_text,
+            intents=list(turn.intents),
+            state=state,
+            content=[],
+            source="debtor",
+        )
+    # ``source`` says where the sent text came from: ``template``, ``model``, or
+    # ``model_refused`` (a model was asked but its text failed the guardrails, so the template
+    # was sent). The content decision is the dialogue's (always empty for a sent reply).
+    source = phrased.source
+    if turn.reply is None:
+        source = "silent"
+    elif phrased.refused:
+        source = "model_refused"
     seq = repo.add_message(
-        conv_id, direction="out", text=turn.reply, intents=[], state=turn.state.state.value,
+        conv_id,
+        direction="out",
+        text=turn.reply,
+        intents=[],
+        state=state,
         content=[{"rule": v.rule, "message": v.message} for v in turn.content],
-        source="template" if turn.reply is not None else "silent",
-    )  # fmt: skip
+        source=source,
+    )
     if turn.offer is not None:
         gate = check(ctx.space, turn.offer)
-        repo.add_offer(conv_id, seq, offer_to_json(turn.offer), gate.outcome.value,
-                       ctx.policy_version)  # fmt: skip
+        repo.add_offer(
+            conv_id, seq, offer_to_json(turn.offer), gate.outcome.value, ctx.policy_version
+        )
     if turn.agreement is not None:
         a = turn.agreement
         agreement_id = repo.add_agreement(
-            conv_id, customer_id, offer=offer_to_json(a.offer), gate=a.gate.to_json(),
-            policy_version=a.policy_version, total_minor=a.offer.total.minor,
+            conv_id,
+            customer_id,
+            offer=offer_to_json(a.offer),
+            gate=a.gate.to_json(),
+            policy_version=a.policy_version,
+            total_minor=a.offer.total.minor,
             currency=a.offer.total.code,
-        )  # fmt: skip
+        )
         if turn.promise is not None:
             p = turn.promise
-            import json
-
             repo.add_promise(
-                conv_id, customer_id, agreement_id, total_minor=p.total.minor,
-                currency=p.total.code, first_due=min(d for d, _ in p.payments),
-                payments_json=json.dumps([{"due_date": d.isoformat(), "amount": m.amount_str()}
-                                          for d, m in p.payments]),
-                channel=p.channel, confirmed=p.confirmed,
+                conv_id,
+                customer_id,
+                agreement_id,
+                total_minor=p.total.minor,
+                currency=p.total.code,
+                first_due=min(d for d, _ in p.payments),
+                payments_json=json.dumps(
+                    [{"due_date": d.isoformat(), "amount": m.amount_str()} for d, m in p.payments]
+                ),
+                channel=p.channel,
+                confirmed=p.confirmed,
                 failed_payment_rule=p.failed_payment_rule,
                 reminders_json=json.dumps([d.isoformat() for d in p.reminders]),
                 consequence=p.consequence,
-            )  # fmt: skip
+            )
     if turn.escalation is not None:
-        repo.add_escalation(conv_id, customer_id, turn.escalation.reason.value,
-                            turn.escalation.summary)  # fmt: skip
+        repo.add_escalation(
+            conv_id, customer_id, turn.escalation.reason.value, turn.escalation.summary
+        )
 
 
-def start_conversation(uow: Any, account_ref: str, channel: str, *, today: date | None = None,
-                       lang: str | None = None, inbound: bool = False,
-                       config: DialogueConfig | None = None,
-                       links: PaymentLinks | None = None) -> Turn:  # fmt: skip
-    """Open a new conversation with the account on ``channel``; returns the agent's opening."""
+def start_conversation(
+    uow: ConversationsUnitOfWork,
+    account_ref: str,
+    channel: str,
+    *,
+    today: date | None = None,
+    lang: str | None = None,
+    inbound: bool = False,
+    config: DialogueConfig | None = None,
+    links: PaymentLinks | None = None,
+    phraser: Phraser | None = None,
+) -> Turn:
+    """Open a new conversation with the account on ``channel``; returns the agent's opening
+    (a silent turn when ``inbound``: the debtor speaks first)."""
     with uow:
         day = today or uow.today
-        ctx, customer_id, account_lang = _context(
-            uow, account_ref, day, uow.now, config or DialogueConfig(), links or LocalPortalLinks()
+        ctx, customer_id, account_lang = dialogue_context(
+            uow, account_ref, day, config=config, links=links
         )
         chosen = lang or account_lang or "en"
         _state, turn = open_conversation(ctx, channel=channel, lang=chosen, inbound=inbound)
+        turn, phrased = phrase_turn(turn, ctx, phraser)
         conv_id = uow.conversations.start(customer_id, channel, chosen, turn.state.to_json())
-        _persist(uow, conv_id, customer_id, ctx, turn, None)
+        if turn.reply is not None or turn.escalation is not None:
+            _persist(uow, conv_id, customer_id, ctx, turn, None, phrased)
         uow.commit()
         return turn
 
 
-def handle_inbound(uow: Any, account_ref: str, channel: str, text: str, *,
-                   today: date | None = None, nlu: Understanding | None = None,
-                   config: DialogueConfig | None = None,
-                   links: PaymentLinks | None = None) -> Turn:  # fmt: skip
-    """Handle one debtor message: load the conversation, understand, step, persist, commit."""
+def handle_inbound(
+    uow: ConversationsUnitOfWork,
+    account_ref: str,
+    channel: str,
+    text: str,
+    *,
+    today: date | None = None,
+    nlu: Understanding | None = None,
+    config: DialogueConfig | None = None,
+    links: PaymentLinks | None = None,
+    phraser: Phraser | None = None,
+) -> Turn:
+    """Handle one debtor message on the account's newest conversation on ``channel`` (a new
+    inbound one when there is none): understand, step, phrase, persist, commit."""
     with uow:
         day = today or uow.today
-        ctx, customer_id, account_lang = _context(
-            uow, account_ref, day, uow.now, config or DialogueConfig(), links or LocalPortalLinks()
+        ctx, customer_id, account_lang = dialogue_context(
+            uow, account_ref, day, config=config, links=links
         )
         found = uow.conversations.latest_open(customer_id, channel)
         if found is None:
@@ -191,16 +265,15 @@ def handle_inbound(uow: Any, account_ref: str, channel: str, text: str, *,
             conv_id = uow.conversations.start(customer_id, channel, state.lang, state.to_json())
             version = 1
         else:
-            import json
-
             conv_id, version, raw = found
             state = ConversationState.from_json(json.loads(raw))
         parse = (nlu or _embedded()).parse(
             text, lang=state.lang, today=day, currency=ctx.debtor.balance.code
         )
         turn = step(state, parse, ctx, text=text)
+        turn, phrased = phrase_turn(turn, ctx, phraser)
         uow.conversations.save(conv_id, version, turn.state.to_json())
-        _persist(uow, conv_id, customer_id, ctx, turn, text)
+        _persist(uow, conv_id, customer_id, ctx, turn, text, phrased)
         uow.commit()
         return turn
 
@@ -209,6 +282,7 @@ _NLU: list[EmbeddedUnderstanding] = []
 
 
 def _embedded() -> EmbeddedUnderstanding:
+    # One shared embedded model per process: loading it is the slow part of a turn.
     if not _NLU:
         _NLU.append(EmbeddedUnderstanding())
     return _NLU[0]

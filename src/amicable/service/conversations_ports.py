@@ -1,0 +1,80 @@
+"""Ports of the conversation use cases: what a negotiation needs from persistence
+(see :mod:`amicable.service.conversations`).
+
+Invariants every adapter must keep: every call is scoped to the unit of work's organisation;
+:meth:`ConversationRepository.save` is an optimistic-locking write (a stale ``version`` is refused);
+messages, offers, agreements, promises and escalations are append-only.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from amicable.service.ports import UnitOfWork
+
+__all__ = ["ConversationRepository", "ConversationsUnitOfWork"]
+
+
+class ConversationRepository(Protocol):
+    """Conversations of one organisation and everything said and agreed in them."""
+
+    def latest_open(self, customer_id: int, channel: str) -> tuple[int, int, str] | None:
+        """``(id, version, state_json)`` of the customer's newest conversation on ``channel``."""
+        ...
+
+    def start(self, customer_id: int, channel: str, lang: str, state: dict[str, Any]) -> int:
+        """A new conversation (version 1) holding ``state``; returns its id."""
+        ...
+
+    def save(self, conversation_id: int, version: int, state: dict[str, Any]) -> int:
+        """Store ``state`` if the stored version is ``version``; returns the new version."""
+        ...
+
+    def add_message(
+        self,
+        conversation_id: int,
+        *,
+        direction: str,
+        text: str | None,
+        intents: list[str],
+        state: str,
+        content: list[dict[str, Any]],
+        source: str,
+    ) -> int:
+        """Append a message; returns its sequence number in the conversation."""
+        ...
+
+    def add_offer(
+        self, conversation_id: int, seq: int, offer: dict[str, Any], gate: str, policy: str
+    ) -> None: ...
+
+    def add_agreement(
+        self,
+        conversation_id: int,
+        customer_id: int,
+        *,
+        offer: dict[str, Any],
+        gate: dict[str, Any],
+        policy_version: str,
+        total_minor: int,
+        currency: str,
+    ) -> int: ...
+
+    def add_promise(
+        self, conversation_id: int, customer_id: int, agreement_id: int, **values: Any
+    ) -> None: ...
+
+    def add_escalation(
+        self, conversation_id: int, customer_id: int, reason: str, summary: str
+    ) -> None: ...
+
+    def counts(self, conversation_id: int) -> dict[str, int]:
+        """Rows per table for one conversation (for reports and tests)."""
+        ...
+
+
+class ConversationsUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work that also holds the conversations repository."""
+
+    @property
+    def conversations(self) -> ConversationRepository: ...
