@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Iterator, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -162,6 +162,17 @@ class _Bulk:
         return (lambda v: v) if proc is None else proc
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    """Instants read back aware in UTC (SQLite keeps no zone; amicable only ever stores UTC)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _utc_required(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def _in_keys(column: Any, dialect_name: str) -> Any:
     """``column IN :keys`` for a list of keys, in the form each backend handles best: one array
     parameter on PostgreSQL (no query text growing with the list), an expanding list on SQLite."""
@@ -213,7 +224,7 @@ class SqlPolicyVersionRepository:
 
     def _row(self, r: Any) -> PolicyVersion:
         return PolicyVersion(
-            int(r.version), str(r.label), str(r.yaml), str(r.checksum), r.created_at
+            int(r.version), str(r.label), str(r.yaml), str(r.checksum), _utc_required(r.created_at)
         )
 
     def add(self, label: str, yaml_text: str) -> PolicyVersion:
@@ -316,7 +327,7 @@ class SqlLedgerRepository:
                 .order_by(consents.c.id)
             ):  # fmt: skip
                 out.setdefault(int(c.customer_id), {})[str(c.channel)] = ConsentRecord(
-                    channel=c.channel, granted=bool(c.granted), at=c.at, source=str(c.source)
+                    channel=c.channel, granted=bool(c.granted), at=_utc(c.at), source=str(c.source)
                 )
         return {cid: list(per.values()) for cid, per in out.items()}
 
