@@ -107,7 +107,11 @@ _DuplicateKeyLoader.add_constructor(
 
 def parse_yaml(text: str) -> tuple[object, list[Problem]]:
     """YAML text -> plain data, with problems for syntax errors and duplicate keys."""
-    loader = _DuplicateKeyLoader(text)
+    try:
+        # The reader checks every character when it is built (NUL and other controls raise).
+        loader = _DuplicateKeyLoader(text)
+    except yaml.YAMLError as exc:
+        return None, [Problem("", f"not valid YAML: {getattr(exc, 'reason', None) or exc}")]
     loader.duplicates = []
     try:
         data = loader.get_single_data()

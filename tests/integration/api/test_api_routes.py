@@ -269,3 +269,19 @@ def test_webhooks_are_subscribed_delivered_logged_and_deactivated(
 def test_the_openapi_document_is_served_and_every_operation_is_under_v1(world: ApiWorld) -> None:
     doc = world.client.get("/openapi.json").json()
     assert doc["paths"] and all(p.startswith("/v1/") for p in doc["paths"])
+
+
+def test_values_the_database_cannot_store_are_a_422_not_a_crash(world: ApiWorld) -> None:
+    h = world.headers()
+    attempts = [
+        ("GET", "/v1/accounts/a%00b", {}),
+        ("POST", "/v1/users", {"json": {"email": "a\x00@b.org", "role": "viewer"}}),
+        ("POST", "/v1/tokens", {"json": {"role": "viewer", "label": "a\x00"}}),
+        ("POST", "/v1/webhooks", {"json": {"url": "https://x.example/\x00"}}),
+        ("POST", "/v1/policy/versions", {"json": {"yaml": 'version: "a\x00"'}}),
+    ]
+    for method, path, kwargs in attempts:
+        r = world.client.request(method, path, headers=h, **kwargs)
+        assert r.status_code in (404, 422), (path, r.status_code, r.text)
+    checked = world.client.post("/v1/policy/validate", json={"yaml": "\x00"}, headers=h)
+    assert checked.status_code == 200 and checked.json()["valid"] is False

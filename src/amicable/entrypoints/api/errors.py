@@ -10,6 +10,8 @@ Mapping (most specific class first)::
     InvalidPolicy, InvalidScenario, InvalidMoney, UnknownCurrency, InvalidInput -> 422
     CurrencyMismatch -> 422          NotFound -> 404          AmbiguousReference -> 409
     Conflict -> 409                  PermissionDenied -> 403  ChannelUnavailable -> 503
+    sqlalchemy DataError (a value the database cannot store: NUL, out of range) -> 422
+    sqlalchemy IntegrityError (a concurrent duplicate) -> 409
     InvariantViolation and any other exception -> 500 (detail hidden, logged)
     request validation (FastAPI) -> 422 with every problem's location
 
@@ -24,6 +26,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from amicable.domain.errors import (
@@ -111,6 +114,23 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "internal", "Internal error", "an internal error occurred; it was logged")
 
 
+async def _data_error(_request: Request, _exc: Exception) -> JSONResponse:
+    # The driver's message may quote the value (personal data): say what kind of problem only.
+    return problem(
+        422,
+        "invalid-input",
+        "Invalid input",
+        "a value in the request cannot be stored (for example a NUL character or a number "
+        "out of range)",
+    )
+
+
+async def _integrity_error(_request: Request, _exc: Exception) -> JSONResponse:
+    return problem(
+        409, "conflict", "Conflict", "a concurrent change conflicted with this one; retry"
+    )
+
+
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     items = [
@@ -135,5 +155,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(AmicableError, _amicable_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
