@@ -53,6 +53,7 @@ __all__ = [
     "MIN_TRAINING_ROWS",
     "CustomerStats",
     "ModelRiskEstimator",
+    "Prediction",
     "RiskModel",
     "Snapshot",
     "backtest",

@@ -83,3 +83,19 @@ def test_a_bad_split_date_is_refused_with_exit_code_2(database_url: str) -> None
         database_url, "risk", "backtest", "--split-date", "2026-06-01", "--as-of", AS_OF
     )
     assert code == 2 and "after the as-of date" in err
+
+
+def test_the_history_read_from_the_database_stops_at_its_as_of_date(imported: str) -> None:
+    application = bootstrap(imported)
+    try:
+        with application.uow() as uow:
+            full = uow.strategy.history(date(2026, 3, 1))
+            past = uow.strategy.history(date(2025, 12, 31))
+    finally:
+        application.close()
+    assert len(full.invoices) > len(past.invoices) > 0
+    assert all(i.issue_date <= date(2025, 12, 31) for i in past.invoices)
+    assert all(p.received_on <= date(2025, 12, 31) for i in past.invoices for p in i.payments)
+    assert any(i.payments for i in full.invoices)
+    full_by_number = {i.number: i for i in full.invoices}
+    assert all(i.amount_minor == full_by_number[i.number].amount_minor for i in past.invoices)

@@ -222,3 +222,54 @@ def test_the_model_plugs_into_the_policy_risk_port(model: RiskModel) -> None:
 def test_a_backtest_after_the_end_of_the_history_is_refused(history: LedgerHistory) -> None:
     with pytest.raises(InvalidInput, match="after the end"):
         backtest(history, history.as_of + timedelta(days=1))
+
+
+def test_the_optimiser_uses_the_model_through_the_risk_port(model: RiskModel) -> None:
+    from amicable.policy.evaluate import evaluate
+    from amicable.policy.load import load_default_policy
+    from amicable.policy.optimise import optimise
+
+    policy = load_default_policy()
+    facts = AccountFacts(
+        balance=Money.of("1200.00", "USD"), days_past_due=45, country="US", region="CA"
+    )
+    space = evaluate(policy, facts, as_of=date(2026, 3, 1))
+    estimator = ModelRiskEstimator(model)
+    result = optimise(policy, space, facts, risk=estimator)
+    assert result.probability == estimator.probability_of_payment(facts)
+
+
+def test_customer_stats_change_the_score_of_an_account(
+    history: LedgerHistory, model: RiskModel
+) -> None:
+    from amicable.strategy.risk import customer_stats
+
+    facts = AccountFacts(balance=Money.of("800.00", "USD"), days_past_due=5)
+    by_customer: dict[str, list[InvoiceHistory]] = {}
+    for inv in history.invoices:
+        by_customer.setdefault(inv.customer, []).append(inv)
+    scores = []
+    for invoices in list(by_customer.values())[:150]:
+        stats = customer_stats(invoices, SPLIT)
+        if stats.paid_count >= 2:
+            scores.append(ModelRiskEstimator(model, stats).probability_of_payment(facts))
+    assert len(set(scores)) > 5  # the history, not only the facts, drives the score
+
+
+def test_a_history_refuses_unknown_customers_duplicates_and_future_payments() -> None:
+    c = CustomerProfile("C1")
+    inv = InvoiceHistory("I-1", "C1", date(2026, 1, 1), date(2026, 1, 31), 100, "USD")
+    with pytest.raises(InvalidInput, match="unknown customer"):
+        LedgerHistory(as_of=date(2026, 3, 1), customers=[], invoices=[inv])
+    with pytest.raises(InvalidInput, match="twice"):
+        LedgerHistory(as_of=date(2026, 3, 1), customers=[c], invoices=[inv, inv])
+    paid_later = InvoiceHistory(
+        "I-2", "C1", date(2026, 1, 1), date(2026, 1, 31), 100, "USD",
+        (PaymentEvent("I-2", date(2026, 3, 5), 100),),
+    )  # fmt: skip
+    with pytest.raises(InvalidInput, match="after the history"):
+        LedgerHistory(as_of=date(2026, 3, 1), customers=[c], invoices=[paid_later])
+    with pytest.raises(InvalidInput, match="due date before issue"):
+        InvoiceHistory("I-3", "C1", date(2026, 1, 31), date(2026, 1, 1), 100, "USD")
+    with pytest.raises(InvalidInput, match="amount must be positive"):
+        InvoiceHistory("I-4", "C1", date(2026, 1, 1), date(2026, 1, 31), 0, "USD")
