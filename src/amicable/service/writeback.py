@@ -13,8 +13,9 @@ with headers ``Amicable-Event-Id: <event id>`` (the idempotency key) and
 Invariants:
 * A delivery that got a 2xx is never posted again; others are retried with exponential backoff
   (``base × 2^(attempt-1)``, capped) until :attr:`RetryPolicy.max_attempts`, then ``failed``.
-* Each attempt is committed on its own, right after the HTTP call, so a crash can repeat at most
-  the one delivery in flight — with the same event id, which receivers use to drop duplicates.
+* Each attempt is claimed and committed before the HTTP call and recorded right after it, so a
+  crash can repeat at most the one delivery in flight (after its lease expires) — with the same
+  event id, which receivers use to drop duplicates. No database lock is held during the call.
 * Every attempt is logged (status code or error) in the delivery log.
 """
 
@@ -51,6 +52,9 @@ __all__ = [
     "subscribe",
     "unsubscribe",
 ]
+
+#: How long a claimed delivery stays hidden from other workers while it is being posted.
+LEASE = timedelta(minutes=5)
 
 EVENT_KINDS: tuple[str, ...] = (
     "offer.made",
@@ -189,35 +193,48 @@ def deliver_pending(
     policy: RetryPolicy | None = None,
     limit: int = 1000,
 ) -> DeliveryReport:
-    """Enqueue new deliveries, then attempt every due one (at most ``limit``); commits each."""
+    """Enqueue new deliveries, then attempt every due one (at most ``limit``).
+
+    Each delivery is claimed (leased for :data:`LEASE`) and committed, posted with no
+    transaction open (no database lock is held while a receiver answers), then its outcome is
+    recorded and committed. A worker that dies mid-post leaves a lease that simply expires.
+    """
     policy = policy or RetryPolicy()
     attempted = delivered = retrying = failed = 0
     with uow:
         enqueued = uow.events.enqueue(now)
         uow.commit()
-        subs = {s.id: s for s in uow.events.subscriptions()}
-        while attempted < limit:
+    while attempted < limit:
+        with uow:
             due = uow.events.due(now, 1)
             if not due:
                 break
             d = due[0]
-            outcome = _attempt(uow, d, subs[d.subscription_id], now, transport, policy)
+            sub = uow.events.subscription(d.subscription_id)
+            uow.events.lease(d.id, now + LEASE)
             uow.commit()
-            attempted += 1
-            delivered += outcome == "delivered"
-            retrying += outcome == "pending"
-            failed += outcome == "failed"
+        outcome, status, error, next_at = _attempt(d, sub, now, transport, policy)
+        with uow:
+            uow.events.record_attempt(
+                d.id, at=now, status_code=status, error=error, outcome=outcome,
+                next_attempt_at=next_at,
+            )  # fmt: skip
+            uow.commit()
+        attempted += 1
+        delivered += outcome == "delivered"
+        retrying += outcome == "pending"
+        failed += outcome == "failed"
     return DeliveryReport(enqueued, attempted, delivered, retrying, failed)
 
 
 def _attempt(
-    uow: ApiUnitOfWork,
     d: DeliveryRow,
     sub: SubscriptionRow,
     now: datetime,
     transport: WebhookTransport,
     policy: RetryPolicy,
-) -> str:
+) -> tuple[str, int | None, str | None, datetime]:
+    """Post one delivery: ``(outcome, status code, error, next attempt)``."""
     body = event_body(d.event)
     headers = {
         "Content-Type": "application/json",
@@ -233,17 +250,12 @@ def _attempt(
         status, error = transport.post(sub.url, body, headers)
     attempt = d.attempts + 1
     if status is not None and 200 <= status < 300:
-        outcome, next_at = "delivered", now
-    elif attempt >= policy.max_attempts or not sub.active:
-        outcome, next_at = "failed", now
-    else:
-        outcome, next_at = "pending", now + policy.delay(attempt)
-    if status is not None and error is None and outcome != "delivered":
+        return "delivered", status, error, now
+    if status is not None and error is None:
         error = f"HTTP {status}"
-    uow.events.record_attempt(
-        d.id, at=now, status_code=status, error=error, outcome=outcome, next_attempt_at=next_at
-    )
-    return outcome
+    if attempt >= policy.max_attempts or not sub.active:
+        return "failed", status, error, now
+    return "pending", status, error, now + policy.delay(attempt)
 
 
 def events_csv(uow: ApiUnitOfWork, *, start: date | None = None, end: date | None = None) -> str:

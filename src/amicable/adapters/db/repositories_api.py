@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from amicable.adapters.db.tables import organisations
 from amicable.adapters.db.tables_audit import audit_heads, audit_records
@@ -220,6 +221,8 @@ class SqlAuditRepository:
         return None if r is None else (int(r.seq), str(r.hash))
 
     def head(self, *, lock: bool) -> tuple[int, str]:
+        if lock:
+            self._ensure_head()
         query = select(audit_heads.c.seq, audit_heads.c.hash).where(
             audit_heads.c.org_id == self._org
         )
@@ -227,6 +230,19 @@ class SqlAuditRepository:
             query = query.with_for_update()
         r = self._conn.execute(query).first()
         return (0, GENESIS_HASH) if r is None else (int(r.seq), str(r.hash))
+
+    def _ensure_head(self) -> None:
+        """Create the head row (seq 0) so that the very first append has a row to lock too."""
+        values = {"org_id": self._org, "seq": 0, "hash": GENESIS_HASH}
+        if self._conn.dialect.name == "postgresql":
+            self._conn.execute(pg_insert(audit_heads).values(values).on_conflict_do_nothing())
+            return
+        # SQLite: the transaction already holds the database write lock (BEGIN IMMEDIATE).
+        exists = self._conn.execute(
+            select(audit_heads.c.org_id).where(audit_heads.c.org_id == self._org)
+        ).first()
+        if exists is None:
+            self._conn.execute(insert(audit_heads).values(values))
 
     def append(self, row: AuditRow) -> None:
         self._conn.execute(
@@ -242,18 +258,13 @@ class SqlAuditRepository:
                 hash=row.hash,
             )
         )
-        if row.seq == 1:
-            self._conn.execute(
-                insert(audit_heads).values(org_id=self._org, seq=row.seq, hash=row.hash)
-            )
-        else:
-            done = self._conn.execute(
-                update(audit_heads)
-                .where(audit_heads.c.org_id == self._org, audit_heads.c.seq == row.seq - 1)
-                .values(seq=row.seq, hash=row.hash)
-            )
-            if done.rowcount != 1:
-                raise Conflict("the audit chain moved while a record was being appended; retry")
+        done = self._conn.execute(
+            update(audit_heads)
+            .where(audit_heads.c.org_id == self._org, audit_heads.c.seq == row.seq - 1)
+            .values(seq=row.seq, hash=row.hash)
+        )
+        if done.rowcount != 1:
+            raise Conflict("the audit chain moved while a record was being appended; retry")
 
     def records(self, start: datetime | None = None, end: datetime | None = None) -> list[AuditRow]:
         query = select(audit_records).where(audit_records.c.org_id == self._org)
@@ -397,8 +408,12 @@ class SqlEventRepository:
                 int(i) for i in self._conn.execute(query.order_by(outcome_events.c.id)).scalars()
             ]
             if ids:
+                # Two enqueuers racing on PostgreSQL: the loser skips the rows the winner wrote.
+                stmt: Any = insert(webhook_deliveries)
+                if self._conn.dialect.name == "postgresql":
+                    stmt = pg_insert(webhook_deliveries).on_conflict_do_nothing()
                 self._conn.execute(
-                    insert(webhook_deliveries),
+                    stmt,
                     [
                         {
                             "org_id": self._org,
@@ -454,6 +469,18 @@ class SqlEventRepository:
             # Two delivery workers never post the same delivery at the same time.
             query = query.with_for_update(of=webhook_deliveries, skip_locked=True)
         return [self._delivery(r) for r in self._conn.execute(query)]
+
+    def lease(self, delivery_id: int, until: datetime) -> None:
+        """Hide a pending delivery from other workers until ``until`` (while it is posted)."""
+        self._conn.execute(
+            update(webhook_deliveries)
+            .where(
+                webhook_deliveries.c.org_id == self._org,
+                webhook_deliveries.c.id == delivery_id,
+                webhook_deliveries.c.status == "pending",
+            )
+            .values(next_attempt_at=until)
+        )
 
     def record_attempt(
         self,
