@@ -32,6 +32,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any, Literal
 
 from amicable.domain.errors import Conflict, InvalidInput, NotFound
@@ -751,6 +752,7 @@ class ReconcileReport:
 _TOKEN = re.compile(r"[0-9A-Z]+")
 # A name token shared by more open items than this is no evidence of who paid ("services").
 _COMMON_NAME_TOKEN = 200
+_LEFT_OUT_MAX = Decimal("0.685")
 
 
 def _compact(text: str) -> str:
@@ -798,6 +800,9 @@ class _Candidates:
         found.ids_by_external = {c.external_id: i for i, c in found.customers.items()}
         found._fill(None)
         return found
+
+    def all(self) -> list[Candidate]:
+        return list(self.by_id.values())
 
     def for_entry(self, entry: StatementEntry) -> list[Candidate]:
         keys = {f"amt:{entry.amount.code}:{entry.amount.minor}"}
@@ -890,12 +895,17 @@ def reconcile(
         posted: dict[str, Money] = {}
         postings: list[tuple[str, str, str]] = []
         candidates = _Candidates.load(uow)
+        cfg = config or MatchingConfig()
+        # The evidence pre-selection is exact only while a left-out item (<= 0.685) can neither
+        # post nor make a match ambiguous; a laxer configuration scores every open item.
+        exhaustive = cfg.auto_post_threshold - cfg.ambiguity_margin <= _LEFT_OUT_MAX
         for entry in credits:
             if entry.entry_id in seen:
                 duplicates += 1
                 continue
             seen.add(entry.entry_id)
-            result = match_entry(entry, candidates.for_entry(entry), config)
+            pool = candidates.all() if exhaustive else candidates.for_entry(entry)
+            result = match_entry(entry, pool, config)
             if result.status is MatchStatus.MATCHED and result.best is not None:
                 account, key = candidates.owner[result.best.candidate.id]
                 is_plan = result.best.candidate.kind == "installment"

@@ -182,3 +182,21 @@ def test_the_reconcile_command_prints_exactly_the_documented_json(
     second = runner.invoke(cli, args)
     assert json.loads(second.stdout)["duplicates"] == 4
     assert json.loads(second.stdout)["posted"] == {}
+
+
+def test_a_lax_matching_configuration_scores_every_open_item(app: App, tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from amicable.servicing.matching import MatchingConfig
+
+    # "MUELLERBAU" shares no word with "Mueller Bau GmbH" and pays less than is open: left out
+    # by the evidence pre-selection, yet a lax threshold of 0.40 would post it — so it is scored.
+    invoices(app, ("INV-7", "250.00", date(2026, 3, 1)), customer="MB",
+             name="Mueller Bau GmbH", currency="EUR")  # fmt: skip
+    csv = tmp_path / "lax.csv"
+    csv.write_text("date,amount,currency,payer,account\n2026-03-01,100.00,EUR,MUELLERBAU,DE1\n")
+    strict = svc.reconcile(app.uow(), read_statement(csv), dry_run=True)
+    assert (strict.matched, strict.unmatched) == (0, 1)
+    lax = MatchingConfig(auto_post_threshold=Decimal("0.40"))
+    report = svc.reconcile(app.uow(), read_statement(csv), dry_run=True, config=lax)
+    assert report.matched == 1
