@@ -331,6 +331,11 @@ def _verifying(
         state = replace(state, verified=True)
         draft.reasons.append("identity_verified")
         return _after_verification(state, draft)
+    if state.inbound and state.turns == 1:
+        # The debtor wrote first and was never asked: ask, and count no failed attempt.
+        draft.reasons.append("identity_asked")
+        draft.say("verify_ask_inbound", creditor=ctx.config.creditor)
+        return state
     attempts = state.id_attempts + 1
     left = ctx.config.max_identity_attempts - attempts
     if left <= 0:

@@ -224,7 +224,7 @@ def test_failed_identity_checks_disclose_nothing_and_lock_the_conversation() -> 
 def test_an_inbound_conversation_asks_for_identity_before_anything() -> None:
     """
     > hi, how much do I owe?
-    = verifying no-disclosure
+    = verifying no-disclosure reply~Before_we_discuss_any_account
     > 94110
     = negotiating offer
     """
