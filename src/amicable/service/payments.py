@@ -37,13 +37,14 @@ from typing import Any, Literal
 
 from amicable.domain.errors import Conflict, InvalidInput, NotFound
 from amicable.domain.money import Money, currency
+from amicable.policy.load import load_default_policy, load_policy
+from amicable.policy.model import ClearingPart, Policy
 from amicable.policy.offer import Offer, OfferKind
 from amicable.service.payments_ports import PaymentsUnitOfWork, StoredPlan, StoredPromise
 from amicable.service.ports import CustomerRef, EntryRow, PaymentRow
 from amicable.service.queries import resolve_account
 from amicable.servicing import plans as plan_engine
 from amicable.servicing.allocation import (
-    DEFAULT_ORDER,
     Allocation,
     AllocationBook,
     AllocationOrder,
@@ -74,7 +75,9 @@ __all__ = [
     "RecordedPayment",
     "ReversalResult",
     "ServicingRun",
+    "allocation_order_for",
     "apply_provider_event",
+    "clearing_order_in_force",
     "create_plan_from_agreement",
     "ensure_invoice_references",
     "reconcile",
@@ -91,6 +94,25 @@ _END_OF_TIME = date(9999, 12, 31)
 
 def _account(uow: PaymentsUnitOfWork, ref: str) -> CustomerRef:
     return resolve_account(uow, ref)
+
+
+_ITEM_KIND = {
+    ClearingPart.FEES: ItemKind.FEE,
+    ClearingPart.INTEREST: ItemKind.INTEREST,
+    ClearingPart.PRINCIPAL: ItemKind.PRINCIPAL,
+}
+
+
+def allocation_order_for(policy: Policy) -> AllocationOrder:
+    """The policy's clearing order (``fees.clearing_order``) as an allocation order."""
+    return AllocationOrder(kinds=tuple(_ITEM_KIND[p] for p in policy.fees.clearing_order))
+
+
+def clearing_order_in_force(uow: PaymentsUnitOfWork) -> AllocationOrder:
+    """The clearing order of the organisation's latest stored policy (else the shipped one)."""
+    stored = uow.policies.latest()
+    policy = load_policy(stored.yaml) if stored is not None else load_default_policy()
+    return allocation_order_for(policy)
 
 
 # -- plans --------------------------------------------------------------------------------------
@@ -291,19 +313,21 @@ def record_payment(
     method: str = "manual",
     invoice_number: str | None = None,
     plan_key: str | None = None,
-    order: AllocationOrder = DEFAULT_ORDER,
+    order: AllocationOrder | None = None,
 ) -> RecordedPayment:
     """Post a payment received on ``on`` and apply it to the account's plan and promises. Commits.
 
     A named invoice is paid first; the rest goes to the customer's open invoices in ``order``
-    (the policy's clearing order; default fees → interest → principal, oldest first); anything
+    (default: the clearing order of the policy in force, see :func:`clearing_order_in_force`;
+    the shipped one is fees → interest → principal, oldest first); anything
     left is an unallocated credit. The payment then goes to ``plan_key`` or, if none is named, to
     the account's oldest active plan in the payment's currency (else its broken plan:
     a late payment still counts on it).
     """
     with uow:
         result = _record(uow, account_ref, amount, on, reference, method=method,
-                         invoice_number=invoice_number, plan_key=plan_key, order=order)  # fmt: skip
+                         invoice_number=invoice_number, plan_key=plan_key,
+                         order=order or clearing_order_in_force(uow))  # fmt: skip
         uow.commit()
         return result
 
@@ -673,7 +697,8 @@ def _apply_event(uow: PaymentsUnitOfWork, event: ProviderEvent) -> tuple[str, di
             raise InvalidInput(f"event {event.event_id}: no account in the metadata or link")
         rec = _record(uow, account, event.amount, event.on, event.payment_reference,
                       method=event.provider, invoice_number=meta.get("invoice") or None,
-                      plan_key=meta.get("plan") or None, order=DEFAULT_ORDER)  # fmt: skip
+                      plan_key=meta.get("plan") or None,
+                      order=clearing_order_in_force(uow))  # fmt: skip
         if link is not None:
             uow.payments.set_link_status(link.id, "paid")
         return ("duplicate_payment" if rec.duplicate else "posted"), rec.to_json()
@@ -876,7 +901,7 @@ def reconcile(
     *,
     dry_run: bool = False,
     config: MatchingConfig | None = None,
-    order: AllocationOrder = DEFAULT_ORDER,
+    order: AllocationOrder | None = None,
 ) -> ReconcileReport:
     """Match and post a statement's credits; commits unless ``dry_run``.
 
@@ -885,6 +910,7 @@ def reconcile(
     invoice or plan; an ambiguous or unmatched entry goes to the queue with its ranked candidates.
     """
     with uow:
+        order = order or clearing_order_in_force(uow)
         credits = list(statement.entries)
         errors = [str(e) for e in statement.errors]
         seen = uow.payments.seen_entries({e.entry_id for e in credits})

@@ -120,3 +120,24 @@ def test_the_payments_tables_match_their_migration(app: App) -> None:
         diffs = compare_metadata(MigrationContext.configure(conn), metadata)
     ours = [d for d in diffs if any(name in repr(d) for name in mine)]
     assert ours == []
+
+
+def test_the_clearing_order_comes_from_the_policy_in_force(app: App) -> None:
+    from amicable.policy.load import default_policy_text
+
+    with app.uow() as uow:
+        assert svc.clearing_order_in_force(uow).rule_id == (
+            "allocation.fee>interest>principal.oldest_first.kind_first"
+        )
+        text = default_policy_text().replace(
+            "segments:", "fees:\n  clearing_order: [principal, interest, fees]\nsegments:", 1
+        )
+        uow.policies.add("principal first", text)
+        uow.commit()
+    with app.uow() as uow:
+        assert svc.clearing_order_in_force(uow).rule_id == (
+            "allocation.principal>interest>fee.oldest_first.kind_first"
+        )
+    invoices(app, ("INV-1", "400.00", date(2026, 1, 31)))
+    paid = svc.record_payment(app.uow(), "C1", usd("10.00"), date(2026, 3, 1), "P1")
+    assert paid.rule_id == "allocation.principal>interest>fee.oldest_first.kind_first"
