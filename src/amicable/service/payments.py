@@ -77,6 +77,7 @@ __all__ = [
     "ServicingRun",
     "allocation_order_for",
     "apply_provider_event",
+    "assign_queued_entry",
     "clearing_order_in_force",
     "create_plan_from_agreement",
     "ensure_invoice_references",
@@ -960,3 +961,39 @@ def reconcile(
             uow.commit()
         return ReconcileReport(len(credits), matched, posted, unmatched, duplicates,
                                tuple(errors), dry_run, tuple(postings))  # fmt: skip
+
+
+def assign_queued_entry(
+    uow: PaymentsUnitOfWork, entry_id: str, candidate: str, *, order: AllocationOrder | None = None
+) -> RecordedPayment:
+    """Post a queued (unmatched or ambiguous) bank credit to the open item a person chose.
+
+    ``candidate`` is ``invoice:<number>`` or ``installment:<plan key>#<n>`` (as the queue ranks
+    them; any open item of the organisation may be chosen). Commits.
+    """
+    with uow:
+        queued = uow.payments.queued_entry(entry_id)
+        if queued is None:
+            raise NotFound(f"no bank credit {entry_id!r} waiting in the unmatched queue")
+        kind, _, key = candidate.partition(":")
+        if kind == "invoice":
+            found = uow.ledger.invoices([key]).get(key)
+            if found is None:
+                raise NotFound(f"no invoice {key!r} in this organisation")
+            account, invoice, plan = found.customer_external_id, key, None
+        elif kind == "installment":
+            plan = key.partition("#")[0]
+            stored = uow.payments.plan(plan)
+            refs = uow.reports.customer_refs([stored.customer_id])
+            account, invoice = refs[stored.customer_id].external_id, None
+        else:
+            raise InvalidInput(
+                f"candidate {candidate!r}: use invoice:<number> or installment:<plan>#<n>"
+            )
+        amount = Money.from_minor(queued.amount_minor, queued.currency)
+        rec = _record(uow, account, amount, queued.booking_date, f"bank:{entry_id}"[:200],
+                      method="bank", invoice_number=invoice, plan_key=plan,
+                      order=order or clearing_order_in_force(uow))  # fmt: skip
+        uow.payments.mark_entry_posted(queued.id, rec.payment_id)
+        uow.commit()
+        return rec

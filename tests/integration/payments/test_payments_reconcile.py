@@ -200,3 +200,31 @@ def test_a_lax_matching_configuration_scores_every_open_item(app: App, tmp_path:
     lax = MatchingConfig(auto_post_threshold=Decimal("0.40"))
     report = svc.reconcile(app.uow(), read_statement(csv), dry_run=True, config=lax)
     assert report.matched == 1
+
+
+def test_a_person_posts_a_queued_ambiguous_credit_to_the_invoice_they_choose(
+    app: App, database_url: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from amicable.entrypoints.cli import app as cli
+
+    ledger(app, jd2_due=date(2026, 3, 4))
+    svc.reconcile(app.uow(), read_statement(BANK / "statement.csv"))
+    with app.uow() as uow:
+        first, second = uow.payments.unmatched()
+    rec = svc.assign_queued_entry(app.uow(), first.entry_id, "invoice:JD-2")
+    assert [(n, m.amount_str()) for n, m in rec.allocations] == [("JD-2", "120.00")]
+    runner = CliRunner()
+    out = runner.invoke(cli, ["payments", "assign", second.entry_id, "invoice:JD-1", "--json",
+                              "--database-url", database_url])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["allocations"] == [{"invoice": "JD-1", "amount": "120.00"}]
+    assert open_amounts(app)["JD-1"] == open_amounts(app)["JD-2"] == "0.00"
+    with app.uow() as uow:
+        assert uow.payments.unmatched() == []
+    again = runner.invoke(cli, ["payments", "assign", second.entry_id, "invoice:JD-1",
+                                "--database-url", database_url])  # fmt: skip
+    assert again.exit_code == 2  # no longer in the queue
+    # Re-importing the statement still posts nothing twice.
+    assert svc.reconcile(app.uow(), read_statement(BANK / "statement.csv")).duplicates == 4

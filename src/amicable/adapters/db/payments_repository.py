@@ -587,6 +587,23 @@ class SqlPaymentsRepository:
             ).scalar_one()
         )  # fmt: skip
 
+    def queued_entry(self, entry_id: str) -> UnmatchedEntry | None:
+        s = statement_entries
+        r = self._conn.execute(
+            select(s.c.id).where(s.c.org_id == self._org, s.c.entry_id == entry_id,
+                                 s.c.status.in_(("unmatched", "ambiguous")))
+        ).first()  # fmt: skip
+        if r is None:
+            return None
+        return next(u for u in self.unmatched() if u.id == int(r.id))
+
+    def mark_entry_posted(self, row_id: int, payment_id: int) -> None:
+        s = statement_entries
+        self._conn.execute(
+            update(s).where(s.c.org_id == self._org, s.c.id == row_id)
+            .values(status="posted", payment_id=payment_id)
+        )  # fmt: skip
+
     def add_candidates(self, entry_row_id: int, ranked: Sequence[ScoredCandidate]) -> None:
         if not ranked:
             return

@@ -1,4 +1,4 @@
-"""CLI commands of the payments area: ``payments record|refund|unmatched``, ``reconcile``,
+"""CLI commands of the payments area: ``payments record|refund|unmatched|assign``, ``reconcile``,
 ``plans list|show|service`` and ``promises list``.
 
 Every command takes ``--org`` and ``--database-url`` like the ledger commands; with ``--json``
@@ -154,7 +154,7 @@ def payments_unmatched(
     with _app(ctx, database_url) as app, app.uow(org) as uow:
         rows = uow.payments.unmatched()
     docs: list[dict[str, Any]] = [
-        {"entry_id": r.entry_id, "booking_date": r.booking_date.isoformat(),
+        {"id": r.id, "entry_id": r.entry_id, "booking_date": r.booking_date.isoformat(),
          "currency": r.currency, "amount": Money.from_minor(r.amount_minor, r.currency).amount_str(),
          "payer": r.payer_name, "remittance": r.remittance, "status": r.status,
          "candidates": [{"candidate": c, "score": s, "method": m} for c, s, m in r.candidates]}
@@ -167,6 +167,25 @@ def payments_unmatched(
         best = d["candidates"][0]["candidate"] if d["candidates"] else "-"
         out.print(f"{d['booking_date']} {d['currency']} {d['amount']} {d['payer']!s} "
                   f"[{d['status']}] best: {best}")  # fmt: skip
+
+
+@payments_app.command("assign")
+def payments_assign(
+    ctx: typer.Context,
+    entry_id: Annotated[str, typer.Argument(help="the queued bank credit's entry id")],
+    candidate: Annotated[str, typer.Argument(help="invoice:<number> or installment:<plan>#<n>")],
+    org: OrgOpt = "default",
+    database_url: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Post a bank credit from the unmatched queue to the open item a person chose."""
+    with _app(ctx, database_url) as app:
+        result = svc.assign_queued_entry(app.uow(org), entry_id, candidate)
+    if json:
+        print_json(result.to_json())
+    else:
+        applied = ", ".join(f"{n} {m.amount_str()}" for n, m in result.allocations) or "nothing"
+        out.print(f"{entry_id} posted as {result.reference}: applied to {applied}")
 
 
 # -- reconcile -------------------------------------------------------------------------------
