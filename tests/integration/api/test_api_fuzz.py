@@ -83,7 +83,7 @@ def body_for(op: dict[str, Any], draw: Any, doc_schemas: dict[str, Any]) -> dict
 
 
 @settings(
-    max_examples=400,
+    max_examples=300,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

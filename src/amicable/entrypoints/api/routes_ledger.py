@@ -29,7 +29,13 @@ router = APIRouter()
 
 AsOf = Annotated[date | None, Query(description="business date (default: today, UTC)")]
 Ref = Annotated[
-    str, Path(min_length=1, max_length=200, description="customer id, or unique exact name")
+    str,
+    Path(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\x00]+$",
+        description="customer id, or unique exact name",
+    ),
 ]
 MAX_UPLOAD = 512 * 1024 * 1024
 ImportKind = Literal["invoices", "payments", "customers"]

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 __all__ = [
     "AttemptPublic",
@@ -76,8 +76,28 @@ MoneyStr = Annotated[str, BeforeValidator(_money_string)]
 """An amount on the wire: a decimal string; JSON numbers are refused."""
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class _In(BaseModel):
+    """Inbound: unknown fields refused; NUL characters refused (PostgreSQL cannot store them, and
+    SQLite must not accept what PostgreSQL refuses)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: object) -> object:
+        if _has_nul(data):
+            raise ValueError("NUL characters are not allowed")
+        return data
 
 
 T = TypeVar("T")
