@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from amicable.domain.accounts import AccountFacts as LedgerFacts
@@ -71,8 +72,15 @@ class NothingOwed:
         }
 
 
+@lru_cache(maxsize=64)
+def _parsed(text: str) -> Policy:
+    # Parsing YAML dominates a negotiation turn (~70 ms); a Policy is immutable, so one parse
+    # per distinct stored text is shared safely.
+    return load_policy(text)
+
+
 def _load(stored: PolicyVersion) -> StoredPolicy:
-    policy = load_policy(stored.yaml)
+    policy = _parsed(stored.yaml)
     tagged = dataclasses.replace(policy, version=f"{stored.label}#{stored.version}")
     return StoredPolicy(tagged, stored)
 
