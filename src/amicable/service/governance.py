@@ -21,13 +21,14 @@ __all__ = ["add_note", "apply_policy", "audit_import"]
 MAX_NOTE = 10_000
 
 
-def apply_policy(
-    uow: ApiUnitOfWork, yaml_text: str, *, label: str = "", actor: str = "system"
-) -> PolicyVersion:
-    """Validate and store a new policy version (the one in force from now on); commits."""
+def apply_policy(uow: ApiUnitOfWork, yaml_text: str, *, actor: str = "system") -> PolicyVersion:
+    """Validate and store a new policy version (the one in force from now on), audited; commits.
+
+    The label is the file's own ``version:``, as :func:`amicable.service.policies.apply_policy`
+    stores it (decisions cite ``"<label>#<n>"``)."""
     policy = load_policy(yaml_text)  # raises InvalidPolicy with every problem
     with uow:
-        version = uow.policies.add(label.strip() or policy.version, yaml_text)
+        version = uow.policies.add(str(policy.version), yaml_text)
         audit.record(
             uow,
             "policy.applied",

@@ -42,7 +42,7 @@ def seed(world: ApiWorld, org: str, *, policies: int = 1) -> Targets:
     assert r.status_code == 200 and r.json()["written"], r.text
     governance.add_note(app.uow(org), ref, f"note of {org}")
     for _ in range(policies):
-        version = governance.apply_policy(app.uow(org), default_policy_text(), label=org).version
+        version = governance.apply_policy(app.uow(org), default_policy_text()).version
     return Targets(user.id, spare.id, hook.id, ref, version)
 
 

@@ -189,14 +189,12 @@ def test_policy_versions_are_validated_applied_listed_and_shown(world: ApiWorld)
     assert bad["valid"] is False and all(p["path"] for p in bad["problems"])
     refused = world.client.post("/v1/policy/versions", json={"yaml": "segments: 3"}, headers=h)
     assert refused.status_code == 422 and refused.json()["problems"]
-    applied = world.client.post(
-        "/v1/policy/versions", json={"yaml": text, "label": "launch"}, headers=h
-    )
+    applied = world.client.post("/v1/policy/versions", json={"yaml": text}, headers=h)
     assert applied.status_code == 201 and applied.json()["version"] == 1
     listed = world.client.get("/v1/policy/versions", headers=h).json()
     assert listed["count"] == 1 and "yaml" not in listed["data"][0]
     shown = world.client.get("/v1/policy/versions/1", headers=h).json()
-    assert shown["yaml"] == text and shown["label"] == "launch"
+    assert shown["yaml"] == text and shown["label"] == "2026-11"  # the file's own version
     assert world.client.get("/v1/policy/versions/2", headers=h).status_code == 404
 
 

@@ -29,7 +29,7 @@ def realistic_run(world: ApiWorld, sample: Path) -> None:
             r = c.post(f"/v1/imports/{kind}", files={"file": (f"{kind}.csv", fh)}, headers=h)
             assert r.json()["written"]
     c.post("/v1/users", json={"email": "ana@acme.example", "role": "collector"}, headers=h)
-    c.post("/v1/policy/versions", json={"yaml": default_policy_text(), "label": "v1"}, headers=h)
+    c.post("/v1/policy/versions", json={"yaml": default_policy_text()}, headers=h)
     c.post("/v1/webhooks", json={"url": "https://erp.example/h"}, headers=h)
     ref = c.get("/v1/accounts", headers=h).json()["data"][0]["external_id"]
     c.post(f"/v1/accounts/{ref}/notes", json={"body": "promised Friday"}, headers=h)

@@ -69,7 +69,7 @@ def validate(body: PolicyText) -> PolicyValidation:
 )
 def apply(body: PolicyVersionCreate, uow: Uow, who: CurrentPrincipal) -> PolicyVersionPublic:
     """Store a validated policy as the new version in force (422 with every problem if not)."""
-    return _public(governance.apply_policy(uow, body.yaml, label=body.label, actor=who.actor))
+    return _public(governance.apply_policy(uow, body.yaml, actor=who.actor))
 
 
 @router.post("/compliance/check", tags=["compliance"], **guard("compliance.check"))

@@ -171,7 +171,7 @@ class PolicyText(_In):
 
 
 class PolicyVersionCreate(PolicyText):
-    label: str = Field(default="", max_length=200)
+    """A policy to apply; its label is the file's own ``version:``."""
 
 
 class PolicyProblem(BaseModel):
