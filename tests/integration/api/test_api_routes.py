@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from pathlib import Path
+
+import pytest
 
 from amicable.policy.load import default_policy_text
 from conftest import ApiWorld
@@ -283,3 +286,13 @@ def test_values_the_database_cannot_store_are_a_422_not_a_crash(world: ApiWorld)
         assert r.status_code in (404, 422), (path, r.status_code, r.text)
     checked = world.client.post("/v1/policy/validate", json={"yaml": "\x00"}, headers=h)
     assert checked.status_code == 422 and "NUL" in checked.text
+
+
+def test_request_logs_carry_the_route_template_not_the_account_name(
+    world: ApiWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="amicable.api"):
+        world.client.get("/v1/accounts/Red Rock Diner", headers=world.headers("viewer"))
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "amicable.api"]
+    assert lines[-1]["path"] == "/v1/accounts/{ref}" and lines[-1]["status"] == 404
+    assert "Red Rock" not in caplog.text

@@ -3,7 +3,7 @@
 Invariants: no global state and no connection at import — everything hangs off the returned
 application's ``state`` (the amicable :class:`App`, settings, rate limiter, webhook transport,
 logger); every route is under ``/v1``; the OpenAPI document is at ``/openapi.json``; each request
-is logged once (method, path, status, milliseconds) through the redacting logger.
+is logged once (method, route template, status, milliseconds) through the redacting logger.
 """
 
 from __future__ import annotations
@@ -64,10 +64,14 @@ def create_app(
     ) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
+        # The route template, never the concrete path: account references can be names.
+        template = str(getattr(request.scope.get("route"), "path", "(no route)"))
+        if template.startswith("/") and not template.startswith(API_PREFIX + "/"):
+            template = API_PREFIX + template  # routers report their path without the prefix
         api.state.logger.info(
             "request",
             method=request.method,
-            path=request.url.path,
+            path=template,
             status=response.status_code,
             ms=round((time.perf_counter() - started) * 1000, 1),
         )

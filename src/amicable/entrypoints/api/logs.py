@@ -85,8 +85,9 @@ def make_logger(name: str = "amicable.api") -> Any:
         logging.getLogger(name),
         processors=[
             structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
             redact_personal_data,
+            # After redaction: an ISO timestamp looks like a phone number to the digit patterns.
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.JSONRenderer(),
         ],
     )
