@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from amicable.policy.load import default_policy_text
 from conftest import ApiWorld
@@ -296,3 +297,21 @@ def test_request_logs_carry_the_route_template_not_the_account_name(
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "amicable.api"]
     assert lines[-1]["path"] == "/v1/accounts/{ref}" and lines[-1]["status"] == 404
     assert "Red Rock" not in caplog.text
+
+
+def test_a_bug_is_a_500_problem_that_hides_the_detail_and_logs_it_redacted(
+    world: ApiWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    def boom(ref: str) -> None:
+        raise RuntimeError(f"could not reach ana@example.org about {ref}")
+
+    world.api.add_api_route("/v1/boom/{ref}", boom)
+    client = TestClient(world.api, raise_server_exceptions=False)
+    with caplog.at_level(logging.INFO, logger="amicable.api"):
+        r = client.get("/v1/boom/Red Rock Diner")
+    assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
+    assert "ana@" not in r.text and "Red Rock" not in r.text
+    logged = [json.loads(x.getMessage()) for x in caplog.records if x.name == "amicable.api"]
+    error = next(line for line in logged if line["event"] == "unhandled error")
+    assert error["path"] == "/v1/boom/{ref}" and "RuntimeError" in error["error"]
+    assert "ana@example.org" not in caplog.text

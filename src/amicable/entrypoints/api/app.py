@@ -26,6 +26,20 @@ __all__ = ["API_PREFIX", "create_app"]
 API_PREFIX = "/v1"
 
 
+def loggable_path(request: Request) -> str:
+    """The route template of a request (``/v1/accounts/{ref}``), never a concrete value that may
+    be personal data; ``(no route)`` for a path that matched nothing."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", None)
+    if not isinstance(template, str):
+        return "(no route)"
+    if "{" not in template:
+        return request.url.path
+    if not template.startswith(API_PREFIX + "/"):
+        template = API_PREFIX + template  # routers report their path without the prefix
+    return template
+
+
 def create_app(
     app: App,
     *,
@@ -65,13 +79,10 @@ def create_app(
         started = time.perf_counter()
         response = await call_next(request)
         # The route template, never the concrete path: account references can be names.
-        template = str(getattr(request.scope.get("route"), "path", "(no route)"))
-        if template.startswith("/") and not template.startswith(API_PREFIX + "/"):
-            template = API_PREFIX + template  # routers report their path without the prefix
         api.state.logger.info(
             "request",
             method=request.method,
-            path=template,
+            path=loggable_path(request),
             status=response.status_code,
             ms=round((time.perf_counter() - started) * 1000, 1),
         )

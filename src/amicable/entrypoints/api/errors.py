@@ -108,9 +108,12 @@ async def _amicable_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    from amicable.entrypoints.api.app import loggable_path  # app imports this module
+
     logger = getattr(request.app.state, "logger", None)
     if logger is not None:
-        logger.error("unhandled error", path=request.url.path, error=f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+        logger.error("unhandled error", path=loggable_path(request), error=error)
     return problem(500, "internal", "Internal error", "an internal error occurred; it was logged")
 
 
