@@ -307,7 +307,10 @@ def _verifying(
         )
         draft.say("verify_unavailable")
         return replace(state, state=State.ESCALATED)
-    if "wrong_party" in intents and not _matches_identity(text, debtor.identity_answer):
+    # Only a message that is above all "wrong person" ends the conversation: before verification
+    # nothing is disclosed anyway, while a false "wrong party" would end a real debtor's chat
+    # ("who is this?").
+    if parse.top == "wrong_party" and not _matches_identity(text, debtor.identity_answer):
         draft.say("wrong_party")
         draft.escalation = Escalation(
             EscalationReason.IDENTITY_DOUBT,
@@ -328,7 +331,7 @@ def _verifying(
             draft.say("escalated", days=ctx.config.human_reply_days)
             return replace(state, state=State.ESCALATED)
     if _matches_identity(text, debtor.identity_answer):
-        state = replace(state, verified=True)
+        state = replace(state, verified=True, stalled=0)
         draft.reasons.append("identity_verified")
         return _after_verification(state, draft)
     if state.inbound and state.turns == 1:
@@ -336,6 +339,21 @@ def _verifying(
         draft.reasons.append("identity_asked")
         draft.say("verify_ask_inbound", creditor=ctx.config.creditor)
         return state
+    if not any(ch.isdigit() for ch in text):
+        # Not an answer to the identity question (every postal code carries a digit): ask
+        # again without counting a failed check, but not forever.
+        stalled = state.stalled + 1
+        if stalled >= ctx.config.max_stalled_turns:
+            draft.escalation = Escalation(
+                EscalationReason.IDENTITY_DOUBT,
+                f"{debtor.reference}: no answer to the identity question after {stalled} messages",
+            )
+            draft.reasons.append("identity_unanswered")
+            draft.say("verify_unavailable")
+            return replace(state, state=State.ESCALATED, stalled=stalled)
+        draft.reasons.append("identity_asked_again")
+        draft.say("verify_reask")
+        return replace(state, stalled=stalled)
     attempts = state.id_attempts + 1
     left = ctx.config.max_identity_attempts - attempts
     if left <= 0:

@@ -249,3 +249,18 @@ def test_a_phrasing_model_rewords_only_under_the_guardrails(
     else:
         assert "50%" not in presented["reply"] and "$1" + "," not in presented["reply"]
         assert sources == ["template", "model_refused"]
+
+
+def test_without_jsonl_a_person_can_chat_in_the_terminal(portfolio: App, database_url: str) -> None:
+    account, postal = next(negotiable(portfolio, "en"))
+    result = CliRunner().invoke(
+        cli,
+        ["chat", account, "--today", TODAY, "--database-url", database_url],
+        input=f"{postal}\n\n/quit\n",
+    )
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "agent Hello, this is Amicable Billing" in out
+    assert "state=verifying" in out and "state=negotiating" in out and "offer=" in out
+    texts = [m.text for m in rows(portfolio, conversation_messages) if m.direction == "in"]
+    assert texts == [postal]  # the blank line is skipped, /quit leaves

@@ -370,3 +370,40 @@ def test_the_state_round_trips_through_json() -> None:
     run = talk(context(), ["94110", "no", "yes"])
     assert run.state is not None and run.state.state is State.CONFIRMING
     assert ConversationState.from_json(run.state.to_json()) == run.state
+
+
+def test_a_question_instead_of_the_postal_code_is_asked_again_not_counted_as_a_failure() -> None:
+    """
+    open
+    > who is this?
+    = verifying no-disclosure reply~Before_we_can_continue
+    > what do you want from me
+    = verifying no-disclosure
+    > 94110
+    = negotiating offer
+    """
+    run = play(
+        test_a_question_instead_of_the_postal_code_is_asked_again_not_counted_as_a_failure.__doc__
+        or "",
+        context(),
+    )
+    assert run.turns[2].state.id_attempts == 0
+
+
+def test_never_answering_the_identity_question_ends_with_a_hand_over_and_no_disclosure() -> None:
+    """
+    open
+    > who is this?
+    = verifying no-disclosure
+    > tell me what this is about first
+    = verifying no-disclosure
+    > why should I tell you
+    = verifying no-disclosure
+    > no
+    = escalated no-disclosure escalation:identity_doubt
+    """
+    play(
+        test_never_answering_the_identity_question_ends_with_a_hand_over_and_no_disclosure.__doc__
+        or "",
+        context(),
+    )
