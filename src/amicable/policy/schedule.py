@@ -71,11 +71,13 @@ class BusinessCalendar:
         self._holidays: holidays.HolidayBase | None = None
         self._known: dict[date, bool] = {}  # memo: holiday lookups dominate plan building
         if country is not None:
-            try:
-                self._holidays = holidays.country_holidays(country, subdiv=region)
-            except NotImplementedError:
-                where = f"{country}-{region}" if region else country
-                raise InvalidInput(f"no holiday calendar for {where!r}") from None
+            supported = holidays.list_supported_countries()
+            if country not in supported:
+                raise InvalidInput(f"no holiday calendar for {country!r}")
+            # A region the holiday tables do not know (e.g. FR-IDF: France has no regional
+            # holidays there) uses the national calendar rather than refusing the account.
+            subdiv = region if region in supported[country] else None
+            self._holidays = holidays.country_holidays(country, subdiv=subdiv)
 
     def is_business_day(self, day: date) -> bool:
         known = self._known.get(day)

@@ -66,6 +66,16 @@ def test_business_days_skip_weekends_and_the_debtors_public_holidays() -> None:
         BusinessCalendar("ZZ")
 
 
+def test_a_region_without_its_own_holidays_uses_the_national_calendar() -> None:
+    paris = BusinessCalendar("FR", "IDF")  # Île-de-France has no regional holidays of its own
+    assert not paris.is_business_day(date(2026, 7, 14))  # Fête nationale, a Tuesday
+    assert paris.is_business_day(date(2026, 7, 15))
+    # A region the tables do know keeps its own days: Alsace-Moselle's Saint-Étienne (26 Dec).
+    alsace = BusinessCalendar("FR", "57")
+    assert not alsace.is_business_day(date(2028, 12, 26))  # a Tuesday
+    assert BusinessCalendar("FR").is_business_day(date(2028, 12, 26))
+
+
 def test_adjust_moves_forward_unless_that_crosses_the_limit_then_backward() -> None:
     cal = BusinessCalendar("FR")
     friday_holiday = date(2026, 5, 1)

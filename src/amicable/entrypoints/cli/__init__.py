@@ -11,7 +11,17 @@ from typing import Annotated
 import typer
 
 from amicable.entrypoints.cli import audit as _audit_cli
-from amicable.entrypoints.cli import chat, compliance, ledger, nlu, payments, policy, risk, sample
+from amicable.entrypoints.cli import (
+    chat,
+    compliance,
+    demo,
+    ledger,
+    nlu,
+    payments,
+    policy,
+    risk,
+    sample,
+)
 from amicable.entrypoints.cli import security as _security_cli
 from amicable.entrypoints.cli import serve as _serve_cli
 from amicable.entrypoints.cli._common import CliState
@@ -42,7 +52,7 @@ def _root(
     ctx.obj = CliState(database_url=database_url)
 
 
-for _module in (ledger, sample, policy, compliance, nlu, risk, payments, chat):
+for _module in (demo, ledger, sample, policy, compliance, nlu, risk, payments, chat):
     _module.register(app)
 for _module in (_security_cli, _audit_cli, _serve_cli):  # users, tokens, audit, API server
     _module.register(app)
