@@ -52,7 +52,10 @@ def serve(
     if pump is not None:
         pump.start()
     try:
-        uvicorn.run(create_app(app, settings=settings, transport=transport), host=host, port=port)
+        # Uvicorn's access log prints raw paths (account references can be names): the API logs
+        # each request itself, with the route template, through the redacting logger.
+        api = create_app(app, settings=settings, transport=transport)
+        uvicorn.run(api, host=host, port=port, access_log=False)
     finally:
         if pump is not None:
             pump.stop()
