@@ -593,7 +593,7 @@ def _concede(
         offer = ladder[nxt].offer
         draft.offer = offer
         draft.reasons.append(f"concession:{nxt}")
-        key = "counter" if counter or nxt < len(ladder) - 1 else "bound"
+        key = "counter" if counter else "alternative" if nxt < len(ladder) - 1 else "bound"
         draft.say(key, free=True, offer=describe_offer(offer, lang, ctx.debtor.balance))
         return replace(
             state, state=State.NEGOTIATING, ladder_index=nxt, offer=offer, pending=None, stalled=0

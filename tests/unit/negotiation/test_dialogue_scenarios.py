@@ -407,3 +407,14 @@ def test_never_answering_the_identity_question_ends_with_a_hand_over_and_no_disc
         or "",
         context(),
     )
+
+
+def test_a_plain_no_is_answered_with_the_next_option_not_a_refusal() -> None:
+    """
+    open
+    > 94110
+    = negotiating offer
+    > no
+    = negotiating offer reply~Another_option_is:
+    """
+    play(test_a_plain_no_is_answered_with_the_next_option_not_a_refusal.__doc__ or "", context())
