@@ -17,6 +17,7 @@ Invariants
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -45,6 +46,8 @@ __all__ = [
     "render_parts",
     "templates",
 ]
+
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 
 #: The Babel locale used for each conversation language.
 LOCALES = {"en": "en_US", "fr": "fr_FR", "es": "es_ES"}
@@ -199,9 +202,11 @@ def render(key: str, lang: str, tone: str = "neutral", **params: object) -> str:
         raise InvariantViolation(f"no reply template {key!r} in {lang}")
     text = raw[tone] if isinstance(raw, dict) else raw
     try:
-        return str(text).format(**params)
+        out = str(text).format(**params)
     except (KeyError, IndexError) as exc:
         raise InvariantViolation(f"template {key!r} ({lang}) needs {exc}") from exc
+    # A name ending in a period ("Acme Inc.") before the template's own full stop.
+    return _DOUBLE_STOP.sub(".", out)
 
 
 def render_parts(parts: tuple[Part, ...]) -> str:
