@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from amicable.service.ports import UnitOfWork
+from amicable.service.api_ports import ApiUnitOfWork
 
 __all__ = ["ConversationRepository", "ConversationsUnitOfWork"]
 
@@ -73,7 +73,7 @@ class ConversationRepository(Protocol):
         ...
 
 
-class ConversationsUnitOfWork(UnitOfWork, Protocol):
+class ConversationsUnitOfWork(ApiUnitOfWork, Protocol):
     """A unit of work that also holds the conversations repository."""
 
     @property

@@ -9,8 +9,7 @@ outcomes — its write-back event in one transaction.
 from __future__ import annotations
 
 from amicable.domain.errors import InvalidInput
-from amicable.policy.load import load_policy
-from amicable.service import audit, writeback
+from amicable.service import audit, policies, writeback
 from amicable.service.api_ports import ApiUnitOfWork
 from amicable.service.imports import ImportResult
 from amicable.service.ports import PolicyVersion
@@ -24,25 +23,8 @@ MAX_NOTE = 10_000
 def apply_policy(uow: ApiUnitOfWork, yaml_text: str, *, actor: str = "system") -> PolicyVersion:
     """Validate and store a new policy version (the one in force from now on), audited; commits.
 
-    The label is the file's own ``version:``, as :func:`amicable.service.policies.apply_policy`
-    stores it (decisions cite ``"<label>#<n>"``)."""
-    policy = load_policy(yaml_text)  # raises InvalidPolicy with every problem
-    with uow:
-        version = uow.policies.add(str(policy.version), yaml_text)
-        audit.record(
-            uow,
-            "policy.applied",
-            f"policy:{version.version}",
-            {
-                "version": version.version,
-                "label": version.label,
-                "checksum": version.checksum,
-                "policy_version": policy.version,
-            },
-            actor=actor,
-        )
-        uow.commit()
-    return version
+    One implementation: :func:`amicable.service.policies.apply_policy`."""
+    return policies.apply_policy(uow, yaml_text, actor=actor).stored
 
 
 def add_note(uow: ApiUnitOfWork, ref: str, body: str, *, actor: str = "system") -> str:

@@ -7,6 +7,8 @@ Invariants
   own ``version:`` and ``n`` the organisation's version number. When an organisation has no
   stored policy yet, the packaged default is stored as its first version on first use, so there
   is never a decision without a stored version behind it.
+* Storing a version — applied by a person or the packaged default stored on first use — writes a
+  ``policy.applied`` record to the audit trail in the same transaction.
 * The ledger's view of an account (:class:`amicable.domain.accounts.AccountFacts`) is turned into
   the policy's view (:class:`amicable.policy.facts.AccountFacts`) in exactly one place,
   :func:`policy_facts`.
@@ -28,6 +30,8 @@ from amicable.policy.load import default_policy_text, load_policy, validate_text
 from amicable.policy.model import CustomerType, DisputeStatus, Policy
 from amicable.policy.optimise import RiskPort
 from amicable.policy.report import check_report, diff_policies, offers_report, parse_offer
+from amicable.service import audit
+from amicable.service.api_ports import ApiUnitOfWork
 from amicable.service.ports import PolicyVersion, UnitOfWork
 from amicable.service.queries import account_facts
 
@@ -89,8 +93,25 @@ def _label(text: str) -> str:
     return str(load_policy(text).version)
 
 
-def apply_policy(uow: UnitOfWork, text: str) -> StoredPolicy:
-    """Validate and store ``text`` as the organisation's newest policy version; commits.
+def _store(uow: ApiUnitOfWork, text: str, *, actor: str) -> PolicyVersion:
+    stored = uow.policies.add(_label(text), text)
+    audit.record(
+        uow,
+        "policy.applied",
+        f"policy:{stored.version}",
+        {
+            "version": stored.version,
+            "label": stored.label,
+            "checksum": stored.checksum,
+            "policy_version": f"{stored.label}#{stored.version}",
+        },
+        actor=actor,
+    )
+    return stored
+
+
+def apply_policy(uow: ApiUnitOfWork, text: str, *, actor: str = "system") -> StoredPolicy:
+    """Validate and store ``text`` as the organisation's newest policy version, audited; commits.
 
     Raises :class:`InvalidPolicy` (with every problem) and stores nothing if it does not validate.
     """
@@ -101,25 +122,24 @@ def apply_policy(uow: UnitOfWork, text: str) -> StoredPolicy:
             tuple(problems),
         )
     with uow:
-        stored = uow.policies.add(_label(text), text)
+        stored = _store(uow, text, actor=actor)
         uow.commit()
     return _load(stored)
 
 
-def policy_in_force(uow: UnitOfWork) -> StoredPolicy:
+def policy_in_force(uow: ApiUnitOfWork) -> StoredPolicy:
     """The newest stored policy; stores the packaged default as version 1 when there is none.
 
     Must be called inside an open unit of work; commits only when it stores the default.
     """
     latest = uow.policies.latest()
     if latest is None:
-        text = default_policy_text()
-        latest = uow.policies.add(_label(text), text)
+        latest = _store(uow, default_policy_text(), actor="system (packaged default)")
         uow.commit()
     return _load(latest)
 
 
-def show_version(uow: UnitOfWork, version: int | None = None) -> StoredPolicy:
+def show_version(uow: ApiUnitOfWork, version: int | None = None) -> StoredPolicy:
     """One stored version (the one in force when ``version`` is None)."""
     with uow:
         if version is None:
@@ -168,7 +188,7 @@ def policy_facts(
 
 
 def offers_for(
-    uow: UnitOfWork, ref: str, as_of: date, *, risk: RiskPort | None = None
+    uow: ApiUnitOfWork, ref: str, as_of: date, *, risk: RiskPort | None = None
 ) -> dict[str, Any] | NothingOwed:
     """The ``amicable offers ACCOUNT --json`` document under the policy in force."""
     with uow:
@@ -181,7 +201,7 @@ def offers_for(
 
 
 def check_offer(
-    uow: UnitOfWork, ref: str, offer: object, as_of: date
+    uow: ApiUnitOfWork, ref: str, offer: object, as_of: date
 ) -> dict[str, Any] | NothingOwed:
     """Run the policy gate on a proposed offer (a parsed JSON object) for an account."""
     with uow:

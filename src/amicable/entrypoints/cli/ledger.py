@@ -23,7 +23,7 @@ from amicable.bootstrap import App, bootstrap
 from amicable.domain.aging import BUCKETS
 from amicable.domain.errors import InvalidInput
 from amicable.entrypoints.cli._common import err_console, fail, handle_errors, print_json, state
-from amicable.service import imports, queries
+from amicable.service import governance, imports, queries
 
 __all__ = ["register"]
 
@@ -146,6 +146,7 @@ def _run_import(
     use_case: UseCase,
     source: Path,
     *,
+    kind: str,
     dry_run: bool,
     skip_invalid: bool,
     json: bool,
@@ -168,6 +169,8 @@ def _run_import(
                 uow, stream, source=str(source), dry_run=dry_run, skip_invalid=skip_invalid,
                 progress=lambda n: progress.advance(task, n),
             )  # fmt: skip
+        # A written import leaves a record in the audit trail (nothing for dry runs or refusals).
+        governance.audit_import(app.uow(org), kind, str(source), result, actor="cli")
     if json:
         print_json(result.to_json())
     else:
@@ -216,7 +219,7 @@ def import_invoices_cmd(
         _run_import(
             ctx, database_url, org,
             lambda: read_invoices(file, format=format, mapping=mapping, default_currency=currency),
-            imports.import_invoices, file, dry_run=dry_run, skip_invalid=skip_invalid, json=json,
+            imports.import_invoices, file, kind="invoices", dry_run=dry_run, skip_invalid=skip_invalid, json=json,
         )  # fmt: skip
 
 
@@ -240,7 +243,7 @@ def import_payments_cmd(
         _run_import(
             ctx, database_url, org,
             lambda: read_payments(file, format=format, mapping=mapping, default_currency=currency),
-            imports.import_payments, file, dry_run=dry_run, skip_invalid=skip_invalid, json=json,
+            imports.import_payments, file, kind="payments", dry_run=dry_run, skip_invalid=skip_invalid, json=json,
         )  # fmt: skip
 
 
@@ -264,7 +267,7 @@ def import_customers_cmd(
             raise InvalidInput(f"customers come in the generic layout only (got --format {format})")
         _run_import(
             ctx, database_url, org, lambda: read_customers(file, mapping=mapping),
-            imports.import_customers, file, dry_run=dry_run, skip_invalid=skip_invalid, json=json,
+            imports.import_customers, file, kind="customers", dry_run=dry_run, skip_invalid=skip_invalid, json=json,
         )  # fmt: skip
 
 
