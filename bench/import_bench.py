@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 import psycopg
 
-from amicable.adapters.importers import read_invoices
+from amicable.adapters.importers import read_invoice_batches
 from amicable.bootstrap import bootstrap
 from amicable.service.imports import import_invoices
 from bench.data import count_rows, sample_dir
@@ -42,7 +42,7 @@ def _run(url: str, scale: float, target_seconds: float) -> dict[str, Any]:
     try:
         app.init()
         started = time.perf_counter()
-        result = import_invoices(app.uow(), read_invoices(invoices), source=str(invoices))
+        result = import_invoices(app.uow(), read_invoice_batches(invoices), source=str(invoices))
         seconds = time.perf_counter() - started
     finally:
         app.close()

@@ -10,6 +10,11 @@ Rules
   case's own: duplicate key within the file, currency or customer change of an existing invoice,
   changed payment …) and nothing is written if there is any. ``skip_invalid=True`` writes the
   valid rows and reports the rest. ``dry_run=True`` writes nothing and reports what would happen.
+* **Columnar batches**: besides records, the invoice stream may carry :class:`InvoiceBatch`
+  values — many rows already validated by a reader's vectorised fast path, as plain columns
+  (integer minor units, ISO dates), so a million-row file needs no per-row objects. A batch gets
+  exactly the treatment its rows would get as records: when any of its numbers repeats an earlier
+  one or already exists in the ledger, it is turned back into records and takes the record path.
 * **Idempotent**: importing the same file twice reports everything ``unchanged`` the second time.
 * **Never overwrite money**: an invoice's open amount is the sum of its ledger entries. The first
   import posts the invoice (dated at issue) and, when the source says part is already settled, a
@@ -45,6 +50,7 @@ from amicable.service.ports import (
 __all__ = [
     "DEFAULT_CHUNK",
     "ImportResult",
+    "InvoiceBatch",
     "import_customers",
     "import_invoices",
     "import_payments",
@@ -85,6 +91,49 @@ class ImportResult:
             "unchanged": self.unchanged,
             "errors": [e.to_json() for e in self.errors],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceBatch:
+    """Consecutive valid invoice rows of a file as columns (one list per field, same length).
+
+    Invariants (the reader that builds a batch guarantees them; they are the conditions under
+    which the row parser would have yielded the same :class:`InvoiceRecord` values): dates are
+    real ``YYYY-MM-DD`` dates with ``due_iso >= issue_iso``; ``currency`` is an ISO 4217 code;
+    amounts are integer minor units of it with ``0 <= open <= amount`` or
+    ``amount <= open <= 0``; numbers are non-empty and unique within the file; ``customer_ref``
+    is non-empty; empty names and descriptions are None.
+    """
+
+    line: list[int]
+    customer_ref: list[str]
+    customer_name: list[str | None]
+    number: list[str]
+    issue_iso: list[str]
+    due_iso: list[str]
+    currency: list[str]
+    amount_minor: list[int]
+    open_minor: list[int]
+    disputed: list[bool]
+    description: list[str | None]
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+    def records(self) -> list[InvoiceRecord]:
+        """The same rows as records (the slow path, for batches that need row-by-row care)."""
+        return [
+            InvoiceRecord(
+                line=line, customer_ref=ref, number=number,
+                issue_date=date.fromisoformat(issue), due_date=date.fromisoformat(due),
+                amount=Money.from_minor(amount, code), open_amount=Money.from_minor(open_, code),
+                customer_name=name, disputed=disputed, description=description, extra={},
+            )
+            for line, ref, name, number, issue, due, code, amount, open_, disputed, description
+            in zip(self.line, self.customer_ref, self.customer_name, self.number, self.issue_iso,
+                   self.due_iso, self.currency, self.amount_minor, self.open_minor,
+                   self.disputed, self.description, strict=True)
+        ]  # fmt: skip
 
 
 @dataclass
@@ -179,7 +228,7 @@ def _later(a: date, b: date) -> date:
 
 def import_invoices(
     uow: UnitOfWork,
-    records: Iterable[InvoiceRecord | RowError],
+    records: Iterable[InvoiceRecord | RowError | InvoiceBatch],
     *,
     source: str = "",
     dry_run: bool = False,
@@ -187,17 +236,94 @@ def import_invoices(
     chunk_size: int = DEFAULT_CHUNK,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Import invoices (and credit notes) into the unit of work's organisation; commits itself."""
+    """Import invoices (and credit notes) into the unit of work's organisation; commits itself.
+
+    ``records`` may mix records, row errors and columnar :class:`InvoiceBatch` values (from
+    :func:`amicable.adapters.importers.read_invoice_batches`), in file order."""
     with uow:
         tally = _Tally()
         run_id = uow.ledger.start_import("invoices", source)
         seen: dict[str, int] = {}  # invoice number -> first line, for duplicates within the file
-        for chunk in _chunks(records, chunk_size):
-            writing = not dry_run and (skip_invalid or not tally.errors)
-            _invoice_chunk(uow, chunk, tally, seen, run_id, writing)
-            if progress is not None:
-                progress(len(chunk))
+        pending: list[InvoiceRecord | RowError] = []
+
+        def flush() -> None:
+            if pending:
+                writing = not dry_run and (skip_invalid or not tally.errors)
+                _invoice_chunk(uow, pending, tally, seen, run_id, writing)
+                if progress is not None:
+                    progress(len(pending))
+                pending.clear()
+
+        for item in records:
+            if isinstance(item, InvoiceBatch):
+                flush()
+                writing = not dry_run and (skip_invalid or not tally.errors)
+                _invoice_batch(uow, item, tally, seen, run_id, writing)
+                if progress is not None:
+                    progress(len(item))
+                continue
+            pending.append(item)
+            if len(pending) >= chunk_size:
+                flush()
+        flush()
         return _finish(uow, run_id, tally, dry_run=dry_run, skip_invalid=skip_invalid)
+
+
+def _invoice_batch(
+    uow: UnitOfWork,
+    batch: InvoiceBatch,
+    tally: _Tally,
+    seen: dict[str, int],
+    run_id: int,
+    writing: bool,
+) -> None:
+    """New invoices of a columnar batch written straight from its columns.
+
+    Anything that needs a per-row decision (a number seen before in the file, an invoice already
+    in the ledger) sends the whole batch down the record path, which owns those rules.
+    """
+    numbers = batch.number
+    if (
+        len(set(numbers)) != len(numbers)
+        or not seen.keys().isdisjoint(numbers)
+        or uow.ledger.invoices(numbers)
+    ):
+        _invoice_chunk(uow, list(batch.records()), tally, seen, run_id, writing)
+        return
+    seen.update(zip(numbers, batch.line, strict=True))
+    customer_ids = _ensure_customers(
+        uow, dict(zip(batch.customer_ref, batch.customer_name, strict=True)), writing=writing
+    )
+    tally.imported += len(batch)
+    if not writing:
+        return
+    today_iso = uow.today.isoformat()
+    cids = [customer_ids[ref] for ref in batch.customer_ref]
+    ids = uow.ledger.add_invoice_columns(
+        customer_ids=cids, numbers=numbers,
+        kinds=["credit_note" if a < 0 else "invoice" for a in batch.amount_minor],
+        issue_iso=batch.issue_iso, due_iso=batch.due_iso, currencies=batch.currency,
+        amounts_minor=batch.amount_minor,
+        dispute_statuses=["open" if d else "none" for d in batch.disputed],
+        descriptions=batch.description,
+    )  # fmt: skip
+    # The same entries, in the same order, as the record path: per invoice its "issued" entry,
+    # then a "settled_in_source" adjustment when the source says part is already settled.
+    entries: list[tuple[int, int, str, str, str, int, str]] = []
+    add = entries.append
+    for cid, invoice_id, code, amount, open_, issue in zip(
+        cids, ids, batch.currency, batch.amount_minor, batch.open_minor, batch.issue_iso,
+        strict=True,
+    ):  # fmt: skip
+        add((cid, invoice_id, "invoice", "issued", code, amount, issue))
+        if open_ != amount:
+            # ISO dates compare as text: the later of today and the issue date.
+            on = today_iso if today_iso >= issue else issue
+            add((cid, invoice_id, "adjustment", "settled_in_source", code, open_ - amount, on))
+    uow.ledger.add_entry_columns(entries)
+    disputed = [i for i, d in zip(ids, batch.disputed, strict=True) if d]
+    if disputed:
+        uow.ledger.open_dispute(disputed, "marked disputed in the imported file")
 
 
 def _invoice_chunk(

@@ -179,6 +179,15 @@ class LedgerRepository(Protocol):
     def add_payments(self, rows: Sequence[PaymentRow]) -> list[int]: ...
     def add_allocations(self, rows: Sequence[tuple[int, int, str, int]]) -> None: ...
     def add_entries(self, rows: Sequence[EntryRow]) -> None: ...
+    def add_invoice_columns(
+        self, *, customer_ids: Sequence[int], numbers: Sequence[str], kinds: Sequence[str],
+        issue_iso: Sequence[str], due_iso: Sequence[str], currencies: Sequence[str],
+        amounts_minor: Sequence[int], dispute_statuses: Sequence[str],
+        descriptions: Sequence[str | None],
+    ) -> list[int]: ...  # fmt: skip
+    def add_entry_columns(
+        self, rows: Sequence[tuple[int, int, str, str, str, int, str]]
+    ) -> None: ...  # (customer_id, invoice_id, kind, reason, currency, minor, effective ISO date)
     def start_import(self, kind: str, source: str) -> int: ...
     def finish_import(
         self, run_id: int, *, imported: int, updated: int, unchanged: int, refused: int

@@ -36,6 +36,7 @@ def test_the_public_surface_is_pinned() -> None:
     assert sorted(importers.__all__) == [
         "FORMATS",
         "read_customers",
+        "read_invoice_batches",
         "read_invoices",
         "read_payments",
     ]

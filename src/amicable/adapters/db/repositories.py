@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, date, datetime
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import (
@@ -496,6 +497,30 @@ class SqlLedgerRepository:
         self._bulk.insert(invoices, self._INVOICE_COLS, values)
         return ids
 
+    def add_invoice_columns(
+        self, *, customer_ids: Sequence[int], numbers: Sequence[str], kinds: Sequence[str],
+        issue_iso: Sequence[str], due_iso: Sequence[str], currencies: Sequence[str],
+        amounts_minor: Sequence[int], dispute_statuses: Sequence[str],
+        descriptions: Sequence[str | None],
+    ) -> list[int]:  # fmt: skip
+        """New invoices from columns (dates as ``YYYY-MM-DD`` text); their ids, in order.
+
+        Stores exactly what :meth:`add_invoices` stores for the same values: SQLite keeps a
+        ``Date`` as ISO text and PostgreSQL's COPY reads ISO text, so no date objects are built.
+        """
+        n = len(numbers)
+        if n == 0:
+            return []
+        ids = self._bulk.ids(invoices, n)
+        now = self._bulk.stamp(invoices.c.created_at, self._now)
+        values = list(zip(
+            ids, repeat(self._org, n), customer_ids, numbers, kinds, issue_iso, due_iso,
+            currencies, amounts_minor, dispute_statuses, descriptions, repeat(self._run_id, n),
+            repeat(now, n), strict=True,
+        ))  # fmt: skip
+        self._bulk.insert(invoices, self._INVOICE_COLS, values)
+        return ids
+
     def update_invoice(
         self, invoice_id: int, *, issue_date: date, due_date: date, description: str | None
     ) -> None:
@@ -578,6 +603,16 @@ class SqlLedgerRepository:
              r.amount_minor, day(r.effective_on), now, run)
             for r in rows
         ]  # fmt: skip
+        self._bulk.insert(ledger_entries, self._ENTRY_COLS, values)
+
+    def add_entry_columns(self, rows: Sequence[tuple[int, int, str, str, str, int, str]]) -> None:
+        """Invoice entries ``(customer_id, invoice_id, kind, reason, currency, minor, ISO date)``
+        stored exactly as :meth:`add_entries` stores them."""
+        if not rows:
+            return
+        org, run = self._org, self._run_id
+        now = self._bulk.stamp(ledger_entries.c.recorded_at, self._now)
+        values = [(org, c, i, None, k, r, cur, m, on, now, run) for c, i, k, r, cur, m, on in rows]
         self._bulk.insert(ledger_entries, self._ENTRY_COLS, values)
 
     def start_import(self, kind: str, source: str) -> int:

@@ -6,6 +6,8 @@ Public surface (pinned by ``__all__``)::
         -> Iterator[InvoiceRecord | RowError]
     read_payments(path, *, format="generic", mapping=None, default_currency=None)
         -> Iterator[PaymentRecord | RowError]
+    read_invoice_batches(path, *, format="generic", mapping=None, default_currency=None,
+                         batch_rows=50_000) -> Iterator[InvoiceBatch | InvoiceRecord | RowError]
     read_customers(path, *, mapping=None) -> Iterator[CustomerRecord | RowError]
     FORMATS = ("generic", "quickbooks", "xero", "netsuite", "sap")
 
@@ -28,11 +30,13 @@ from pathlib import Path
 
 from amicable.domain.errors import InvalidInput
 from amicable.domain.records import CustomerRecord, InvoiceRecord, PaymentRecord, RowError
+from amicable.service.imports import InvoiceBatch
 
+from ._columnar import DEFAULT_BATCH_ROWS, fast_invoice_rows
 from ._layouts import FORMATS, layout_for
 from ._readers import read_customer_rows, read_invoice_rows, read_payment_rows
 
-__all__ = ["FORMATS", "read_customers", "read_invoices", "read_payments"]
+__all__ = ["FORMATS", "read_customers", "read_invoice_batches", "read_invoices", "read_payments"]
 
 
 def _existing(path: Path) -> Path:
@@ -58,6 +62,21 @@ def read_invoices(
     """
     layout = layout_for(format, "invoices", mapping=mapping, default_currency=default_currency)
     return read_invoice_rows(_existing(path), layout)
+
+
+def read_invoice_batches(
+    path: Path,
+    *,
+    format: str = "generic",
+    mapping: Path | None = None,
+    default_currency: str | None = None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+) -> Iterator[InvoiceBatch | InvoiceRecord | RowError]:
+    """The same rows as :func:`read_invoices`, with runs of plain valid rows of a generic-style CSV
+    as columnar :class:`InvoiceBatch` values (validated by Polars, chunk by chunk); anything else
+    comes as records and errors from the row parser. For ``import_invoices`` on large files."""
+    layout = layout_for(format, "invoices", mapping=mapping, default_currency=default_currency)
+    return fast_invoice_rows(_existing(path), layout, batch_rows)
 
 
 def read_payments(

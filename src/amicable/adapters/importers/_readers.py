@@ -15,7 +15,7 @@ with three bad cells yields three errors). Invariants:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -41,7 +41,14 @@ from ._layouts import Layout, normalise
 from ._source import DELIMITERS, is_xlsx, iter_rows
 from ._values import date_parser, decimal_parser, parse_flag
 
-__all__ = ["read_customer_rows", "read_invoice_rows", "read_payment_rows"]
+__all__ = [
+    "locate_header",
+    "read_customer_rows",
+    "read_invoice_rows",
+    "read_payment_rows",
+    "shape_rows",
+    "validate_invoice_rows",
+]
 
 _MAX_HEADER_SCAN_LINES: Final = 500
 
@@ -135,13 +142,18 @@ def _data_rows(
 
     The third item is the current group heading (Xero contact) or None.
     """
+    rows = iter_rows(path, delimiter=header.delimiter, encoding=layout.encoding, sheet=layout.sheet)
+    return shape_rows(((n, c) for n, c in rows if n > header.line), layout, header)
+
+
+def shape_rows(
+    rows: Iterable[tuple[int, list[str]]], layout: Layout, header: _Header
+) -> Iterator[tuple[int, list[str], str | None]]:
+    """Raw ``(line, cells)`` data rows as the validators take them: blank rows dropped, report
+    decoration skipped (tracking the group heading), cells padded to the header width plus one."""
     pad_to = header.width + 1
     group: str | None = None
-    for line, cells in iter_rows(
-        path, delimiter=header.delimiter, encoding=layout.encoding, sheet=layout.sheet
-    ):
-        if line <= header.line:
-            continue
+    for line, cells in rows:
         if not any(cells) or (not cells[0].strip() and not "".join(cells).strip()):
             continue
         if layout.report_rows:
@@ -255,7 +267,17 @@ def read_invoice_rows(path: Path, layout: Layout) -> Iterator[InvoiceRecord | Ro
     if isinstance(located, RowError):
         yield located
         return
-    header = located
+    yield from validate_invoice_rows(layout, located, _data_rows(path, layout, located), {})
+
+
+def validate_invoice_rows(
+    layout: Layout,
+    header: _Header,
+    rows: Iterable[tuple[int, list[str], str | None]],
+    seen: dict[str, int],
+) -> Iterator[InvoiceRecord | RowError]:
+    """Invoice records or errors of shaped data rows; ``seen`` (invoice number -> first line) is
+    shared with the caller so that a file read in pieces still finds every duplicate."""
     at = header.at
     i_cid, i_cname, i_num = at("customer_id"), at("customer_name"), at("invoice_number")
     i_issue, i_due, i_cur = at("issue_date"), at("due_date"), at("currency")
@@ -269,7 +291,6 @@ def read_invoice_rows(path: Path, layout: Layout) -> Iterator[InvoiceRecord | Ro
         return
     parse_date = date_parser(layout.date_format)
     parse_amount = decimal_parser(layout.decimal_separator)
-    seen: dict[str, int] = {}
 
     # The fast path handles a well-formed row of a plain layout (generic, NetSuite without a
     # type column) in one go; any doubt sends the row through the full validation below, which
@@ -290,7 +311,7 @@ def read_invoice_rows(path: Path, layout: Layout) -> Iterator[InvoiceRecord | Ro
     zeros: dict[Currency, Money] = {}
     disputed_values = {"": False, "no": False, "yes": True, "false": False, "true": True}
 
-    for line, cells, group in _data_rows(path, layout, header):
+    for line, cells, group in rows:
         if plain:
             try:
                 number = cells[i_num].strip()
@@ -657,3 +678,8 @@ def read_customer_rows(path: Path, layout: Layout) -> Iterator[CustomerRecord | 
             consents=tuple(consents),
             tags=tuple(_split(get("tags"))),
         )
+
+
+def locate_header(path: Path, layout: Layout) -> _Header | RowError:
+    """Where the header row of ``path`` is and which column feeds each field (or why not)."""
+    return _locate(path, layout)
