@@ -43,10 +43,18 @@ def draft_of(messages: list[dict[str, Any]]) -> str:
     return str(json.loads(user["content"])["text"])
 
 
-@pytest.fixture
-def server() -> Iterator[FakeOpenAIServer]:
+@pytest.fixture(scope="module")
+def _running_server() -> Iterator[FakeOpenAIServer]:
     with FakeOpenAIServer() as fake:
         yield fake
+
+
+@pytest.fixture
+def server(_running_server: FakeOpenAIServer) -> FakeOpenAIServer:
+    """The module's fake, with no requests recorded and a model that echoes the draft."""
+    _running_server.requests.clear()
+    _running_server.script(rewrite(lambda draft: draft))
+    return _running_server
 
 
 @pytest.fixture
@@ -162,16 +170,20 @@ def test_a_model_that_threatens_is_stopped_by_the_content_checker(
     assert sent.reply == turn.reply
 
 
-@pytest.mark.parametrize(("status", "delay"), [(500, 0.0), (200, 3.0)])
+@pytest.mark.parametrize(("status", "delay"), [(500, 0.0), (200, 1.0)])
 def test_a_model_that_is_down_or_slow_means_the_template_reply(
-    server: FakeOpenAIServer, phraser: OpenAIPhraser, status: int, delay: float
+    server: FakeOpenAIServer, status: int, delay: float
 ) -> None:
-    ctx = context()
-    turn = presented(ctx)
-    server.script(rewrite(lambda d: "Good news! " + d), status=status, delay=delay)
-    sent, how = phrase_turn(turn, ctx, phraser)
-    assert (how.source, sent.reply) == ("template", turn.reply)
-    assert phraser.last_error is not None
+    client = OpenAIPhraser(LLMSettings(server.base_url, "fake-phraser", "test-key", timeout=0.3))
+    try:
+        ctx = context()
+        turn = presented(ctx)
+        server.script(rewrite(lambda d: "Good news! " + d), status=status, delay=delay)
+        sent, how = phrase_turn(turn, ctx, client)
+        assert (how.source, sent.reply) == ("template", turn.reply)
+        assert client.last_error is not None
+    finally:
+        client.close()
 
 
 def test_a_wrong_api_key_means_the_template_reply(server: FakeOpenAIServer) -> None:
