@@ -8,9 +8,7 @@ and human messages go to stderr. Exit codes: 0 done, 1 something was refused, 2 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from datetime import date
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -19,47 +17,17 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from amicable.bootstrap import App, bootstrap
 from amicable.domain.aging import BUCKETS
 from amicable.domain.errors import InvalidInput
-from amicable.entrypoints.cli._common import err_console, fail, handle_errors, print_json, state
+from amicable.entrypoints.cli._common import err_console, fail, handle_errors, print_json
+from amicable.entrypoints.cli._db import AsOfOpt, DbOpt, JsonOpt, OrgOpt
+from amicable.entrypoints.cli._db import as_of_date as _as_of
+from amicable.entrypoints.cli._db import open_app as _app
 from amicable.service import governance, imports, queries
 
 __all__ = ["register"]
 
 out = Console(highlight=False)
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url", help="SQLAlchemy URL (default: root option, env, ./amicable.db)"
-    ),
-]
-OrgOpt = Annotated[str, typer.Option("--org", help="organisation (tenant) name")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
-AsOfOpt = Annotated[
-    str | None, typer.Option("--as-of", help="business date YYYY-MM-DD (default: today, UTC)")
-]
-
-
-@contextmanager
-def _app(ctx: typer.Context, database_url: str | None) -> Iterator[App]:
-    with handle_errors():
-        app = bootstrap(database_url or state(ctx).database_url)
-        try:
-            yield app
-        finally:
-            app.close()
-
-
-def _as_of(app: App, value: str | None) -> date:
-    if value is None:
-        return app.clock.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"--as-of {value!r} is not a date (YYYY-MM-DD)") from None
-
 
 # -- init and organisations ---------------------------------------------------------------------
 

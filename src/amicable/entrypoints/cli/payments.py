@@ -10,8 +10,6 @@ Exit codes: 0 done, 1 the statement had errors (entries that could not be read o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,10 +19,12 @@ from rich.console import Console
 from rich.table import Table
 
 from amicable.adapters.bank import FORMATS, read_statement
-from amicable.bootstrap import App, bootstrap
+from amicable.bootstrap import App
 from amicable.domain.errors import InvalidInput
 from amicable.domain.money import Money
-from amicable.entrypoints.cli._common import handle_errors, print_json, state
+from amicable.entrypoints.cli._common import print_json
+from amicable.entrypoints.cli._db import DbOpt, JsonOpt, OrgOpt
+from amicable.entrypoints.cli._db import open_app as _app
 from amicable.service import payments as svc
 from amicable.service.payments_ports import StoredPlan
 from amicable.service.queries import resolve_account
@@ -32,25 +32,6 @@ from amicable.service.queries import resolve_account
 __all__ = ["register"]
 
 out = Console(highlight=False)
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url", help="SQLAlchemy URL (default: root option, env, ./amicable.db)"
-    ),
-]
-OrgOpt = Annotated[str, typer.Option("--org", help="organisation (tenant) name")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
-
-
-@contextmanager
-def _app(ctx: typer.Context, database_url: str | None) -> Iterator[App]:
-    with handle_errors():
-        app = bootstrap(database_url or state(ctx).database_url)
-        try:
-            yield app
-        finally:
-            app.close()
 
 
 def _date(value: str | None, option: str, app: App) -> date:

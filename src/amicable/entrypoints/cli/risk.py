@@ -9,8 +9,6 @@ Exit codes: 0 done, 2 unusable input.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Annotated
 
@@ -18,37 +16,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from amicable.bootstrap import App, bootstrap
 from amicable.domain.errors import InvalidInput
-from amicable.entrypoints.cli._common import handle_errors, print_json, state
+from amicable.entrypoints.cli._common import print_json
+from amicable.entrypoints.cli._db import DbOpt, JsonOpt, OrgOpt
+from amicable.entrypoints.cli._db import open_app as _app
 from amicable.service import risk_queries
 
 __all__ = ["register"]
 
 out = Console(highlight=False)
 
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url", help="SQLAlchemy URL (default: root option, env, ./amicable.db)"
-    ),
-]
-OrgOpt = Annotated[str, typer.Option("--org", help="organisation (tenant) name")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")]
 AsOfOpt = Annotated[
     str | None,
     typer.Option("--as-of", help="last day of history to use, YYYY-MM-DD (default: today, UTC)"),
 ]
-
-
-@contextmanager
-def _app(ctx: typer.Context, database_url: str | None) -> Iterator[App]:
-    with handle_errors():
-        app = bootstrap(database_url or state(ctx).database_url)
-        try:
-            yield app
-        finally:
-            app.close()
 
 
 def _date(option: str, value: str | None, default: date) -> date:
