@@ -9,8 +9,9 @@
 * :func:`guarded_phrasing` lets a language model rephrase the *free* parts of a reply, and keeps
   its text only when, checked mechanically, every amount and date in it is one of the template's
   (same values, same order, nothing added or dropped), it adds no percentage, discount, weekday or
-  month word, and the whole reply — with the regulated parts appended verbatim — still passes the
-  content checker. Otherwise the template reply is sent.
+  month word, no consequence (legal action, credit reporting, seizure), and the whole reply —
+  with the regulated parts appended verbatim — still passes the content checker. Otherwise the
+  template reply is sent.
 
 Invariants: pure functions of their arguments except :func:`guarded_phrasing`, which calls the
 phrasing port it is given and treats any failure of it as "use the template".
@@ -189,6 +190,20 @@ _FORBIDDEN_WORDS: Final = re.compile(
 )
 
 
+# Consequences a model may not introduce: legal action, credit reporting, seizure, police. The
+# content checker only refuses some of these (e.g. a suit on a time-barred debt); a reworded offer
+# must never threaten anything the template does not say.
+_CONSEQUENCE_WORDS: Final = re.compile(
+    r"\bsue\b|\bsued\b|\bsuing\b|\blawsuit|\bcourt\b|\blegal\b|\blitigation|\battorney"
+    r"|\blawyer|\bcredit (report|bureau|score|record)|\bgarnish|\bseiz|\brepossess|\bpolice"
+    r"|\barrest|\bjail|\bprison|\bcollection agency|\bbailiff"
+    r"|\bpoursui|\btribunal|\bjustice\b|\bjudiciaire|\bavocat|\bhuissier|\bsaisie|\bfichage"
+    r"|\bgendarm|\bjuicio|\bdemanda|\bjudicial|\babogad|\bembargo|\bpolic[ií]a|\bc[aá]rcel"
+    r"|\bbur[oó] de cr[eé]dito|\bjuzgado",
+    re.IGNORECASE,
+)
+
+
 def _terms_in(text: str, terms: tuple[str, ...]) -> list[str]:
     """The template's terms (formatted amounts and dates) found in ``text``, in text order."""
     found: list[tuple[int, str]] = []
@@ -226,6 +241,11 @@ def check_model_text(template: str, model: str, terms: tuple[str, ...]) -> tuple
     }
     if words:
         problems.append("terms_words_added:" + ",".join(sorted(words)))
+    threats = {m.group(0).lower() for m in _CONSEQUENCE_WORDS.finditer(rest_model)} - {
+        m.group(0).lower() for m in _CONSEQUENCE_WORDS.finditer(rest_template)
+    }
+    if threats:
+        problems.append("consequence_added:" + ",".join(sorted(threats)))
     return tuple(problems)
 
 

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from negotiation_script import assert_turn_is_safe, context, with_config
 
 from amicable.domain.errors import InvalidInput
@@ -111,6 +113,8 @@ def test_a_well_behaved_models_phrasing_is_sent_with_the_regulated_parts_verbati
         ("an extra date", lambda t: t + " Or pay it by April 30, 2026 instead."),
         ("a later date", lambda t: t.replace("March 12, 2026", "June 12, 2026")),
         ("a waiver", lambda t: t + " We will waive the rest of the balance."),
+        ("a legal threat", lambda t: t + " Otherwise we will take legal action."),
+        ("credit reporting", lambda t: t + " Unpaid balances go to the credit bureau."),
         ("dropped terms", lambda t: "We have a great offer for you. Reply YES to accept."),
         ("reordered terms", lambda t: re.sub(r"\$1,080\.00|\$1,200\.00", "$1,200.00", t)),
     ],
@@ -231,3 +235,70 @@ def test_settings_come_from_arguments_or_the_environment_and_refuse_half_a_confi
         LLMSettings("ftp://example", "m")
     with pytest.raises(InvalidInput, match="AMICABLE_LLM_TIMEOUT"):
         LLMSettings.from_env({**env, "AMICABLE_LLM_TIMEOUT": "soon"})
+
+
+class ScriptedPhraser:
+    """A FAKE in-process phraser: returns ``fn(draft)``."""
+
+    def __init__(self, fn: Callable[[str], str]) -> None:
+        self.fn = fn
+
+    def phrase(self, text: str, *, lang: str, tone: str) -> str | None:
+        return self.fn(text)
+
+
+_MUTATIONS = st.sampled_from(
+    [
+        "extra_amount",
+        "changed_amount",
+        "extra_date",
+        "percent",
+        "discount_word",
+        "weekday",
+        "drop_terms",
+        "threat",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lang=st.sampled_from(["en", "fr", "es"]),
+    collector=st.booleans(),
+    channel=st.sampled_from(["sms", "email", "chat", "whatsapp"]),
+    mutation=_MUTATIONS,
+    number=st.integers(min_value=1, max_value=99999),
+)
+def test_no_mutation_of_the_terms_by_a_model_ever_reaches_the_debtor(
+    lang: str, collector: bool, channel: str, mutation: str, number: int
+) -> None:
+    ctx = with_config(context(), third_party_collector=collector)
+    state, _ = open_conversation(ctx, channel=channel, lang=lang, inbound=False)
+    turn = step(state, said("identity_answer"), ctx, text="94110")
+    words = {
+        "en": ("discount", "Friday", "we will sue you"),
+        "fr": ("remise", "vendredi", "nous allons vous poursuivre au tribunal"),
+        "es": ("descuento", "viernes", "le llevaremos a juicio en el tribunal"),
+    }[lang]
+
+    def mutate(draft: str) -> str:
+        first = re.search(r"\d[\d.,\u00a0\u202f ]*\d", draft)
+        if mutation == "extra_amount":
+            return f"{draft} {number}"
+        if mutation == "changed_amount" and first is not None:
+            return draft.replace(first.group(0), str(number), 1)
+        if mutation == "extra_date":
+            return f"{draft} 31/12/{2026 + number % 3}"
+        if mutation == "percent":
+            return f"{draft} {number % 100}%"
+        if mutation == "discount_word":
+            return f"{draft} {words[0]}"
+        if mutation == "weekday":
+            return f"{draft} {words[1]}"
+        if mutation == "drop_terms":
+            return re.sub(r"\d", "", draft)
+        return f"{draft} {words[2]}"
+
+    sent, how = phrase_turn(turn, ctx, ScriptedPhraser(mutate))
+    assert how.source == "template", (mutation, how)
+    assert sent.reply == turn.reply
