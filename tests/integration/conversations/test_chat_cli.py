@@ -38,7 +38,7 @@ def portfolio(app: App, tmp_path: Path) -> App:
     """A 60-account sample portfolio as of 2026-03-01, imported."""
     from datetime import date
 
-    generate_sample(tmp_path, accounts=60, seed=11, as_of=date.fromisoformat(TODAY))
+    generate_sample(tmp_path, accounts=60, seed=19, as_of=date.fromisoformat(TODAY))
     import_customers(app.uow(), read_customers(tmp_path / "customers.csv"))
     import_invoices(app.uow(), read_invoices(tmp_path / "invoices.csv"))
     import_payments(app.uow(), read_payments(tmp_path / "payments.csv"))
@@ -168,22 +168,36 @@ def test_an_inbound_conversation_prints_nothing_before_the_debtors_first_line(
     assert out[1]["state"] == "negotiating" and out[1]["offer"] is not None, out[1]["escalation"]
 
 
-def test_a_french_conversation_is_held_in_french_and_agreed(
-    portfolio: App, database_url: str
+@pytest.mark.parametrize(
+    ("lang", "lines", "words"),
+    [
+        (
+            "fr",
+            ("oui", "oui, je confirme"),
+            ("Bonjour", "Répondez STOP", "Pour confirmer", "votre accord est enregistré"),
+        ),
+        (
+            "es",
+            ("sí", "sí, confirmo"),
+            ("Hola", "Responda STOP", "Para confirmar", "su acuerdo ha quedado registrado"),
+        ),
+    ],
+)
+def test_a_conversation_in_the_accounts_language_is_held_in_it_and_agreed(
+    portfolio: App, database_url: str, lang: str, lines: tuple[str, str], words: tuple[str, ...]
 ) -> None:
-    account, postal = next(negotiable(portfolio, "fr"))
-    code, out, err = chat(
-        database_url, account, say(postal, "oui", "oui, je confirme"), "--channel", "whatsapp"
-    )
+    account, postal = next(negotiable(portfolio, lang))
+    code, out, err = chat(database_url, account, say(postal, *lines), "--channel", "whatsapp")
     assert code == 0, err
-    assert out[0]["reply"].startswith("Bonjour")
-    assert "Répondez STOP" in out[0]["reply"]
-    assert "Nous pouvons vous proposer" in out[1]["reply"]
-    assert out[2]["state"] == "confirming" and "Pour confirmer" in out[2]["reply"]
+    hello, stop, confirm, agreed = words
+    assert out[0]["reply"].startswith(hello)
+    assert all(stop in line["reply"] for line in out)
+    assert out[1]["offer"] is not None
+    assert out[2]["state"] == "confirming" and confirm in out[2]["reply"]
     assert out[3]["state"] == "agreed" and out[3]["agreement"] is not None
-    assert "votre accord est enregistré" in out[3]["reply"]
+    assert agreed in out[3]["reply"]
     (conv,) = rows(portfolio, conversations)
-    assert (conv.lang, conv.channel) == ("fr", "whatsapp")
+    assert (conv.lang, conv.channel) == (lang, "whatsapp")
 
 
 @pytest.mark.parametrize(
