@@ -51,6 +51,23 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "webhooks.read": frozenset({ADMIN}),
     "webhooks.manage": frozenset({ADMIN}),
     "webhooks.deliver": frozenset({ADMIN}),
+    # offers under the policy in force (checking one is a dry run: nothing is stored)
+    "offers.read": _EVERYONE,
+    "offers.check": frozenset({ADMIN, POLICY_OWNER, COLLECTOR, AUDITOR}),
+    # payments and servicing: collectors record what was received; policy owners set the rules
+    # but do not post money; auditors and viewers read
+    "payments.record": frozenset({ADMIN, COLLECTOR}),
+    "payments.refund": frozenset({ADMIN, COLLECTOR}),
+    "payments.reconcile": frozenset({ADMIN, COLLECTOR}),
+    "payments.assign": frozenset({ADMIN, COLLECTOR}),
+    "payments.read": _EVERYONE,
+    "plans.read": _EVERYONE,
+    "promises.read": _EVERYONE,
+    # conversations on the chat channel
+    "conversations.talk": frozenset({ADMIN, COLLECTOR}),
+    "conversations.read": _EVERYONE,
+    # the risk model's backtest (trains a model in memory: not for every reader)
+    "risk.backtest": frozenset({ADMIN, POLICY_OWNER, AUDITOR}),
 }
 
 

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from amicable.adapters.bank import parse_statement
+from amicable.domain.money import Money
 from amicable.policy.load import default_policy_text
-from amicable.service import governance, security, writeback
+from amicable.policy.offer import Offer, OfferKind, Payment
+from amicable.service import governance, payments, security, writeback
+from amicable.servicing.plans import ServicingRules
 from conftest import ApiWorld
 
 CSV = (
@@ -27,11 +32,16 @@ class Targets:
     webhook_id: int
     account: str
     policy_version: int
+    payment_ref: str
+    plan_key: str
+    entry_id: str
 
 
 def seed(world: ApiWorld, org: str, *, policies: int = 1) -> Targets:
     """Give ``org`` a user, a spare token, a webhook, an account with a note, ``policies``
-    policy versions (the path targets the newest)."""
+    policy versions (the path targets the newest), a payment, a plan and a bank credit waiting
+    in the unmatched queue — every identifier unique to ``org``, so another organisation's path
+    can only be answered by a leak."""
     app = world.app
     user = security.create_user(app.uow(org), f"someone@{org}.example", "viewer")
     spare = security.create_token(app.uow(org), "viewer", label="spare").token
@@ -43,7 +53,35 @@ def seed(world: ApiWorld, org: str, *, policies: int = 1) -> Targets:
     governance.add_note(app.uow(org), ref, f"note of {org}")
     for _ in range(policies):
         version = governance.apply_policy(app.uow(org), default_policy_text()).version
-    return Targets(user.id, spare.id, hook.id, ref, version)
+    tag = org.upper()
+    paid = payments.record_payment(
+        app.uow(org), ref, usd("10.00"), date(2026, 2, 1), f"PAY-{tag}"
+    ).reference
+    plan = payments.create_plan_from_agreement(
+        app.uow(org), ref, plan_offer(), agreed_on=date(2026, 3, 1), rules=ServicingRules(),
+        plan_key=f"PL-{tag}",
+    ).plan.id  # fmt: skip
+    statement = STATEMENT.replace("B-ORG", f"B-{tag}").encode()
+    payments.reconcile(app.uow(org), parse_statement(statement, source="seed.csv", format="csv"))
+    with app.uow(org) as uow:
+        (queued,) = uow.payments.unmatched()
+    return Targets(user.id, spare.id, hook.id, ref, version, paid, plan, queued.entry_id)
+
+
+STATEMENT = (
+    "date,amount,currency,payer,remittance,bank_reference\n"
+    "2026-03-02,7.77,USD,Unknown Payer,no idea,B-ORG\n"
+)
+
+
+def usd(amount: str) -> Money:
+    return Money.of(amount, "USD")
+
+
+def plan_offer() -> Offer:
+    """A two-payment plan of the 90.00 left on the seeded invoice (45.00 down, 45.00 later)."""
+    items = (Payment(date(2026, 3, 5), usd("45.00")), Payment(date(2026, 4, 5), usd("45.00")))
+    return Offer(OfferKind.PLAN, usd("90.00"), items, usd("0.00"), down_payment=usd("45.00"))
 
 
 @dataclass(frozen=True)
@@ -58,7 +96,8 @@ class Call:
     def url(self, t: Targets) -> str:
         return self.path.format(
             user_id=t.user_id, token_id=t.token_id, webhook_id=t.webhook_id, ref=t.account,
-            version=t.policy_version, kind="invoices",
+            version=t.policy_version, kind="invoices", reference=t.payment_ref,
+            key=t.plan_key, entry_id=t.entry_id,
         )  # fmt: skip
 
 
@@ -73,6 +112,20 @@ def _json(body: dict[str, Any]) -> Callable[[ApiWorld, Targets], dict[str, Any]]
 def _upload(_w: ApiWorld, _t: Targets) -> dict[str, Any]:
     return {"files": {"file": ("x.csv", CSV.encode(), "text/csv")}, "data": {"dry_run": "true"}}
 
+
+def _statement(_w: ApiWorld, _t: Targets) -> dict[str, Any]:
+    body = STATEMENT.replace("B-ORG", "B-API-CALL").encode()
+    return {"files": {"file": ("s.csv", body, "text/csv")}, "data": {"dry_run": "true"}}
+
+
+def _params(params: dict[str, str]) -> Callable[[ApiWorld, Targets], dict[str, Any]]:
+    return lambda _w, _t: {"params": params}
+
+
+OFFER = {"kind": "full", "total": "90.00", "currency": "USD",
+         "installments": [{"due_date": "2026-03-10", "amount": "90.00"}]}  # fmt: skip
+PAYMENT = {"reference": "API-PAY-1", "amount": "1.00", "currency": "USD",
+           "received_on": "2026-03-01"}  # fmt: skip
 
 SCENARIO = {
     "debts": [{"id": "D1"}],
@@ -108,6 +161,35 @@ CALLS: tuple[Call, ...] = (
     Call("DELETE", "/v1/webhooks/{webhook_id}", "webhooks.manage", _none),
     Call("GET", "/v1/webhooks/{webhook_id}/deliveries", "webhooks.read", _none),
     Call("POST", "/v1/webhooks/deliver", "webhooks.deliver", _none),
+    Call("GET", "/v1/accounts/{ref}/offers", "offers.read", _none),
+    Call("POST", "/v1/accounts/{ref}/offers/check", "offers.check", _json(OFFER)),
+    Call("POST", "/v1/accounts/{ref}/payments", "payments.record", _json(PAYMENT)),
+    Call(
+        "POST",
+        "/v1/payments/{reference}/refunds",
+        "payments.refund",
+        _json({"amount": "1.00", "on": "2026-03-01"}),
+    ),
+    Call("GET", "/v1/plans", "plans.read", _none),
+    Call("GET", "/v1/plans/{key}", "plans.read", _none),
+    Call("GET", "/v1/promises", "promises.read", _none),
+    Call("POST", "/v1/reconciliations", "payments.reconcile", _statement),
+    Call("GET", "/v1/payments/unmatched", "payments.read", _none),
+    Call(
+        "POST",
+        "/v1/payments/unmatched/{entry_id}/assign",
+        "payments.assign",
+        _json({"candidate": "invoice:API-1"}),
+    ),
+    Call("POST", "/v1/accounts/{ref}/conversations", "conversations.talk", _json({})),
+    Call(
+        "POST",
+        "/v1/accounts/{ref}/conversations/messages",
+        "conversations.talk",
+        _json({"text": "hello"}),
+    ),
+    Call("GET", "/v1/accounts/{ref}/conversations", "conversations.read", _none),
+    Call("GET", "/v1/risk/backtest", "risk.backtest", _params({"split_date": "2026-02-01"})),
 )
 
 

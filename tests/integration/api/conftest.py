@@ -53,12 +53,16 @@ class ApiWorld:
         return {"Authorization": f"Bearer {self.tokens[(org, role)]}"}
 
 
+STRIPE_SECRET = "whsec_test_" + "s" * 32
+
+
 def fast_settings(**overrides: object) -> ApiSettings:
     values: dict[str, object] = {
         "environment": "test",
         "secret_key": "k" * 40,
         "rate_limit_per_minute": 1_000_000,
         "rate_limit_burst": 1_000_000,
+        "stripe_webhook_secret": STRIPE_SECRET,
     }
     values.update(overrides)
     return ApiSettings(**values)  # type: ignore[arg-type]

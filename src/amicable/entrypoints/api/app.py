@@ -14,7 +14,17 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from amicable.bootstrap import App
-from amicable.entrypoints.api import routes_admin, routes_audit, routes_ledger, routes_policy
+from amicable.entrypoints.api import (
+    routes_admin,
+    routes_audit,
+    routes_conversations,
+    routes_ledger,
+    routes_offers,
+    routes_payments,
+    routes_policy,
+    routes_risk,
+    routes_webhooks_providers,
+)
 from amicable.entrypoints.api.errors import install_error_handlers
 from amicable.entrypoints.api.logs import make_logger
 from amicable.entrypoints.api.ratelimit import RateLimiter
@@ -69,7 +79,17 @@ def create_app(
     api.state.webhook_transport = transport
     api.state.logger = make_logger()
     install_error_handlers(api)
-    for module in (routes_admin, routes_ledger, routes_policy, routes_audit):
+    for module in (
+        routes_admin,
+        routes_ledger,
+        routes_policy,
+        routes_audit,
+        routes_offers,
+        routes_payments,
+        routes_conversations,
+        routes_risk,
+        routes_webhooks_providers,
+    ):
         api.include_router(module.router, prefix=API_PREFIX)
 
     @api.middleware("http")

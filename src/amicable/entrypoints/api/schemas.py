@@ -8,32 +8,37 @@ secrets appear only in the ``…Created`` responses, once.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 __all__ = [
+    "AssignCreate",
     "AttemptPublic",
     "AuditProblemPublic",
     "AuditVerificationPublic",
     "ComplianceDecisionPublic",
+    "ConversationStart",
     "DeliveryPublic",
     "DeliveryReportPublic",
     "EventPublic",
     "ImportResultPublic",
+    "MessageCreate",
     "MoneyStr",
     "NoteCreate",
     "NoteCreated",
     "OrgPublic",
     "Page",
+    "PaymentCreate",
     "PolicyProblem",
     "PolicyText",
     "PolicyValidation",
     "PolicyVersionCreate",
     "PolicyVersionPublic",
     "PolicyVersionSummary",
+    "RefundCreate",
     "Role",
     "TokenCreate",
     "TokenCreated",
@@ -278,3 +283,47 @@ class DeliveryReportPublic(BaseModel):
     delivered: int
     retrying: int
     failed: int
+
+
+# -- payments, conversations (issue 8: routes over the payments and negotiation use cases) ------
+
+PaymentRef = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class PaymentCreate(_In):
+    """A payment received: ``reference`` is the idempotency key (the same payment recorded again
+    posts nothing; the same reference with other details is a 409)."""
+
+    reference: PaymentRef
+    amount: MoneyStr
+    currency: str = Field(min_length=3, max_length=3)
+    received_on: date | None = Field(default=None, description="default: today (UTC)")
+    invoice: str | None = Field(default=None, min_length=1, max_length=200)
+    plan: str | None = Field(default=None, min_length=1, max_length=60)
+
+
+class RefundCreate(_In):
+    """A refund (or chargeback) of a recorded payment; ``amount`` defaults to all that is left
+    (in the payment's currency); ``key`` (a refund or dispute id) makes it idempotent."""
+
+    amount: MoneyStr | None = None
+    on: date | None = Field(default=None, description="default: today (UTC)")
+    chargeback: bool = False
+    key: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class AssignCreate(_In):
+    """The open item a queued bank credit pays: ``invoice:<number>`` or
+    ``installment:<plan key>#<n>``."""
+
+    candidate: str = Field(min_length=3, max_length=260)
+
+
+class ConversationStart(_In):
+    channel: Literal["chat"] = "chat"
+    lang: Literal["en", "fr", "es"] | None = None
+    inbound: bool = Field(default=False, description="the debtor speaks first (silent opening)")
+
+
+class MessageCreate(_In):
+    text: str = Field(min_length=1, max_length=4000)

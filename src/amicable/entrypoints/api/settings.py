@@ -27,6 +27,8 @@ class ApiSettings(BaseSettings):
         rate_limit_burst: bucket size (requests a client may make at once).
         trust_forwarded_for: use the first ``X-Forwarded-For`` address as the client (only
             behind a proxy you run).
+        stripe_webhook_secret: the signing secret (``whsec_…``) of the Stripe webhook endpoint;
+            empty: Stripe webhooks are refused (400).
     """
 
     model_config = SettingsConfigDict(env_prefix="AMICABLE_", extra="ignore")
@@ -36,6 +38,7 @@ class ApiSettings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, gt=0)
     rate_limit_burst: int = Field(default=120, gt=0)
     trust_forwarded_for: bool = False
+    stripe_webhook_secret: str = ""
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> ApiSettings:

@@ -1,0 +1,179 @@
+"""Payments over HTTP: record (the reference is the idempotency key), refund, plans, promises,
+bank-statement reconciliation and the unmatched queue — in the CLI's ``--json`` shapes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from api_calls import plan_offer
+
+from amicable.service import payments
+from amicable.servicing.plans import ServicingRules
+from conftest import ApiWorld
+
+INVOICES = (
+    "customer_id,customer_name,invoice_number,issue_date,due_date,currency,amount\n"
+    "C1,Red Rock Diner,INV-1,2026-01-01,2026-01-31,USD,100.00\n"
+    "C1,Red Rock Diner,INV-2,2026-01-15,2026-02-14,USD,50.00\n"
+)
+
+
+def ledger(world: ApiWorld) -> None:
+    files = {"file": ("inv.csv", INVOICES.encode(), "text/csv")}
+    r = world.client.post("/v1/imports/invoices", files=files, headers=world.headers("collector"))
+    assert r.status_code == 200 and r.json()["written"], r.text
+
+
+def record(world: ApiWorld, role: str = "collector", **body: Any) -> Any:
+    doc = {"reference": "CHK-1", "amount": "60.00", "currency": "USD", "received_on": "2026-03-01"}
+    doc.update(body)
+    return world.client.post("/v1/accounts/C1/payments", json=doc, headers=world.headers(role))
+
+
+def open_items(world: ApiWorld) -> dict[str, str]:
+    r = world.client.get(
+        "/v1/accounts/C1", params={"as_of": "2026-03-31"}, headers=world.headers("viewer")
+    )
+    return {i["number"]: i["open_amount"] for i in r.json()["open_invoices"]}
+
+
+def test_a_payment_is_posted_oldest_first_and_recording_it_again_posts_nothing(
+    world: ApiWorld,
+) -> None:
+    ledger(world)
+    first = record(world)
+    assert first.status_code == 201, first.text
+    doc = first.json()
+    assert doc["amount"] == "60.00" and doc["duplicate"] is False
+    assert doc["allocations"] == [{"invoice": "INV-1", "amount": "60.00"}]
+    again = record(world)
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert open_items(world) == {"INV-1": "40.00", "INV-2": "50.00"}
+
+
+def test_the_same_reference_with_other_details_is_a_conflict(world: ApiWorld) -> None:
+    ledger(world)
+    assert record(world).status_code == 201
+    r = record(world, amount="61.00")
+    assert r.status_code == 409
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "never overwritten" in r.json()["detail"]
+
+
+def test_an_amount_as_a_json_number_or_an_unknown_field_is_refused(world: ApiWorld) -> None:
+    ledger(world)
+    for body in ({"amount": 60.0}, {"amount": "abc"}, {"surprise": 1}, {"currency": "ZZZ"}):
+        r = record(world, **body)
+        assert r.status_code == 422, (body, r.text)
+    assert open_items(world) == {"INV-1": "100.00", "INV-2": "50.00"}
+
+
+def test_a_refund_reopens_what_the_payment_paid_once_per_key(world: ApiWorld) -> None:
+    ledger(world)
+    record(world)
+    url = "/v1/payments/CHK-1/refunds"
+    body = {"amount": "20.00", "on": "2026-03-03", "key": "re_1"}
+    r = world.client.post(url, json=body, headers=world.headers("collector"))
+    assert r.status_code == 200, r.text
+    assert r.json()["reopened"] == [{"invoice": "INV-1", "amount": "20.00"}]
+    twice = world.client.post(url, json=body, headers=world.headers("collector"))
+    assert twice.json()["duplicate"] is True
+    assert open_items(world) == {"INV-1": "60.00", "INV-2": "50.00"}
+    too_much = {"amount": "41.00", "on": "2026-03-03"}
+    assert world.client.post(url, json=too_much, headers=world.headers()).status_code == 422
+    missing = world.client.post("/v1/payments/NOPE/refunds", json={}, headers=world.headers())
+    assert missing.status_code == 404
+
+
+def test_plans_are_listed_and_shown_with_their_schedule(world: ApiWorld) -> None:
+    ledger(world)
+    key = payments.create_plan_from_agreement(
+        world.app.uow("acme"), "C1", plan_offer(), agreed_on=date(2026, 3, 1),
+        rules=ServicingRules(),
+    ).plan.id  # fmt: skip
+    record(world, amount="45.00", plan=key)
+    h = world.headers("viewer")
+    listed = world.client.get("/v1/plans", params={"status": "active"}, headers=h).json()
+    assert [(p["plan"], p["outstanding"]) for p in listed["data"]] == [(key, "45.00")]
+    assert world.client.get("/v1/plans?status=broken", headers=h).json()["count"] == 0
+    assert world.client.get("/v1/plans?status=nope", headers=h).status_code == 422
+    shown = world.client.get(f"/v1/plans/{key}", headers=h).json()
+    assert [i["status"] for i in shown["installments"]] == ["paid", "scheduled"]
+    assert shown["payments"][0]["reference"] == "CHK-1"
+    assert any(e["kind"] == "installment_paid" for e in shown["events"])
+    assert world.client.get("/v1/plans/PL-NOPE", headers=h).status_code == 404
+
+
+def test_promises_are_listed_by_status(world: ApiWorld) -> None:
+    ledger(world)
+    h = world.headers("viewer")
+    assert world.client.get("/v1/promises", headers=h).json() == {"data": [], "count": 0}
+    assert world.client.get("/v1/promises?status=kept", headers=h).status_code == 200
+    assert world.client.get("/v1/promises?status=maybe", headers=h).status_code == 422
+
+
+STATEMENT = (
+    "date,amount,currency,payer,remittance,bank_reference\n"
+    "2026-03-02,100.00,USD,Red Rock Diner,Invoice INV-1,B-1\n"
+    "2026-03-02,13.37,USD,Somebody Else,gift,B-2\n"
+)
+
+
+def reconcile(world: ApiWorld, *, dry_run: bool) -> Any:
+    files = {"file": ("statement.csv", STATEMENT.encode(), "text/csv")}
+    data = {"dry_run": str(dry_run).lower(), "format": "csv"}
+    return world.client.post(
+        "/v1/reconciliations", files=files, data=data, headers=world.headers("collector")
+    )
+
+
+def test_a_dry_run_reconciliation_reports_and_posts_nothing(world: ApiWorld) -> None:
+    ledger(world)
+    r = reconcile(world, dry_run=True)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"entries": 2, "matched": 1, "posted": {"USD": "100.00"}, "unmatched": 1,
+                        "duplicates": 0, "errors": []}  # fmt: skip
+    assert open_items(world) == {"INV-1": "100.00", "INV-2": "50.00"}
+    queue = world.client.get("/v1/payments/unmatched", headers=world.headers("viewer")).json()
+    assert queue["count"] == 0
+
+
+def test_reconciling_posts_matches_queues_the_rest_and_skips_a_second_upload(
+    world: ApiWorld,
+) -> None:
+    ledger(world)
+    assert reconcile(world, dry_run=False).json()["matched"] == 1
+    assert open_items(world) == {"INV-2": "50.00"}
+    again = reconcile(world, dry_run=False).json()
+    assert (again["duplicates"], again["matched"], again["unmatched"]) == (2, 0, 0)
+    queue = world.client.get("/v1/payments/unmatched", headers=world.headers("viewer")).json()
+    (entry,) = queue["data"]
+    assert (entry["amount"], entry["currency"], entry["payer"]) == ("13.37", "USD", "Somebody Else")
+    url = f"/v1/payments/unmatched/{entry['entry_id']}/assign"
+    posted = world.client.post(url, json={"candidate": "invoice:INV-2"},
+                               headers=world.headers("collector"))  # fmt: skip
+    assert posted.status_code == 200, posted.text
+    assert posted.json()["allocations"] == [{"invoice": "INV-2", "amount": "13.37"}]
+    assert open_items(world) == {"INV-2": "36.63"}
+    left = world.client.get("/v1/payments/unmatched", headers=world.headers("viewer")).json()
+    assert left["count"] == 0
+    r = world.client.post(url, json={"candidate": "invoice:INV-2"}, headers=world.headers())
+    assert r.status_code == 404
+
+
+def test_an_unreadable_statement_is_a_422_naming_the_file(world: ApiWorld) -> None:
+    files = {"file": ("junk.bin", b"\x00\x01 not a statement", "application/octet-stream")}
+    r = world.client.post("/v1/reconciliations", files=files, headers=world.headers())
+    assert r.status_code == 422
+    assert "junk.bin" in r.json()["detail"]
+    bad_format = world.client.post("/v1/reconciliations", files=files, data={"format": "pdf"},
+                                   headers=world.headers())  # fmt: skip
+    assert bad_format.status_code == 422
+
+
+def test_a_policy_owner_may_not_record_a_payment(world: ApiWorld) -> None:
+    ledger(world)
+    assert record(world, role="policy_owner").status_code == 403
+    assert record(world, role="viewer").status_code == 403
+    assert open_items(world) == {"INV-1": "100.00", "INV-2": "50.00"}
