@@ -150,6 +150,20 @@ def _chunks(items: Iterable[R], size: int) -> Iterator[list[R]]:
         yield chunk
 
 
+def _weighed_chunks(items: Iterable[R], rows: int) -> Iterator[list[R]]:
+    # A columnar batch weighs its rows, so read-ahead memory stays bounded by rows, not items.
+    chunk: list[R] = []
+    weight = 0
+    for item in items:
+        chunk.append(item)
+        weight += len(item) if isinstance(item, InvoiceBatch) else 1
+        if weight >= rows:
+            yield chunk
+            chunk, weight = [], 0
+    if chunk:
+        yield chunk
+
+
 _DONE = object()
 
 
@@ -160,7 +174,8 @@ def prefetched(
 
     Parsing a file is Python work; writing a chunk is mostly database work that releases the GIL
     (SQLite steps, PostgreSQL COPY). Reading ahead in a thread lets the two overlap on a 2-core
-    machine. Memory stays bounded by ``depth × chunk_size`` records. An exception raised by the
+    machine. Memory stays bounded by about ``depth × chunk_size`` rows (a columnar batch counts
+    its rows) plus one batch. An exception raised by the
     reader is re-raised in the consumer, at the point it happened in the stream.
     """
     box: queue.Queue[object] = queue.Queue(maxsize=depth)
@@ -168,7 +183,7 @@ def prefetched(
 
     def read() -> None:
         try:
-            for chunk in _chunks(items, chunk_size):
+            for chunk in _weighed_chunks(items, chunk_size):
                 while not stop.is_set():
                     try:
                         box.put(chunk, timeout=0.1)

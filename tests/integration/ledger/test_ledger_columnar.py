@@ -79,3 +79,12 @@ def test_a_dry_run_through_batches_writes_nothing(app: App, tmp_path: Path) -> N
     result = import_invoices(app.uow(), read_invoice_batches(_file(tmp_path)), dry_run=True)
     assert result.imported == 60
     assert _contents(app) == [[], [], []]
+
+
+def test_reading_ahead_weighs_a_batch_by_its_rows(tmp_path: Path) -> None:
+    from amicable.service.imports import InvoiceBatch, _weighed_chunks, prefetched
+
+    items = list(read_invoice_batches(_file(tmp_path), batch_rows=25))
+    assert [len(i) for i in items if isinstance(i, InvoiceBatch)] == [25, 25, 10]
+    assert [len(c) for c in _weighed_chunks(items, 30)] == [2, 1]
+    assert list(prefetched(iter(items), chunk_size=30)) == items

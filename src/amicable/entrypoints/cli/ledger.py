@@ -181,12 +181,13 @@ def import_invoices_cmd(
     database_url: DbOpt = None,
 ) -> None:
     """Import invoices and credit notes (open-item or aging exports)."""
-    from amicable.adapters.importers import read_invoices
+    from amicable.adapters.importers import read_invoice_batches
 
     with handle_errors():
         _run_import(
             ctx, database_url, org,
-            lambda: read_invoices(file, format=format, mapping=mapping, default_currency=currency),
+            lambda: read_invoice_batches(file, format=format, mapping=mapping,
+                                         default_currency=currency),
             imports.import_invoices, file, kind="invoices", dry_run=dry_run, skip_invalid=skip_invalid, json=json,
         )  # fmt: skip
 
