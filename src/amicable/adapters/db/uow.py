@@ -26,6 +26,7 @@ from amicable.adapters.db.repositories import (
     SqlOrgRepository,
     SqlPolicyVersionRepository,
 )
+from amicable.adapters.db.runtime_repository import SqlRuntimeRepository
 from amicable.adapters.db.strategy_repository import SqlStrategyRepository
 from amicable.domain.clock import Clock
 from amicable.domain.errors import InvariantViolation, NotFound
@@ -47,6 +48,7 @@ class SqlUnitOfWork:
     events: SqlEventRepository
     conversations: SqlConversationRepository
     payments: SqlPaymentsRepository
+    runtime: SqlRuntimeRepository
     now: datetime
     today: date
 
@@ -88,6 +90,7 @@ class SqlUnitOfWork:
         self.events = SqlEventRepository(self._conn, org_id, self.now)
         self.conversations = SqlConversationRepository(self._conn, org_id, self.now)
         self.payments = SqlPaymentsRepository(self._conn, org_id, self.now)
+        self.runtime = SqlRuntimeRepository(self._conn, org_id, self.now)
         return self
 
     def __exit__(

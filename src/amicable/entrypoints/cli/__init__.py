@@ -20,6 +20,7 @@ from amicable.entrypoints.cli import (
     payments,
     policy,
     risk,
+    runtime,
     sample,
 )
 from amicable.entrypoints.cli import security as _security_cli
@@ -52,7 +53,7 @@ def _root(
     ctx.obj = CliState(database_url=database_url)
 
 
-for _module in (demo, ledger, sample, policy, compliance, nlu, risk, payments, chat):
+for _module in (demo, ledger, sample, policy, compliance, nlu, risk, payments, chat, runtime):
     _module.register(app)
 for _module in (_security_cli, _audit_cli, _serve_cli):  # users, tokens, audit, API server
     _module.register(app)

@@ -1,0 +1,244 @@
+"""SQL repository of the runtime area (tables in :mod:`tables_runtime`): the outbox of contact
+attempts and the inbound-event log.
+
+Invariants: every query is scoped to the unit of work's organisation; an attempt whose dedupe key
+is already stored is not written again (checked first, and the UNIQUE constraint backs it up);
+an inbound event is claimed once per ``(provider, event_id)``; instants are read back aware UTC.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.engine import Row
+
+from amicable.adapters.db.tables import customers
+from amicable.adapters.db.tables_conversations import (
+    conversation_escalations,
+    conversation_promises,
+)
+from amicable.adapters.db.tables_payments import escalations, payment_plans, promises
+from amicable.adapters.db.tables_runtime import inbound_events, outbox_attempts
+from amicable.service.runtime_ports import Attempt, InboundRecord, NewAttempt
+
+__all__ = ["SqlRuntimeRepository"]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite keeps no zone; amicable only ever stores UTC.
+    if value is None or value.tzinfo is not None:
+        return None if value is None else value.astimezone(UTC)
+    return value.replace(tzinfo=UTC)
+
+
+def _utc_required(value: datetime) -> datetime:
+    out = _utc(value)
+    assert out is not None
+    return out
+
+
+class SqlRuntimeRepository:
+    """The outbox and the inbound log of one organisation."""
+
+    def __init__(self, conn: Connection, org_id: int, now: datetime) -> None:
+        self._conn = conn
+        self._org = org_id
+        self._now = now
+
+    # -- outbox -----------------------------------------------------------------------------
+
+    def add_attempt(self, attempt: NewAttempt) -> int | None:
+        t = outbox_attempts
+        known = self._conn.execute(
+            select(t.c.id).where(t.c.org_id == self._org, t.c.dedupe_key == attempt.dedupe_key)
+        ).first()
+        if known is not None:
+            return None
+        a = attempt
+        row = self._conn.execute(
+            insert(t).values(
+                org_id=self._org, customer_id=a.customer_id, channel=a.channel, action=a.action,
+                dedupe_key=a.dedupe_key, planned_at=a.planned_at, allowed=a.allowed,
+                violations_json=json.dumps(list(a.violations)),
+                earliest_allowed_at=a.earliest_allowed_at, packs=",".join(a.packs),
+                recipient=a.recipient, subject=a.subject, text=a.text, lang=a.lang,
+                debt_ids=json.dumps(list(a.debt_ids)), reasons_json=json.dumps(list(a.reasons)),
+                status=a.status, attempts=0, currency=a.currency, balance_minor=a.balance_minor,
+                segment=a.segment, created_at=self._now, updated_at=self._now,
+            ).returning(t.c.id)
+        ).scalar_one()  # fmt: skip
+        return int(row)
+
+    def _select(self) -> Any:
+        t = outbox_attempts
+        return (
+            select(t, customers.c.external_id)
+            .join(customers, customers.c.id == t.c.customer_id)
+            .where(t.c.org_id == self._org)
+        )
+
+    @staticmethod
+    def _attempt(r: Row[Any]) -> Attempt:
+        new = NewAttempt(
+            customer_id=int(r.customer_id), channel=str(r.channel), action=str(r.action),
+            dedupe_key=str(r.dedupe_key), planned_at=_utc_required(r.planned_at),
+            allowed=bool(r.allowed), violations=tuple(json.loads(r.violations_json)),
+            earliest_allowed_at=_utc(r.earliest_allowed_at),
+            packs=tuple(p for p in str(r.packs).split(",") if p), recipient=str(r.recipient),
+            subject=r.subject, text=str(r.text), lang=str(r.lang),
+            debt_ids=tuple(json.loads(r.debt_ids)), reasons=tuple(json.loads(r.reasons_json)),
+            status=str(r.status), currency=str(r.currency), balance_minor=int(r.balance_minor),
+            segment=str(r.segment),
+        )  # fmt: skip
+        return Attempt(
+            id=int(r.id), account=str(r.external_id), new=new, status=str(r.status),
+            provider=r.provider, provider_message_id=r.provider_message_id,
+            attempts=int(r.attempts), error=r.error, outcome=r.outcome,
+            sent_at=_utc(r.sent_at), created_at=_utc_required(r.created_at),
+        )  # fmt: skip
+
+    def attempt(self, attempt_id: int) -> Attempt | None:
+        r = self._conn.execute(self._select().where(outbox_attempts.c.id == attempt_id)).first()
+        return None if r is None else self._attempt(r)
+
+    def attempts(
+        self, *, customer_id: int | None = None, status: str | None = None
+    ) -> list[Attempt]:
+        t = outbox_attempts
+        stmt = self._select()
+        if customer_id is not None:
+            stmt = stmt.where(t.c.customer_id == customer_id)
+        if status is not None:
+            stmt = stmt.where(t.c.status == status)
+        rows = self._conn.execute(stmt.order_by(t.c.planned_at, t.c.id))
+        return [self._attempt(r) for r in rows]
+
+    def mark_sent(
+        self, attempt_id: int, *, provider: str, provider_message_id: str, sent_at: datetime
+    ) -> None:
+        t = outbox_attempts
+        self._conn.execute(
+            update(t)
+            .where(t.c.org_id == self._org, t.c.id == attempt_id)
+            .values(status="sent", provider=provider, provider_message_id=provider_message_id,
+                    sent_at=sent_at, attempts=t.c.attempts + 1, error=None,
+                    updated_at=self._now)
+        )  # fmt: skip
+
+    def mark_failed(self, attempt_id: int, error: str) -> None:
+        t = outbox_attempts
+        self._conn.execute(
+            update(t)
+            .where(t.c.org_id == self._org, t.c.id == attempt_id)
+            .values(status="failed", error=error, attempts=t.c.attempts + 1,
+                    updated_at=self._now)
+        )  # fmt: skip
+
+    def set_outcome(self, attempt_id: int, outcome: str) -> None:
+        t = outbox_attempts
+        self._conn.execute(
+            update(t)
+            .where(t.c.org_id == self._org, t.c.id == attempt_id, t.c.outcome.is_(None))
+            .values(outcome=outcome, updated_at=self._now)
+        )
+
+    # -- inbound ----------------------------------------------------------------------------
+
+    def claim_inbound(
+        self,
+        *,
+        provider: str,
+        event_id: str,
+        customer_id: int,
+        channel: str,
+        kind: str,
+        text: str,
+        received_at: datetime,
+    ) -> int | None:
+        if self.inbound_event(provider, event_id) is not None:
+            return None
+        t = inbound_events
+        row = self._conn.execute(
+            insert(t).values(
+                org_id=self._org, provider=provider, event_id=event_id, customer_id=customer_id,
+                channel=channel, kind=kind, text=text, received_at=received_at,
+                result_json="{}", created_at=self._now,
+            ).returning(t.c.id)
+        ).scalar_one()  # fmt: skip
+        return int(row)
+
+    def set_inbound_result(self, row_id: int, result: dict[str, Any]) -> None:
+        t = inbound_events
+        self._conn.execute(
+            update(t)
+            .where(t.c.org_id == self._org, t.c.id == row_id)
+            .values(result_json=json.dumps(result, sort_keys=True))
+        )
+
+    @staticmethod
+    def _inbound(r: Row[Any]) -> InboundRecord:
+        return InboundRecord(
+            id=int(r.id), provider=str(r.provider), event_id=str(r.event_id),
+            customer_id=int(r.customer_id), channel=str(r.channel), kind=str(r.kind),
+            text=str(r.text), received_at=_utc_required(r.received_at),
+            result=json.loads(r.result_json),
+        )  # fmt: skip
+
+    def inbound(self, *, customer_id: int | None = None) -> list[InboundRecord]:
+        t = inbound_events
+        stmt = select(t).where(t.c.org_id == self._org)
+        if customer_id is not None:
+            stmt = stmt.where(t.c.customer_id == customer_id)
+        return [self._inbound(r) for r in self._conn.execute(stmt.order_by(t.c.id))]
+
+    def inbound_event(self, provider: str, event_id: str) -> InboundRecord | None:
+        t = inbound_events
+        r = self._conn.execute(
+            select(t).where(t.c.org_id == self._org, t.c.provider == provider,
+                            t.c.event_id == event_id)
+        ).first()  # fmt: skip
+        return None if r is None else self._inbound(r)
+
+    # -- what suspends chasing --------------------------------------------------------------
+
+    def suspended(self, today: date) -> dict[int, str]:
+        out: dict[int, str] = {}
+        org = self._org
+        for (cid,) in self._conn.execute(
+            select(conversation_escalations.c.customer_id).where(
+                conversation_escalations.c.org_id == org,
+                conversation_escalations.c.status != "closed",
+            )
+        ):
+            out[int(cid)] = "open_escalation"
+        for (cid,) in self._conn.execute(
+            select(escalations.c.customer_id).where(
+                escalations.c.org_id == org, escalations.c.status == "open"
+            )
+        ):
+            out[int(cid)] = "open_escalation"
+        for (cid,) in self._conn.execute(
+            select(payment_plans.c.customer_id).where(
+                payment_plans.c.org_id == org, payment_plans.c.status == "active"
+            )
+        ):
+            out.setdefault(int(cid), "active_plan")
+        for (cid,) in self._conn.execute(
+            select(promises.c.customer_id).where(
+                promises.c.org_id == org, promises.c.status == "open"
+            )
+        ):
+            out.setdefault(int(cid), "open_promise")
+        # A promise agreed in a conversation suspends chasing until its last promised date (the
+        # servicing area takes it over from there).
+        for cid, payments_json in self._conn.execute(
+            select(conversation_promises.c.customer_id, conversation_promises.c.payments_json)
+            .where(conversation_promises.c.org_id == org)
+        ):  # fmt: skip
+            dues = [date.fromisoformat(p["due_date"]) for p in json.loads(payments_json)]
+            if dues and max(dues) >= today:
+                out.setdefault(int(cid), "open_promise")
+        return out

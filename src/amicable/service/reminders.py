@@ -1,0 +1,185 @@
+"""The runtime's written reminders: the text the agent loop sends when the planner chooses a
+contact (``email`` / ``sms`` / ``whatsapp``, a ``payment_link``, a ``plan_offer``, a
+``final_notice`` for approval), in English, French and Spanish, three tones.
+
+These are approved templates, not generated text: :func:`reminder` fills them with the account's
+own facts and appends the disclosures the content rules require — the mini-Miranda on a third
+party's first consumer contact (with the validation information in a first email), the
+"from a debt collector" line on later ones, and an opt-out instruction on every electronic
+message. ``tests/unit/runtime/test_reminders.py`` runs :func:`amicable.compliance.check_content`
+over every template, language, channel and tone.
+
+Invariants: pure; no amount is written that is not the account's open balance; the text never
+threatens, never sets a deadline, never names a lawyer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from amicable.domain.errors import InvalidInput
+from amicable.domain.money import Money
+
+__all__ = ["LANGUAGES", "Reminder", "reminder"]
+
+LANGUAGES: Final = ("en", "fr", "es")
+
+_SUBJECT: Final = {
+    "en": "Your account with {creditor}",
+    "fr": "Votre compte chez {creditor}",
+    "es": "Su cuenta con {creditor}",
+}
+_OPENING: Final = {
+    "en": {
+        1: "Hello {name}, this is a friendly reminder from {creditor}: {balance} is past due "
+        "on {invoices}.",
+        2: "Hello {name}, our records show {balance} past due on {invoices}, {days} days after "
+        "the due date.",
+        3: "Hello {name}, {balance} remains unpaid on {invoices}, now {days} days past due. "
+        "Please contact us so we can settle it together.",
+    },
+    "fr": {
+        1: "Bonjour {name}, petit rappel de {creditor} : {balance} reste à régler sur {invoices}.",
+        2: "Bonjour {name}, selon nos registres, {balance} reste à régler sur {invoices}, "
+        "{days} jours après l'échéance.",
+        3: "Bonjour {name}, {balance} reste impayé sur {invoices}, depuis {days} jours. "
+        "Contactez-nous pour que nous trouvions une solution ensemble.",
+    },
+    "es": {
+        1: "Hola {name}, le recordamos de parte de {creditor} que {balance} está pendiente "
+        "en {invoices}.",
+        2: "Hola {name}, según nuestros registros {balance} está pendiente en {invoices}, "
+        "{days} días después del vencimiento.",
+        3: "Hola {name}, {balance} sigue sin pagar en {invoices}, con {days} días de atraso. "
+        "Contáctenos para resolverlo juntos.",
+    },
+}
+_ACTION: Final = {
+    "en": {
+        "remind": "You can pay here: {link}. If you have already paid, reply with the date and "
+        "reference and we will check it.",
+        "payment_link": "Paying takes one step: {link}",
+        "plan_offer": "You can pay here: {link}. If paying everything at once is difficult, "
+        "reply and we can agree a payment plan.",
+        "final_notice": "This is our last reminder before we review the account with our "
+        "team. You can pay here: {link}, or reply to agree a payment plan.",
+    },
+    "fr": {
+        "remind": "Vous pouvez payer ici : {link}. Si vous avez déjà payé, répondez avec la date "
+        "et la référence et nous vérifierons.",
+        "payment_link": "Payer se fait en une étape : {link}",
+        "plan_offer": "Vous pouvez payer ici : {link}. Si tout payer en une fois est difficile, "
+        "répondez-nous et nous conviendrons d'un échéancier.",
+        "final_notice": "Ceci est notre dernier rappel avant que notre équipe n'examine le "
+        "compte. Vous pouvez payer ici : {link}, ou répondre pour convenir d'un échéancier.",
+    },
+    "es": {
+        "remind": "Puede pagar aquí: {link}. Si ya pagó, responda con la fecha y la referencia "
+        "y lo comprobaremos.",
+        "payment_link": "Pagar es un solo paso: {link}",
+        "plan_offer": "Puede pagar aquí: {link}. Si le resulta difícil pagar todo de una vez, "
+        "responda y acordaremos un plan de pagos.",
+        "final_notice": "Este es nuestro último recordatorio antes de que nuestro equipo revise "
+        "la cuenta. Puede pagar aquí: {link}, o responder para acordar un plan de pagos.",
+    },
+}
+_MINI_MIRANDA: Final = {
+    "en": "This is a debt collector. This is an attempt to collect a debt and any information "
+    "obtained will be used for that purpose.",
+    "fr": "Ce message provient d'un agent de recouvrement qui cherche à recouvrer une créance ; "
+    "toute information obtenue sera utilisée à cette fin.",
+    "es": "Este mensaje es de un cobrador de deudas. Es un intento de cobrar una deuda y "
+    "cualquier información obtenida será utilizada para ese fin.",
+}
+_FROM_COLLECTOR: Final = {
+    "en": "This message is from a debt collector.",
+    "fr": "Ce message provient d'un agent de recouvrement.",
+    "es": "Este mensaje es de un cobrador de deudas.",
+}
+_VALIDATION: Final = {
+    "en": "You have the right to dispute all or part of this debt. The original creditor is "
+    "{creditor}. Learn more about your rights at www.cfpb.gov/debt-collection.",
+    "fr": "Vous avez le droit de contester tout ou partie de cette créance. Le créancier "
+    "d'origine est {creditor}. Vos droits : www.cfpb.gov/debt-collection.",
+    "es": "Usted tiene derecho a disputar toda o parte de esta deuda. El acreedor original es "
+    "{creditor}. Conozca sus derechos en www.cfpb.gov/debt-collection.",
+}
+_OPT_OUT: Final = {
+    "sms": {
+        "en": "Reply STOP to opt out.",
+        "fr": "Répondez STOP pour ne plus recevoir ces messages.",
+        "es": "Responda STOP para dejar de recibir estos mensajes.",
+    },
+    "email": {
+        "en": "To unsubscribe from these emails, reply STOP.",
+        "fr": "Pour vous désabonner de ces e-mails, répondez STOP.",
+        "es": "Para darse de baja de estos correos, responda STOP.",
+    },
+}
+_INVOICES: Final = {"en": "invoice {n}", "fr": "la facture {n}", "es": "la factura {n}"}
+_MORE: Final = {"en": " and {k} more", "fr": " et {k} autre(s)", "es": " y {k} más"}
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """A filled reminder: ``subject`` (emails only), ``text`` and its language."""
+
+    subject: str | None
+    text: str
+    lang: str
+
+
+def reminder(
+    *,
+    action: str,
+    channel: str,
+    lang: str,
+    tone: int,
+    name: str,
+    creditor: str,
+    balance: Money,
+    invoices: tuple[str, ...],
+    days_past_due: int,
+    link: str,
+    third_party: bool = False,
+    consumer: bool = False,
+    first_communication: bool = False,
+) -> Reminder:
+    """The reminder for ``action`` on ``channel`` (see the module docstring).
+
+    ``action`` is the planner's action: ``email`` / ``sms`` / ``whatsapp`` (a plain reminder),
+    ``payment_link``, ``plan_offer`` or ``final_notice``. An unknown language falls back to
+    English (the account's language is not always one we have templates for).
+    """
+    if channel not in ("email", "sms", "whatsapp"):
+        raise InvalidInput(f"no written reminder for channel {channel!r}")
+    if not invoices:
+        raise InvalidInput("a reminder needs at least one open invoice")
+    lang = lang if lang in LANGUAGES else "en"
+    kind = action if action in ("payment_link", "plan_offer", "final_notice") else "remind"
+    shown = _INVOICES[lang].format(n=", ".join(invoices[:3]))
+    if len(invoices) > 3:
+        shown += _MORE[lang].format(k=len(invoices) - 3)
+    facts = {
+        "name": name,
+        "creditor": creditor,
+        "balance": f"{balance.amount_str()} {balance.code}",
+        "invoices": shown,
+        "days": max(days_past_due, 0),
+        "link": link,
+    }
+    parts = [
+        _OPENING[lang][max(1, min(3, tone))].format(**facts),
+        _ACTION[lang][kind].format(**facts),
+    ]
+    if third_party and consumer:
+        if first_communication:
+            parts.append(_MINI_MIRANDA[lang])
+            if channel == "email":
+                parts.append(_VALIDATION[lang].format(**facts))
+        else:
+            parts.append(_FROM_COLLECTOR[lang])
+    parts.append(_OPT_OUT["email" if channel == "email" else "sms"][lang])
+    subject = _SUBJECT[lang].format(**facts) if channel == "email" else None
+    return Reminder(subject, " ".join(parts), lang)

@@ -1,0 +1,691 @@
+"""The agent loop's first slice: process every due account once (:func:`run_due`), take in a
+debtor's message (:func:`receive_inbound`), and read the outbox (:func:`outbox_list`,
+:func:`outbox_show`).
+
+One pass of :func:`run_due` at instant ``now``:
+
+1. **Hand-offs left over** (a crash between writing an attempt and handing it to the provider):
+   every ``planned`` attempt is re-checked with ``compliance.decide`` at ``now`` and handed off
+   again under its own dedupe key (the provider / recording outbox is idempotent by it); one
+   still not allowed after a day is marked ``failed`` (stale), never sent late.
+2. **Learning outcomes**: a sent attempt whose account's balance has since fallen is a
+   ``success`` of its (segment, channel) arm; one with no payment after ``OUTCOME_DAYS`` is a
+   ``failure``. The learning state is derived from these outcomes on every pass.
+3. **Every account with an open overdue balance** and no active plan, open promise or open
+   escalation: the compliance context (:func:`~amicable.service.contact_context.contact_context`),
+   one ``decide`` per candidate channel at ``now`` with the exact text that would be sent,
+   ``automated=True``; then :func:`amicable.strategy.nba.plan_next_action`. A contact due now is
+   written as an attempt *with its decision* and committed **before** the hand-off; the hand-off
+   happens after the commit and its result is committed after it. A contact the planner times
+   later than ``now`` (the channel's window opens later) is stored once per day as ``blocked``
+   with its violations and earliest allowed instant, and so is a hold for want of any permitted
+   channel. A ``final_notice`` is stored as ``needs_approval`` (never sent by the loop) and counted
+   under ``escalated``, as are the planner's ``escalate`` decisions.
+
+Dedupe keys: ``<account>:<channel>:<action>:<day>`` for a contact, with a ``:blocked`` suffix for a
+blocked one — at most one contact per account, channel and day, so running the same day twice
+sends nothing twice.
+
+Invariants: every attempt row carries the compliance decision it was checked against; nothing is
+handed to a provider that is not committed first; nothing is sent that ``decide`` does not allow at
+the instant it is sent; the clock is never read here (``now`` is a parameter).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Final
+
+from amicable.compliance import ComplianceContext, ComplianceDecision, ProposedContact, decide
+from amicable.domain.clock import SimulatedClock, ensure_utc
+from amicable.domain.errors import AmicableError, ChannelUnavailable, InvalidInput, NotFound
+from amicable.domain.money import Money
+from amicable.domain.records import ConsentRecord
+from amicable.policy.evaluate import evaluate
+from amicable.service.channels import ChannelSender, OutboundMessage, SendStatus
+from amicable.service.contact_context import contact_context
+from amicable.service.conversations import LocalPortalLinks, PaymentLinks, handle_inbound
+from amicable.service.policies import policy_facts, policy_in_force
+from amicable.service.ports import AccountInvoice, CustomerRow
+from amicable.service.queries import account_facts, resolve_account
+from amicable.service.reminders import reminder
+from amicable.service.runtime_ports import Attempt, InboundRecord, NewAttempt, RuntimeUnitOfWork
+from amicable.strategy.learning import ArmStats, LearningState
+from amicable.strategy.nba import (
+    AccountSituation,
+    Action,
+    ChannelEngagement,
+    ChannelPermission,
+    Engagement,
+    NextAction,
+    PlannerRules,
+    plan_next_action,
+)
+
+__all__ = [
+    "EMBEDDED_CHANNELS",
+    "OUTCOME_DAYS",
+    "SEND_SLOTS",
+    "InboundResult",
+    "RunReport",
+    "outbox_list",
+    "outbox_show",
+    "receive_inbound",
+    "run_days",
+    "run_due",
+]
+
+log = logging.getLogger(__name__)
+
+#: Channels the embedded loop plans on: written channels the recording outbox can take. Calls
+#: and voicemail need the voice loop (not built yet), so the planner is never offered them.
+EMBEDDED_CHANNELS: Final = ("email", "sms", "whatsapp")
+#: Days after a touch within which a payment counts as its success (learning window).
+OUTCOME_DAYS: Final = 14
+#: A planned hand-off still not allowed this long after it was planned is given up (failed).
+STALE_AFTER: Final = timedelta(days=1)
+
+_STOP_WORDS: Final = frozenset(
+    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "arret", "arrêt", "baja"}
+)
+_START_WORDS: Final = frozenset({"start", "unstop", "subscribe"})
+_HELP_WORDS: Final = frozenset({"help", "info", "aide", "ayuda"})
+
+
+@dataclass(slots=True)
+class RunReport:
+    """What one pass (or a simulated run of many passes) did.
+
+    Attributes:
+        processed: accounts the planner looked at.
+        sent: attempts handed to a provider, per channel.
+        blocked: attempts stored as blocked by compliance.
+        escalated: accounts handed to people (``escalate`` decisions and final notices awaiting
+            approval).
+        errors: accounts or hand-offs that failed (nothing sent for them; logged).
+    """
+
+    processed: int = 0
+    sent: dict[str, int] = field(default_factory=dict)
+    blocked: int = 0
+    escalated: int = 0
+    errors: int = 0
+
+    def add(self, other: RunReport) -> None:
+        self.processed += other.processed
+        for channel, n in other.sent.items():
+            self.sent[channel] = self.sent.get(channel, 0) + n
+        self.blocked += other.blocked
+        self.escalated += other.escalated
+        self.errors += other.errors
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "processed": self.processed,
+            "sent": dict(sorted(self.sent.items())),
+            "blocked": self.blocked,
+            "escalated": self.escalated,
+            "errors": self.errors,
+        }
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _decision_parts(d: ComplianceDecision) -> dict[str, Any]:
+    return {
+        "allowed": d.allowed,
+        "violations": tuple(v.to_json() for v in d.violations),
+        "earliest_allowed_at": d.earliest_allowed_at,
+        "packs": d.packs,
+    }
+
+
+def _history_without(ctx: ComplianceContext, attempt: Attempt) -> ComplianceContext:
+    """The context as it was before ``attempt`` (so it does not count against itself)."""
+    at = attempt.sent_at or attempt.new.planned_at
+    kept = tuple(
+        e
+        for e in ctx.history
+        if not (e.direction == "outbound" and e.channel == attempt.channel and e.at == at)
+    )
+    return replace(ctx, history=kept)
+
+
+@dataclass(frozen=True, slots=True)
+class _Account:
+    row: CustomerRow
+    invoices: tuple[AccountInvoice, ...]
+    attempts: tuple[Attempt, ...]
+    inbound: tuple[InboundRecord, ...]
+
+
+def _engagement(attempts: Sequence[Attempt], inbound: Sequence[InboundRecord]) -> Engagement:
+    sent = [a for a in attempts if a.status in ("sent", "delivered") and a.sent_at is not None]
+    replies = [e for e in inbound if e.kind == "message"]
+    channels = []
+    for channel in EMBEDDED_CHANNELS:
+        n = sum(1 for a in sent if a.channel == channel)
+        r = sum(1 for e in replies if e.channel == channel)
+        if n or r:
+            channels.append(ChannelEngagement(channel, sent=n, replied=r))
+    return Engagement(
+        channels=tuple(channels),
+        response_hours=frozenset(e.received_at.hour for e in replies),
+        last_contact_at=max((a.sent_at for a in sent if a.sent_at is not None), default=None),
+        last_response_at=max((e.received_at for e in replies), default=None),
+        touches=len(sent),
+        final_notice_sent=any(a.new.action == "final_notice" for a in attempts),
+    )
+
+
+def _learning(attempts: Iterable[Attempt]) -> LearningState:
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for a in attempts:
+        if a.outcome == "success":
+            counts[(a.new.segment, a.channel)][0] += 1
+        elif a.outcome == "failure":
+            counts[(a.new.segment, a.channel)][1] += 1
+    return LearningState({k: ArmStats(s, f) for k, (s, f) in counts.items()})
+
+
+def _recipient(row: CustomerRow, channel: str) -> str | None:
+    c = row.customer
+    values = c.emails if channel == "email" else c.phones
+    return values[0] if values else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    channel: str
+    recipient: str
+    subject: str | None
+    text: str
+    lang: str
+    decision: ComplianceDecision
+
+
+def _hand_off(
+    uow: RuntimeUnitOfWork,
+    attempt_id: int,
+    attempt: NewAttempt,
+    account: str,
+    sender: ChannelSender,
+    now: datetime,
+    report: RunReport,
+) -> None:
+    message = OutboundMessage(
+        channel=attempt.channel,  # type: ignore[arg-type]  # validated by OutboundMessage
+        to=attempt.recipient,
+        text=attempt.text,
+        dedupe_key=attempt.dedupe_key,
+        subject=attempt.subject,
+        account_ref=account,
+    )
+    try:
+        result = sender.send(message)
+    except ChannelUnavailable as exc:
+        # Stays ``planned``: the next pass re-checks and retries under the same dedupe key.
+        log.warning("hand-off of %s failed transiently: %s", attempt.dedupe_key, exc)
+        report.errors += 1
+        return
+    except InvalidInput as exc:
+        uow.runtime.mark_failed(attempt_id, str(exc))
+        uow.commit()
+        report.errors += 1
+        return
+    if result.status is SendStatus.REJECTED:
+        uow.runtime.mark_failed(attempt_id, result.error_message or "rejected by the provider")
+    else:
+        uow.runtime.mark_sent(
+            attempt_id,
+            provider=result.provider,
+            provider_message_id=result.provider_message_id,
+            sent_at=now,
+        )
+        report.sent[attempt.channel] = report.sent.get(attempt.channel, 0) + 1
+    uow.commit()
+
+
+def run_due(
+    uow: RuntimeUnitOfWork,
+    now: datetime,
+    *,
+    sender: ChannelSender,
+    collector_type: str | None = None,
+    rules: PlannerRules | None = None,
+    links: PaymentLinks | None = None,
+    seed: int = 0,
+) -> RunReport:
+    """Process all due work at ``now`` (see the module docstring); commits as it goes."""
+    now = ensure_utc(now)
+    today = now.date()
+    report = RunReport()
+    links = links or LocalPortalLinks()
+    with uow:
+        policy = policy_in_force(uow).policy
+        refs = uow.reports.customer_refs()
+        invoices: dict[int, list[AccountInvoice]] = defaultdict(list)
+        for inv in uow.reports.invoice_balances(today):
+            if inv.open_minor != 0:
+                invoices[inv.customer_id].append(inv)
+        all_attempts = uow.runtime.attempts()
+        by_customer: dict[int, list[Attempt]] = defaultdict(list)
+        for a in all_attempts:
+            by_customer[a.customer_id].append(a)
+        inbound: dict[int, list[InboundRecord]] = defaultdict(list)
+        for e in uow.runtime.inbound():
+            inbound[e.customer_id].append(e)
+        rows = uow.ledger.customers([r.external_id for r in refs.values()])
+
+        def account(cid: int) -> _Account:
+            ref = refs[cid]
+            return _Account(
+                rows[ref.external_id],
+                tuple(invoices.get(cid, ())),
+                tuple(by_customer.get(cid, ())),
+                tuple(inbound.get(cid, ())),
+            )
+
+        # 1. hand-offs left over by a crash or a transient provider failure
+        for a in [a for a in all_attempts if a.status == "planned"]:
+            acct = account(a.customer_id)
+            ctx = contact_context(
+                acct.row.customer,
+                acct.invoices,
+                acct.attempts,
+                acct.inbound,
+                as_of=today,
+                collector_type=collector_type,
+            )
+            proposal = ProposedContact(
+                now, a.channel, a.new.debt_ids, a.new.text, False, a.new.lang, automated=True
+            )
+            if decide(_history_without(ctx, a), proposal).allowed:
+                _hand_off(uow, a.id, a.new, a.account, sender, now, report)
+            elif now - a.new.planned_at > STALE_AFTER:
+                uow.runtime.mark_failed(a.id, "stale: not allowed to send within a day of planning")
+                uow.commit()
+
+        # 2. learning outcomes
+        for a in all_attempts:
+            if a.status not in ("sent", "delivered") or a.outcome is not None or a.sent_at is None:
+                continue
+            open_now = sum(
+                i.open_minor
+                for i in invoices.get(a.customer_id, ())
+                if i.currency == a.new.currency
+            )
+            if open_now < a.new.balance_minor:
+                uow.runtime.set_outcome(a.id, "success")
+            elif now - a.sent_at >= timedelta(days=OUTCOME_DAYS):
+                uow.runtime.set_outcome(a.id, "failure")
+        uow.commit()
+        learning = _learning(uow.runtime.attempts())
+        suspended = uow.runtime.suspended(today)
+
+        # 3. every account with an open overdue balance
+        for cid in sorted(invoices, key=lambda c: refs[c].external_id):
+            owed = [i for i in invoices[cid] if i.open_minor > 0]
+            if cid in suspended or not any(i.due_date < today for i in owed):
+                continue
+            report.processed += 1
+            try:
+                _process(
+                    uow, account(cid), refs[cid].external_id, now, policy, learning, sender,
+                    collector_type, rules, links, seed, report,
+                )  # fmt: skip
+            except AmicableError as exc:
+                uow.rollback()
+                log.warning("account %s not processed: %s", refs[cid].external_id, exc)
+                report.errors += 1
+    return report
+
+
+def _process(
+    uow: RuntimeUnitOfWork,
+    acct: _Account,
+    ref: str,
+    now: datetime,
+    policy: Any,
+    learning: LearningState,
+    sender: ChannelSender,
+    collector_type: str | None,
+    rules: PlannerRules | None,
+    links: PaymentLinks,
+    seed: int,
+    report: RunReport,
+) -> None:
+    today = now.date()
+    ledger = account_facts(uow, ref, today)
+    pfacts = policy_facts(ledger)
+    if pfacts is None or ledger.currency is None:
+        return
+    space = evaluate(policy, pfacts, as_of=today)
+    code = ledger.currency
+    balance = pfacts.balance
+    owed = [i for i in acct.invoices if i.open_minor > 0 and i.currency == code]
+    debt_ids = tuple(i.number for i in owed)
+    ctx = contact_context(
+        acct.row.customer,
+        acct.invoices,
+        acct.attempts,
+        acct.inbound,
+        as_of=today,
+        collector_type=collector_type,
+    )
+    customer = acct.row.customer
+    first = not any(a.status in ("sent", "delivered", "planned") for a in acct.attempts)
+    engagement = _engagement(acct.attempts, acct.inbound)
+    situation = AccountSituation(
+        account=ref,
+        customer_type=customer.customer_type,
+        balance=balance,
+        days_past_due=ledger.max_days_past_due,
+        policy_action=space.action,
+        plans_allowed=space.plan is not None,
+        dispute_open=ledger.open_dispute,
+    )
+    link = links.link_for(ref, balance)
+    third_party = ctx.collector_type == "third_party"
+    consumer = customer.customer_type == "consumer"
+    # The planner's tone is only known after planning; the text checked per channel is the
+    # plain reminder at the stage's tone, and the final text is re-checked below.
+    candidates: dict[str, _Candidate] = {}
+    for channel in EMBEDDED_CHANNELS:
+        to = _recipient(acct.row, channel)
+        if to is None:
+            continue
+        r = reminder(
+            action=channel, channel=channel, lang=customer.language, tone=1, name=customer.name,
+            creditor=uow.org_name, balance=balance, invoices=debt_ids,
+            days_past_due=ledger.max_days_past_due, link=link, third_party=third_party,
+            consumer=consumer, first_communication=first,
+        )  # fmt: skip
+        proposal = ProposedContact(now, channel, debt_ids, r.text, first, r.lang, automated=True)
+        candidates[channel] = _Candidate(
+            channel, to, r.subject, r.text, r.lang, decide(ctx, proposal)
+        )
+    permissions = tuple(
+        ChannelPermission(
+            c.channel, c.channel not in ctx.debtor.opt_outs, c.decision.earliest_allowed_at
+        )
+        for c in candidates.values()
+    )
+    action = plan_next_action(
+        situation, permissions, engagement, learning, now=now, rules=rules, seed=seed
+    )
+    reasons = tuple(r.to_json() for r in action.reasons)
+    if action.action is Action.ESCALATE:
+        # Into the human queue (the payments area's escalations): an open escalation suspends
+        # chasing, so the account is escalated once, not on every pass.
+        uow.payments.add_escalation(
+            acct.row.id, plan_id=None, promise_id=None,
+            reason=f"planner:{action.reasons[0].code}",
+            message="; ".join(r.text for r in action.reasons), raised_on=today,
+        )  # fmt: skip
+        uow.commit()
+        report.escalated += 1
+        return
+    if action.channel is None:
+        if action.action is Action.HOLD and any(
+            r.code == "no_permitted_channel" for r in action.reasons
+        ):
+            for c in candidates.values():  # one blocked record per day: the evidence of why
+                _store_blocked(uow, acct, ref, c, now, action, reasons, balance, debt_ids, report)
+                break
+        return
+    c = candidates[action.channel]
+    r = reminder(
+        action=action.action.value, channel=c.channel, lang=customer.language, tone=action.tone,
+        name=customer.name, creditor=uow.org_name, balance=balance, invoices=debt_ids,
+        days_past_due=ledger.max_days_past_due, link=link, third_party=third_party,
+        consumer=consumer, first_communication=first,
+    )  # fmt: skip
+    final = replace(c, subject=r.subject, text=r.text, lang=r.lang)
+    if action.at > now:
+        # The channel's window opens later: evidence of the block, once per day.
+        _store_blocked(uow, acct, ref, final, now, action, reasons, balance, debt_ids, report)
+        return
+    decision = decide(ctx, ProposedContact(now, c.channel, debt_ids, r.text, first, r.lang))
+    final = replace(final, decision=decision)
+    if not decision.allowed:
+        _store_blocked(uow, acct, ref, final, now, action, reasons, balance, debt_ids, report)
+        return
+    status = "needs_approval" if action.needs_approval else "planned"
+    new = _new_attempt(
+        acct, final, now, action, reasons, balance, debt_ids, status,
+        f"{ref}:{c.channel}:{action.action.value}:{today.isoformat()}",
+    )  # fmt: skip
+    attempt_id = uow.runtime.add_attempt(new)
+    uow.commit()
+    if attempt_id is None:
+        return  # already done today (a second pass on the same day)
+    if action.needs_approval:
+        report.escalated += 1
+        return
+    _hand_off(uow, attempt_id, new, ref, sender, now, report)
+
+
+def _new_attempt(
+    acct: _Account,
+    c: _Candidate,
+    now: datetime,
+    action: NextAction,
+    reasons: tuple[dict[str, str], ...],
+    balance: Money,
+    debt_ids: tuple[str, ...],
+    status: str,
+    key: str,
+) -> NewAttempt:
+    d = _decision_parts(c.decision)
+    return NewAttempt(
+        customer_id=acct.row.id, channel=c.channel, action=action.action.value, dedupe_key=key,
+        planned_at=now, allowed=d["allowed"], violations=d["violations"],
+        earliest_allowed_at=d["earliest_allowed_at"], packs=d["packs"], recipient=c.recipient,
+        subject=c.subject, text=c.text, lang=c.lang, debt_ids=debt_ids, reasons=reasons,
+        status=status, currency=balance.code, balance_minor=balance.minor, segment=action.segment,
+    )  # fmt: skip
+
+
+def _store_blocked(
+    uow: RuntimeUnitOfWork,
+    acct: _Account,
+    ref: str,
+    c: _Candidate,
+    now: datetime,
+    action: NextAction,
+    reasons: tuple[dict[str, str], ...],
+    balance: Money,
+    debt_ids: tuple[str, ...],
+    report: RunReport,
+) -> None:
+    if c.decision.allowed:
+        return  # not a compliance block (the planner moved it to the debtor's active hours)
+    key = f"{ref}:{c.channel}:{action.action.value}:{now.date().isoformat()}:blocked"
+    new = _new_attempt(
+        acct, c, now, action, reasons, balance, debt_ids, "blocked", key,
+    )  # fmt: skip
+    if uow.runtime.add_attempt(new) is not None:
+        report.blocked += 1
+    uow.commit()
+
+
+# -- inbound ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InboundResult:
+    """What :func:`receive_inbound` did with one event.
+
+    Attributes:
+        event_id: the event's id (generated when none was given).
+        duplicate: the event had been processed before; nothing was done again.
+        kind: ``message``, ``opt_out``, ``opt_in`` or ``help``.
+        result: the stored result: the agent's reply turn (``amicable chat`` line shape) for a
+            message, the consent change for a keyword.
+    """
+
+    event_id: str
+    duplicate: bool
+    kind: str
+    account: str
+    channel: str
+    result: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "duplicate": self.duplicate,
+            "account": self.account,
+            "channel": self.channel,
+            "kind": self.kind,
+            **self.result,
+        }
+
+
+def _keyword(text: str) -> str:
+    word = text.strip().strip(".!").lower()
+    if word in _STOP_WORDS:
+        return "opt_out"
+    if word in _START_WORDS:
+        return "opt_in"
+    if word in _HELP_WORDS:
+        return "help"
+    return "message"
+
+
+def receive_inbound(
+    uow: RuntimeUnitOfWork,
+    account_ref: str,
+    channel: str,
+    text: str,
+    *,
+    now: datetime,
+    event_id: str | None = None,
+    provider: str = "cli",
+    links: PaymentLinks | None = None,
+) -> InboundResult:
+    """Record one inbound message (idempotent by ``(provider, event_id)``) and act on it: a
+    STOP / START / HELP keyword changes or explains the channel's consent; anything else is a
+    turn of the account's conversation on ``channel`` (``handle_inbound``)."""
+    now = ensure_utc(now)
+    if channel not in ("email", "sms", "whatsapp", "chat", "call"):
+        raise InvalidInput(f"unknown inbound channel {channel!r}")
+    if not text.strip():
+        raise InvalidInput("an inbound message needs some text")
+    event_id = event_id or f"{provider}-{uuid.uuid4().hex}"
+    kind = _keyword(text) if channel != "call" else "message"
+    with uow:
+        ref = resolve_account(uow, account_ref)
+        known = uow.runtime.inbound_event(provider, event_id)
+        if known is not None:
+            if known.customer_id != ref.id:
+                raise InvalidInput(f"event {event_id!r} was already recorded for another account")
+            return InboundResult(event_id, True, known.kind, ref.external_id, known.channel,
+                                 known.result)  # fmt: skip
+        row_id = uow.runtime.claim_inbound(
+            provider=provider, event_id=event_id, customer_id=ref.id, channel=channel,
+            kind=kind, text=text, received_at=now,
+        )  # fmt: skip
+        if row_id is None:  # claimed concurrently
+            raise InvalidInput(f"event {event_id!r} is being processed")
+        result: dict[str, Any]
+        if kind in ("opt_out", "opt_in"):
+            stored = uow.ledger.customers([ref.external_id])[ref.external_id]
+            record = ConsentRecord(
+                channel=channel,  # type: ignore[arg-type]  # checked above
+                granted=kind == "opt_in",
+                at=now,
+                source=f"inbound {text.strip().upper()} ({provider} {event_id})",
+            )
+            uow.ledger.update_customer(stored.id, replace(stored.customer, consents=(record,)))
+            reply = (
+                "You will receive no more messages here. Reply START to opt back in."
+                if kind == "opt_out"
+                else "You are subscribed again. Reply STOP to opt out."
+            )
+            result = {"consent": {"channel": channel, "granted": kind == "opt_in"}, "reply": reply}
+        elif kind == "help":
+            result = {
+                "reply": f"{uow.org_name}: messages about your account. Reply STOP to opt out.",
+                "consent": None,
+            }
+        else:
+            turn = handle_inbound(uow, ref.external_id, channel, text, today=now.date(),
+                                  links=links)  # fmt: skip
+            result = {**turn.to_json(), "consent": None}
+        uow.runtime.set_inbound_result(row_id, result)
+        uow.commit()
+    return InboundResult(event_id, False, kind, ref.external_id, channel, result)
+
+
+# -- outbox queries ---------------------------------------------------------------------------
+
+
+def outbox_list(
+    uow: RuntimeUnitOfWork, *, account: str | None = None, status: str | None = None
+) -> list[Attempt]:
+    """Outbox attempts, optionally of one account and / or one status."""
+    with uow:
+        cid = None if account is None else resolve_account(uow, account).id
+        return uow.runtime.attempts(customer_id=cid, status=status)
+
+
+def outbox_show(uow: RuntimeUnitOfWork, attempt_id: int) -> Attempt:
+    """One attempt with its message and compliance decision."""
+    with uow:
+        found = uow.runtime.attempt(attempt_id)
+    if found is None:
+        raise NotFound(f"no outbox attempt {attempt_id}")
+    return found
+
+
+# -- simulated runs ---------------------------------------------------------------------------
+
+#: The instants of a simulated day at which due work is processed (UTC): morning in Europe,
+#: morning and afternoon on the US east coast, afternoon on the west coast — a few business-hour
+#: slots so every debtor's contact window is met at least once a weekday.
+SEND_SLOTS: Final = (time(9, 0), time(14, 0), time(19, 0))
+
+
+def run_days(
+    make_uow: Callable[[], RuntimeUnitOfWork],
+    clock: SimulatedClock,
+    *,
+    start: date,
+    until: date,
+    sender: ChannelSender,
+    not_before: datetime | None = None,
+    slots: Sequence[time] = SEND_SLOTS,
+    collector_type: str | None = None,
+    rules: PlannerRules | None = None,
+    seed: int = 0,
+) -> RunReport:
+    """Step ``clock`` through every slot of every day from ``start`` to ``until`` (inclusive),
+    running :func:`run_due` at each; slots before ``not_before`` are skipped. ``processed`` counts
+    account passes (an account looked at in three slots counts three times)."""
+    if until < start:
+        raise InvalidInput(f"--until {until} is before the start of the run {start}")
+    total = RunReport()
+    day = start
+    while day <= until:
+        for slot in slots:
+            at = datetime.combine(day, slot, tzinfo=UTC)
+            if not_before is not None and at < not_before:
+                continue
+            clock.set(at)
+            total.add(
+                run_due(
+                    make_uow(), at, sender=sender, collector_type=collector_type, rules=rules,
+                    seed=seed,
+                )
+            )  # fmt: skip
+        day += timedelta(days=1)
+    return total
