@@ -2,7 +2,8 @@
 (see :mod:`amicable.service.conversations`).
 
 Invariants every adapter must keep: every call is scoped to the unit of work's organisation;
-:meth:`ConversationRepository.save` is an optimistic-locking write (a stale ``version`` is refused);
+:meth:`ConversationRepository.save` is an optimistic-locking write (a stale ``version`` is refused
+with :class:`~amicable.domain.errors.Conflict`);
 messages, offers, agreements, promises and escalations are append-only.
 """
 

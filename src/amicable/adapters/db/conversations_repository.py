@@ -20,7 +20,7 @@ from amicable.adapters.db.tables_conversations import (
     conversation_promises,
     conversations,
 )
-from amicable.domain.errors import InvariantViolation
+from amicable.domain.errors import Conflict
 
 __all__ = ["SqlConversationRepository"]
 
@@ -69,8 +69,9 @@ class SqlConversationRepository:
             )
         )
         if result.rowcount != 1:
-            raise InvariantViolation(
-                f"conversation {conversation_id} changed concurrently (version {version} is stale)"
+            raise Conflict(
+                f"conversation {conversation_id} changed concurrently (version {version} is "
+                "stale); reload it and handle the message again"
             )
         return version + 1
 
