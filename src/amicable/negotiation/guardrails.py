@@ -36,6 +36,7 @@ __all__ = [
     "ELECTRONIC",
     "PhrasedReply",
     "Phraser",
+    "check_model_text",
     "content_facts",
     "guarded_phrasing",
     "manipulation",
