@@ -178,7 +178,13 @@ def _engagement(attempts: Sequence[Attempt], inbound: Sequence[InboundRecord]) -
     return Engagement(
         channels=tuple(channels),
         response_hours=frozenset(e.received_at.hour for e in replies),
-        last_contact_at=max((a.sent_at for a in sent if a.sent_at is not None), default=None),
+        # A final notice waiting for approval counts as the latest touch for the cadence, so the
+        # loop does not send a plain reminder beside it while a person decides.
+        last_contact_at=max(
+            [a.sent_at for a in sent if a.sent_at is not None]
+            + [a.new.planned_at for a in attempts if a.status == "needs_approval"],
+            default=None,
+        ),
         last_response_at=max((e.received_at for e in replies), default=None),
         touches=len(sent),
         final_notice_sent=any(a.new.action == "final_notice" for a in attempts),

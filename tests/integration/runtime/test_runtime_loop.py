@@ -1,0 +1,257 @@
+"""The agent loop end to end on the embedded default (recording outbox), on SQLite or PostgreSQL
+(``--db``): a 40-account sample portfolio run for 14 simulated days; every attempt carries its
+compliance decision, nothing is sent at a blocked instant or above a cap, a second pass on the same
+day sends nothing twice; injected replies land in the right conversation and are processed once;
+a STOP revokes the channel's consent; a hand-off that failed is retried once, under its key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from amicable.adapters.channels.outbox import RecordingOutboxSender
+from amicable.adapters.db.tables_conversations import conversation_messages, conversations
+from amicable.adapters.importers import read_customers, read_invoices, read_payments
+from amicable.bootstrap import App
+from amicable.compliance import ProposedContact, decide
+from amicable.domain.clock import SimulatedClock
+from amicable.domain.errors import ChannelUnavailable
+from amicable.entrypoints.cli import app as cli
+from amicable.service.channels import OutboundMessage, SendResult
+from amicable.service.contact_context import contact_context
+from amicable.service.imports import import_customers, import_invoices, import_payments
+from amicable.service.runtime import receive_inbound, run_days, run_due
+from amicable.service.runtime_ports import Attempt
+from amicable.sim.sample import generate_sample
+
+AS_OF = date(2026, 3, 1)
+START = date(2026, 3, 2)
+UNTIL = date(2026, 3, 15)
+
+
+@pytest.fixture
+def portfolio(app: App, tmp_path: Path) -> App:
+    """A 40-account sample portfolio as of 2026-03-01, imported."""
+    generate_sample(tmp_path, accounts=40, seed=3, as_of=AS_OF)
+    import_customers(app.uow(), read_customers(tmp_path / "customers.csv"))
+    import_invoices(app.uow(), read_invoices(tmp_path / "invoices.csv"))
+    import_payments(app.uow(), read_payments(tmp_path / "payments.csv"))
+    return app
+
+
+def _attempts(app: App) -> list[Attempt]:
+    with app.uow() as uow:
+        return uow.runtime.attempts()
+
+
+def _recheck(app: App, attempt: Attempt, earlier: list[Attempt]) -> bool:
+    """``decide`` at the instant the attempt was sent, with only what was sent before it."""
+    assert attempt.sent_at is not None
+    day = attempt.sent_at.date()
+    with app.uow() as uow:
+        row = uow.ledger.customers([attempt.account])[attempt.account]
+        invoices = [i for i in uow.reports.invoice_balances(day, row.id) if i.open_minor != 0]
+    ctx = contact_context(row.customer, invoices, earlier, [], as_of=day)
+    proposal = ProposedContact(
+        attempt.sent_at, attempt.channel, attempt.new.debt_ids, attempt.new.text,
+        not earlier, attempt.new.lang, automated=True,
+    )  # fmt: skip
+    return decide(ctx, proposal).allowed
+
+
+def test_fourteen_days_on_a_sample_portfolio_stay_inside_compliance(
+    portfolio: App, clock: SimulatedClock
+) -> None:
+    sender = RecordingOutboxSender(clock=clock)
+    report = run_days(portfolio.uow, clock, start=START, until=UNTIL, sender=sender)
+    attempts = _attempts(portfolio)
+    sent = [a for a in attempts if a.status == "sent"]
+    assert report.errors == 0
+    assert sum(report.sent.values()) == len(sent) == len(sender.records) > 0
+    assert report.blocked == sum(1 for a in attempts if a.status == "blocked") > 0
+    # every attempt carries the compliance decision it was checked against
+    for a in attempts:
+        assert a.new.packs, a
+        assert a.new.allowed == (a.status != "blocked")
+        if a.status == "blocked":
+            assert a.new.violations and all(
+                {"rule", "message", "citation"} <= set(v) for v in a.new.violations
+            )
+    # nothing was sent at a blocked instant: re-decide each send at its own instant
+    by_account: dict[str, list[Attempt]] = defaultdict(list)
+    for a in sorted(sent, key=lambda a: (a.sent_at, a.id)):
+        assert _recheck(portfolio, a, by_account[a.account]), a.to_json(full=True)
+        by_account[a.account].append(a)
+    # ... nor above the house cap (3 contacts per 7 days) nor twice a day
+    for history in by_account.values():
+        times = [a.sent_at for a in history if a.sent_at is not None]
+        for t in times:
+            assert sum(1 for u in times if t <= u < t + timedelta(days=7)) <= 3
+        assert len({t.date() for t in times}) == len(times)
+    # the recorded messages are the outbox rows, under their dedupe keys
+    assert {r.message.dedupe_key for r in sender.records} == {a.new.dedupe_key for a in sent}
+
+
+def test_running_the_same_day_twice_sends_nothing_twice(
+    portfolio: App, clock: SimulatedClock
+) -> None:
+    sender = RecordingOutboxSender(clock=clock)
+    at = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+    clock.set(at)
+    first = run_due(portfolio.uow(), at, sender=sender)
+    before = _attempts(portfolio)
+    again = run_due(portfolio.uow(), at, sender=RecordingOutboxSender(clock=clock))
+    later = at + timedelta(hours=5)
+    clock.set(later)
+    third = run_due(portfolio.uow(), later, sender=RecordingOutboxSender(clock=clock))
+    assert sum(first.sent.values()) > 0
+    assert again.sent == {} and third.sent == {}
+    assert again.blocked == 0
+    assert [a.id for a in _attempts(portfolio) if a.status == "sent"] == [
+        a.id for a in before if a.status == "sent"
+    ]
+
+
+class _FlakySender:
+    """Fails transiently the first time, then records (a crash-like gap before the hand-off)."""
+
+    def __init__(self, clock: SimulatedClock) -> None:
+        self.inner = RecordingOutboxSender(clock=clock)
+        self.failed: set[str] = set()
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        if message.dedupe_key not in self.failed:
+            self.failed.add(message.dedupe_key)
+            raise ChannelUnavailable("provider down")
+        return self.inner.send(message)
+
+
+def test_a_hand_off_that_failed_is_retried_once_under_its_own_key(
+    portfolio: App, clock: SimulatedClock
+) -> None:
+    sender = _FlakySender(clock)
+    at = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+    clock.set(at)
+    first = run_due(portfolio.uow(), at, sender=sender)
+    planned = [a for a in _attempts(portfolio) if a.status == "planned"]
+    assert first.errors == len(planned) > 0 and first.sent == {}
+    later = at + timedelta(minutes=30)
+    clock.set(later)
+    second = run_due(portfolio.uow(), later, sender=sender)
+    assert sum(second.sent.values()) == len(planned)
+    assert {r.message.dedupe_key for r in sender.inner.records} == {
+        a.new.dedupe_key for a in planned
+    }
+    assert not [a for a in _attempts(portfolio) if a.status == "planned"]
+
+
+def _contacted(app: App, clock: SimulatedClock) -> Attempt:
+    at = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+    clock.set(at)
+    run_due(app.uow(), at, sender=RecordingOutboxSender(clock=clock))
+    return next(a for a in _attempts(app) if a.status == "sent")
+
+
+def test_an_injected_reply_lands_in_the_accounts_conversation_and_moves_it_on(
+    portfolio: App, clock: SimulatedClock
+) -> None:
+    attempt = _contacted(portfolio, clock)
+    clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
+    result = receive_inbound(
+        portfolio.uow(), attempt.account, attempt.channel, "What is this about?",
+        now=clock.now(), event_id="ev-1",
+    )  # fmt: skip
+    assert not result.duplicate and result.kind == "message"
+    assert result.result["reply"] and result.result["state"]
+    with portfolio.uow() as uow:
+        conn = uow.connection
+        convs = conn.execute(
+            select(conversations.c.id, conversations.c.customer_id, conversations.c.channel)
+        ).all()
+        assert [(c.customer_id, c.channel) for c in convs] == [
+            (attempt.customer_id, attempt.channel)
+        ]
+        texts = conn.execute(
+            select(conversation_messages.c.direction, conversation_messages.c.text)
+            .order_by(conversation_messages.c.id)
+        ).all()  # fmt: skip
+    assert ("in", "What is this about?") in [(t.direction, t.text) for t in texts]
+    assert any(t.direction == "out" and t.text for t in texts)
+
+
+def test_an_inbound_event_id_is_processed_once(portfolio: App, clock: SimulatedClock) -> None:
+    attempt = _contacted(portfolio, clock)
+    args = (attempt.account, attempt.channel, "I can pay next week")
+    first = receive_inbound(portfolio.uow(), *args, now=clock.now(), event_id="ev-7")
+    again = receive_inbound(portfolio.uow(), *args, now=clock.now(), event_id="ev-7")
+    assert not first.duplicate and again.duplicate
+    assert again.result == first.result
+    with portfolio.uow() as uow:
+        n_in = uow.connection.execute(
+            select(func.count()).where(conversation_messages.c.direction == "in")
+        ).scalar_one()
+        assert n_in == 1
+        assert len(uow.runtime.inbound()) == 1
+
+
+def test_stop_revokes_the_channel_and_later_passes_do_not_use_it(
+    portfolio: App, clock: SimulatedClock
+) -> None:
+    attempt = _contacted(portfolio, clock)
+    channel = attempt.channel
+    result = receive_inbound(portfolio.uow(), attempt.account, channel, "STOP", now=clock.now())
+    assert result.kind == "opt_out" and result.result["consent"] == {
+        "channel": channel,
+        "granted": False,
+    }
+    with portfolio.uow() as uow:
+        row = uow.ledger.customers([attempt.account])[attempt.account]
+    assert any(c.channel == channel and not c.granted for c in row.customer.consents)
+    ctx = contact_context(row.customer, [], [], [], as_of=clock.now().date())
+    monday = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
+    assert not decide(ctx, ProposedContact(monday, channel)).allowed
+    run_days(
+        portfolio.uow, clock, start=date(2026, 3, 3), until=date(2026, 3, 12),
+        sender=RecordingOutboxSender(clock=clock),
+    )  # fmt: skip
+    later = [
+        a for a in _attempts(portfolio)
+        if a.account == attempt.account and a.status == "sent" and a.id != attempt.id
+    ]  # fmt: skip
+    assert all(a.channel != channel for a in later)
+
+
+def test_the_cli_runs_the_loop_and_shows_the_outbox(portfolio: App, database_url: str) -> None:
+    runner = CliRunner()
+    base = ["--database-url", database_url]
+    out = runner.invoke(
+        cli, [*base, "run", "--as-of", "2026-03-02", "--until", "2026-03-04", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    assert set(doc) == {"processed", "sent", "blocked", "escalated", "errors"}
+    assert sum(doc["sent"].values()) > 0
+    listed = json.loads(runner.invoke(cli, [*base, "outbox", "list", "--json"]).stdout)
+    blocked = [a for a in listed["attempts"] if a["status"] == "blocked"]
+    assert blocked
+    shown = runner.invoke(cli, [*base, "outbox", "show", str(blocked[0]["id"]), "--json"])
+    detail = json.loads(shown.stdout)
+    assert detail["compliance"]["violations"][0].keys() == {"rule", "message", "citation"}
+    assert detail["text"] and detail["recipient"]
+    sent = next(a for a in listed["attempts"] if a["status"] == "sent")
+    reply = runner.invoke(
+        cli,
+        [*base, "inbound", "--account", sent["account"], "--channel", sent["channel"],
+         "--text", "who is this?", "--event-id", "cli-1", "--json"],
+    )  # fmt: skip
+    assert reply.exit_code == 0, reply.output
+    assert json.loads(reply.stdout)["reply"]
+    missing = runner.invoke(cli, [*base, "outbox", "show", "99999"])
+    assert missing.exit_code == 2
