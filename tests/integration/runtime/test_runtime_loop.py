@@ -255,3 +255,44 @@ def test_the_cli_runs_the_loop_and_shows_the_outbox(portfolio: App, database_url
     assert json.loads(reply.stdout)["reply"]
     missing = runner.invoke(cli, [*base, "outbox", "show", "99999"])
     assert missing.exit_code == 2
+
+
+def test_a_payment_after_a_touch_is_a_success_of_its_arm_and_silence_a_failure(
+    portfolio: App, clock: SimulatedClock
+) -> None:
+    from amicable.domain.money import Money
+    from amicable.domain.records import PaymentRecord
+
+    at = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+    clock.set(at)
+    run_due(portfolio.uow(), at, sender=RecordingOutboxSender(clock=clock))
+    sent = [a for a in _attempts(portfolio) if a.status == "sent"]
+    assert len(sent) >= 2
+    payer, silent = sent[0], sent[1]
+    amount = Money.from_minor(payer.new.balance_minor, payer.new.currency)
+    record = PaymentRecord(1, payer.account, "PAY-RT-1", date(2026, 3, 4), amount)
+    import_payments(portfolio.uow(), [record])
+    clock.set(at + timedelta(days=3))
+    run_due(portfolio.uow(), clock.now(), sender=RecordingOutboxSender(clock=clock))
+    by_id = {a.id: a for a in _attempts(portfolio)}
+    assert by_id[payer.id].outcome == "success"
+    assert by_id[silent.id].outcome is None  # its window is still open
+    clock.set(at + timedelta(days=15))
+    run_due(portfolio.uow(), clock.now(), sender=RecordingOutboxSender(clock=clock))
+    assert {a.id: a for a in _attempts(portfolio)}[silent.id].outcome == "failure"
+
+
+def test_an_escalated_account_goes_to_the_human_queue_once_and_is_not_chased(
+    portfolio: App, clock: SimulatedClock
+) -> None:
+    report = run_days(
+        portfolio.uow, clock, start=START, until=date(2026, 3, 6),
+        sender=RecordingOutboxSender(clock=clock),
+    )  # fmt: skip
+    with portfolio.uow() as uow:
+        queue = [e for e in uow.payments.escalations() if e.reason.startswith("planner:")]
+        refs = uow.reports.customer_refs()
+    assert report.escalated >= len(queue) > 0
+    escalated = {refs[e.customer_id].external_id for e in queue}
+    assert len(queue) == len(escalated)  # once per account
+    assert not [a for a in _attempts(portfolio) if a.account in escalated and a.status == "sent"]
