@@ -56,3 +56,19 @@ def test_a_denied_request_changes_nothing(world: ApiWorld) -> None:
             assert r.status_code == 403
     after = world.client.get("/v1/audit/verify", headers=world.headers()).json()
     assert after["records"] == before["records"]
+
+
+def test_the_matrix_in_docs_api_md_is_the_one_in_force() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).parents[3] / "docs" / "api.md").read_text(encoding="utf-8")
+    section = text.split("## Roles and the authorisation matrix", 1)[1].split("\n## ", 1)[0]
+    documented: dict[str, frozenset[str]] = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == len(ROLES) + 1 and cells[0].startswith("`"):
+            marks = cells[1:]
+            documented[cells[0].strip("`")] = frozenset(
+                r for r, m in zip(ROLES, marks, strict=True) if m == "✔"
+            )
+    assert documented == dict(ACTIONS)
