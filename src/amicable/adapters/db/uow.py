@@ -13,18 +13,18 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
-from amicable.adapters.db.payments_repository import SqlPaymentsRepository
 from amicable.adapters.db.conversations_repository import SqlConversationRepository
+from amicable.adapters.db.payments_repository import SqlPaymentsRepository
 from amicable.adapters.db.queries import SqlLedgerReader
-from amicable.adapters.db.repositories_api import (
-    SqlAuditRepository,
-    SqlEventRepository,
-    SqlSecurityRepository,
-)
 from amicable.adapters.db.repositories import (
     SqlLedgerRepository,
     SqlOrgRepository,
     SqlPolicyVersionRepository,
+)
+from amicable.adapters.db.repositories_api import (
+    SqlAuditRepository,
+    SqlEventRepository,
+    SqlSecurityRepository,
 )
 from amicable.adapters.db.runtime_repository import SqlRuntimeRepository
 from amicable.adapters.db.strategy_repository import SqlStrategyRepository
@@ -42,11 +42,11 @@ class SqlUnitOfWork:
     ledger: SqlLedgerRepository
     reports: SqlLedgerReader
     policies: SqlPolicyVersionRepository
+    conversations: SqlConversationRepository
     strategy: SqlStrategyRepository
     security: SqlSecurityRepository
     audit: SqlAuditRepository
     events: SqlEventRepository
-    conversations: SqlConversationRepository
     payments: SqlPaymentsRepository
     runtime: SqlRuntimeRepository
     now: datetime
@@ -84,11 +84,11 @@ class SqlUnitOfWork:
         self.ledger = SqlLedgerRepository(self._conn, org_id, self.now)
         self.reports = SqlLedgerReader(self._conn, org_id)
         self.policies = SqlPolicyVersionRepository(self._conn, org_id, self.now)
+        self.conversations = SqlConversationRepository(self._conn, org_id, self.now)
         self.strategy = SqlStrategyRepository(self._conn, org_id, self.now)
         self.security = SqlSecurityRepository(self._conn, org_id, self.now)
         self.audit = SqlAuditRepository(self._conn, org_id)
         self.events = SqlEventRepository(self._conn, org_id, self.now)
-        self.conversations = SqlConversationRepository(self._conn, org_id, self.now)
         self.payments = SqlPaymentsRepository(self._conn, org_id, self.now)
         self.runtime = SqlRuntimeRepository(self._conn, org_id, self.now)
         return self
