@@ -17,7 +17,6 @@ from sqlalchemy import (
     ARRAY,
     Connection,
     and_,
-    any_,
     bindparam,
     case,
     func,
@@ -201,12 +200,23 @@ def _utc_required(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _in_keys(column: Any, dialect_name: str) -> Any:
-    """``column IN :keys`` for a list of keys, in the form each backend handles best: one array
-    parameter on PostgreSQL (no query text growing with the list), an expanding list on SQLite."""
+def _keyed(stmt: Any, column: Any, dialect_name: str) -> Any:
+    """``stmt`` narrowed to rows whose ``column`` is in the ``:keys`` list parameter.
+
+    PostgreSQL: a join on ``unnest(:keys)`` (one array parameter; the planner probes the
+    unique index per key). ``column = ANY(:keys)`` was turned into a filter over every row of the
+    organisation while the table's statistics still described it as empty (mid-import), which
+    costs rows x keys comparisons: 20 s for one 5,000-key lookup at 1M rows. SQLite: an
+    expanding ``IN`` list.
+    """
     if dialect_name == "postgresql":
-        return column == any_(bindparam("keys", type_=ARRAY(column.type)))
-    return column.in_(bindparam("keys", expanding=True))
+        keys = (
+            func.unnest(bindparam("keys", type_=ARRAY(column.type)))
+            .table_valued("key")
+            .render_derived(name="wanted")
+        )
+        return stmt.join(keys, column == keys.c.key)
+    return stmt.where(column.in_(bindparam("keys", expanding=True)))
 
 
 class SqlOrgRepository:
@@ -306,9 +316,10 @@ class SqlLedgerRepository:
 
     def customer_ids(self, external_ids: Collection[str]) -> dict[str, int]:
         out: dict[str, int] = {}
-        stmt = select(customers.c.external_id, customers.c.id).where(
-            customers.c.org_id == self._org,
-            _in_keys(customers.c.external_id, self._conn.dialect.name),
+        stmt = _keyed(
+            select(customers.c.external_id, customers.c.id).where(customers.c.org_id == self._org),
+            customers.c.external_id,
+            self._conn.dialect.name,
         )
         for batch in _batches(external_ids):
             out.update((str(k), int(v)) for k, v in self._conn.execute(stmt, {"keys": batch}))
@@ -478,9 +489,10 @@ class SqlLedgerRepository:
 
     def invoices(self, numbers: Collection[str]) -> dict[str, ExistingInvoice]:
         out: dict[str, ExistingInvoice] = {}
-        find = select(invoices.c.id).where(
-            invoices.c.org_id == self._org,
-            _in_keys(invoices.c.number, self._conn.dialect.name),
+        find = _keyed(
+            select(invoices.c.id).where(invoices.c.org_id == self._org),
+            invoices.c.number,
+            self._conn.dialect.name,
         )
         for batch in _batches(numbers):
             ids = list(self._conn.execute(find, {"keys": batch}).scalars())
