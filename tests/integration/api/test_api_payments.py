@@ -63,7 +63,8 @@ def test_the_same_reference_with_other_details_is_a_conflict(world: ApiWorld) ->
 
 def test_an_amount_as_a_json_number_or_an_unknown_field_is_refused(world: ApiWorld) -> None:
     ledger(world)
-    for body in ({"amount": 60.0}, {"amount": "abc"}, {"surprise": 1}, {"currency": "ZZZ"}):
+    bad_amounts = [{"amount": a} for a in (60.0, "abc", "1e999", " 1", "1E+2", "NaN", "1" * 16)]
+    for body in [*bad_amounts, {"surprise": 1}, {"currency": "ZZZ"}, {"amount": "60.001"}]:
         r = record(world, **body)
         assert r.status_code == 422, (body, r.text)
     assert open_items(world) == {"INV-1": "100.00", "INV-2": "50.00"}

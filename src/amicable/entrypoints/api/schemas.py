@@ -8,8 +8,8 @@ secrets appear only in the ``…Created`` responses, once.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -65,15 +65,18 @@ EventKind = Literal[
 ]
 
 
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,18})?")
+
+
 def _money_string(value: object) -> object:
     if not isinstance(value, str):
         raise ValueError('money must be a string such as "60.00", never a JSON number')
-    try:
-        parsed = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a decimal amount") from None
-    if not parsed.is_finite():
-        raise ValueError(f"{value!r} is not a finite amount")
+    # Plain decimal notation only: no exponent, no spaces, NaN or Infinity, and at most 15
+    # integer digits (minor units are stored as BIGINT; no real amount needs more).
+    if _PLAIN_DECIMAL.fullmatch(value) is None:
+        raise ValueError(
+            f'{value[:40]!r} is not an amount: write it as a plain decimal such as "60.00"'
+        )
     return value
 
 
