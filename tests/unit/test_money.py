@@ -33,6 +33,14 @@ def test_more_decimals_than_the_currency_allows_is_refused_without_an_explicit_r
     assert Money.quantize("10.005", "USD", rounding=ROUND_HALF_EVEN) == Money.of("10.00", "USD")
 
 
+def test_an_amount_too_large_to_hold_exactly_is_refused_as_invalid_money() -> None:
+    for huge in ("1e999", "9" * 40):
+        with pytest.raises(InvalidMoney, match="too large"):
+            Money.of(huge, "USD")
+        with pytest.raises(InvalidMoney, match="too large"):
+            Money.quantize(huge, "USD", rounding=ROUND_HALF_UP)
+
+
 def test_unknown_and_withdrawn_currency_codes_are_refused() -> None:
     for code in ("XXX", "FRF", "usdollar", "SLL"):
         with pytest.raises(UnknownCurrency):

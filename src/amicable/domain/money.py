@@ -114,6 +114,14 @@ def to_decimal(value: Decimal | int | str) -> Decimal:
     return result
 
 
+def _quantize(amount: Decimal, cur: Currency, rounding: str) -> Decimal:
+    """``amount`` to ``cur``'s minor units; an amount too large to hold exactly is refused."""
+    try:
+        return amount.quantize(cur.exponent, rounding=rounding)
+    except decimal.InvalidOperation:
+        raise InvalidMoney(f"{amount} is too large to be an exact {cur.code} amount") from None
+
+
 @dataclass(frozen=True, slots=True, order=False)
 class Money:
     """An exact amount of one currency, always a whole number of its minor units.
@@ -129,7 +137,7 @@ class Money:
         if not isinstance(self.currency, Currency):
             raise UnknownCurrency(f"{self.currency!r} is not a Currency")
         amount = to_decimal(self.amount)
-        quantized = amount.quantize(self.currency.exponent, rounding=ROUND_HALF_EVEN)
+        quantized = _quantize(amount, self.currency, ROUND_HALF_EVEN)
         if quantized != amount:
             raise InvalidMoney(
                 f"{amount} has more decimals than {self.currency.code} allows "
@@ -162,7 +170,7 @@ class Money:
     def quantize(cls, amount: Decimal | int | str, code: str | Currency, *, rounding: str) -> Money:
         """Round an arbitrary-precision amount to the currency's minor units, mode named."""
         cur = currency(code)
-        return cls(to_decimal(amount).quantize(cur.exponent, rounding=rounding), cur)
+        return cls(_quantize(to_decimal(amount), cur, rounding), cur)
 
     @staticmethod
     def sum(items: Iterable[Money], code: str | Currency) -> Money:
