@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from amicable.adapters.importers import read_invoice_batches, read_invoices
@@ -88,3 +91,24 @@ def test_reading_ahead_weighs_a_batch_by_its_rows(tmp_path: Path) -> None:
     assert [len(i) for i in items if isinstance(i, InvoiceBatch)] == [25, 25, 10]
     assert [len(c) for c in _weighed_chunks(items, 30)] == [2, 1]
     assert list(prefetched(iter(items), chunk_size=30)) == items
+
+
+_FIELD = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**62), 2**62),
+    st.text(max_size=6),
+    st.dates(),
+    st.datetimes(timezones=st.just(UTC)),
+)
+
+
+@given(width=st.integers(1, 4), data=st.data())
+def test_copy_text_built_by_column_equals_formatting_each_field(
+    width: int, data: st.DataObject
+) -> None:
+    from amicable.adapters.db.repositories import _copy_field, _copy_text
+
+    rows = data.draw(st.lists(st.tuples(*[_FIELD] * width), min_size=1, max_size=8))
+    expected = "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows)
+    assert _copy_text(rows) == expected

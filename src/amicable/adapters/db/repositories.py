@@ -102,7 +102,11 @@ def _copy_column(values: Sequence[Any]) -> Sequence[str]:
         return values
     if kinds == {int}:
         return list(map(str, values))
-    return [_copy_field(v) for v in values]
+    if bool in kinds and int in kinds:  # True == 1: distinct values cannot be told apart
+        return [_copy_field(v) for v in values]
+    # Dates, instants, flags and NULLs repeat: format each distinct value once.
+    formatted = {v: _copy_field(v) for v in set(values)}
+    return list(map(formatted.__getitem__, values))
 
 
 def _copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
