@@ -119,3 +119,20 @@ def test_a_plainly_valid_file_is_all_batches(tmp_path: Path) -> None:
     items = list(read_invoice_batches(path, batch_rows=16))
     assert all(isinstance(i, InvoiceBatch) for i in items)
     assert sum(len(i) for i in items if isinstance(i, InvoiceBatch)) == 40
+
+
+def test_quoted_headers_keep_the_fast_path_and_a_header_spanning_lines_leaves_it(
+    tmp_path: Path,
+) -> None:
+    quoted = ",".join(f'"{name}"' for name in HEADER.split(","))
+    rows = [_good(i) for i in range(1, 6)]
+    plain = tmp_path / "quoted.csv"
+    plain.write_text("\n".join([quoted, *rows]) + "\n", encoding="utf-8")
+    got, batches = _expanded(plain, 10)
+    assert batches == 1
+    assert got == list(read_invoices(plain))
+    spanning = tmp_path / "spanning.csv"
+    spanning.write_text("\n".join(['"Aging\nreport"', HEADER, *rows]) + "\n", encoding="utf-8")
+    got, batches = _expanded(spanning, 10)
+    assert batches == 0
+    assert got == list(read_invoices(spanning))

@@ -94,7 +94,10 @@ def fast_invoice_rows(
     seen: dict[str, int] = {}
     with path.open("rb") as fh:
         for _ in range(header.line):
-            fh.readline()
+            if fh.readline().count(b'"') % 2:
+                # A quoted cell spans lines above the data: physical lines are not rows here.
+                yield from read_invoice_rows(path, layout)
+                return
         line_no = header.line + 1
         while True:
             pos = fh.tell()
