@@ -43,6 +43,7 @@ from amicable.policy.optimise import optimise
 from amicable.service.conversations_ports import ConversationsUnitOfWork
 from amicable.service.policies import policy_facts, policy_in_force
 from amicable.service.queries import show_account
+from amicable.service.queue import open_item
 
 __all__ = [
     "LocalPortalLinks",
@@ -204,9 +205,15 @@ def _persist(
                 consequence=p.consequence,
             )
     if turn.escalation is not None:
-        repo.add_escalation(
+        esc_id = repo.add_escalation(
             conv_id, customer_id, turn.escalation.reason.value, turn.escalation.summary
         )
+        # Into the human queue (one item per escalation), in the same transaction.
+        open_item(
+            uow, customer_id=customer_id, source="conversation", source_id=esc_id,
+            source_ref=f"conversation:{conv_id}", reason=turn.escalation.reason.value,
+            summary=turn.escalation.summary,
+        )  # fmt: skip
 
 
 def start_conversation(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from amicable.service.api_ports import ApiUnitOfWork
+from amicable.service.queue_ports import QueueHolder
 
 __all__ = ["ConversationRepository", "ConversationsUnitOfWork"]
 
@@ -67,15 +68,16 @@ class ConversationRepository(Protocol):
 
     def add_escalation(
         self, conversation_id: int, customer_id: int, reason: str, summary: str
-    ) -> None: ...
+    ) -> int: ...
 
     def counts(self, conversation_id: int) -> dict[str, int]:
         """Rows per table for one conversation (for reports and tests)."""
         ...
 
 
-class ConversationsUnitOfWork(ApiUnitOfWork, Protocol):
-    """A unit of work that also holds the conversations repository."""
+class ConversationsUnitOfWork(ApiUnitOfWork, QueueHolder, Protocol):
+    """A unit of work that also holds the conversations repository (and the human queue's, so
+    an escalation opens a queue item)."""
 
     @property
     def conversations(self) -> ConversationRepository: ...

@@ -43,6 +43,7 @@ from amicable.policy.offer import Offer, OfferKind
 from amicable.service.payments_ports import PaymentsUnitOfWork, StoredPlan, StoredPromise
 from amicable.service.ports import CustomerRef, EntryRow, PaymentRow
 from amicable.service.queries import resolve_account
+from amicable.service.queue import open_item
 from amicable.servicing import plans as plan_engine
 from amicable.servicing.allocation import (
     Allocation,
@@ -180,16 +181,20 @@ def _save(
     raised: list[int] = []
     for e in t.events:
         if e.kind is PlanEventKind.PLAN_BROKEN:
-            raised.append(
-                uow.payments.add_escalation(
-                    stored.customer_id,
-                    plan_id=stored.id,
-                    promise_id=None,
-                    reason="plan_broken",
-                    message=f"plan {stored.plan.id} broken: {e.reason.message}",
-                    raised_on=e.on,
-                )
+            message = f"plan {stored.plan.id} broken: {e.reason.message}"
+            esc_id = uow.payments.add_escalation(
+                stored.customer_id,
+                plan_id=stored.id,
+                promise_id=None,
+                reason="plan_broken",
+                message=message,
+                raised_on=e.on,
             )
+            raised.append(esc_id)
+            open_item(
+                uow, customer_id=stored.customer_id, source="plan", source_id=esc_id,
+                source_ref=f"plan:{stored.plan.id}", reason="plan_broken", summary=message,
+            )  # fmt: skip
     return raised
 
 
@@ -238,14 +243,19 @@ def _evaluate_promises(
         uow.payments.set_promise_status(sp.id, ev.status.value, ev.rule_id, as_of)
         changed.append((sp, ev.status.value))
         if ev.status.value == "broken":
-            uow.payments.add_escalation(
+            message = f"promise {sp.promise.id} broken: {ev.message}"
+            esc_id = uow.payments.add_escalation(
                 sp.customer_id,
                 plan_id=None,
                 promise_id=sp.id,
                 reason="promise_broken",
-                message=f"promise {sp.promise.id} broken: {ev.message}",
+                message=message,
                 raised_on=as_of,
             )
+            open_item(
+                uow, customer_id=sp.customer_id, source="promise", source_id=esc_id,
+                source_ref=f"promise:{sp.promise.id}", reason="promise_broken", summary=message,
+            )  # fmt: skip
     return changed
 
 

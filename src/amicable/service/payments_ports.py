@@ -17,6 +17,7 @@ from datetime import date
 from typing import Protocol
 
 from amicable.service.ports import UnitOfWork
+from amicable.service.queue_ports import QueueHolder
 from amicable.servicing.matching import ScoredCandidate
 from amicable.servicing.plans import Plan, PlanEvent, ServicingRules
 from amicable.servicing.promises import Promise
@@ -202,8 +203,9 @@ class PaymentsRepository(Protocol):
     def payer_ibans(self) -> dict[int, tuple[str, ...]]: ...
 
 
-class PaymentsUnitOfWork(UnitOfWork, Protocol):
-    """The unit of work with the payments repository (the SQL one has both)."""
+class PaymentsUnitOfWork(UnitOfWork, QueueHolder, Protocol):
+    """The unit of work with the payments repository (the SQL one has both) and the human
+    queue's (an escalation opens a queue item)."""
 
     @property
     def payments(self) -> PaymentsRepository: ...

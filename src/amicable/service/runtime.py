@@ -53,6 +53,7 @@ from amicable.service.conversations import LocalPortalLinks, PaymentLinks, handl
 from amicable.service.policies import policy_facts, policy_in_force
 from amicable.service.ports import AccountInvoice, CustomerRow
 from amicable.service.queries import account_facts, resolve_account
+from amicable.service.queue import open_item
 from amicable.service.reminders import reminder
 from amicable.service.runtime_ports import Attempt, InboundRecord, NewAttempt, RuntimeUnitOfWork
 from amicable.strategy.learning import ArmStats, LearningState
@@ -431,10 +432,15 @@ def _process(
     if action.action is Action.ESCALATE:
         # Into the human queue (the payments area's escalations): an open escalation suspends
         # chasing, so the account is escalated once, not on every pass.
-        uow.payments.add_escalation(
+        message = "; ".join(r.text for r in action.reasons)
+        esc_id = uow.payments.add_escalation(
             acct.row.id, plan_id=None, promise_id=None,
-            reason=f"planner:{action.reasons[0].code}",
-            message="; ".join(r.text for r in action.reasons), raised_on=today,
+            reason=f"planner:{action.reasons[0].code}", message=message, raised_on=today,
+        )  # fmt: skip
+        open_item(
+            uow, customer_id=acct.row.id, source="planner", source_id=esc_id,
+            source_ref=f"account:{ref}", reason=f"planner:{action.reasons[0].code}",
+            summary=message,
         )  # fmt: skip
         uow.commit()
         report.escalated += 1
@@ -470,6 +476,13 @@ def _process(
         f"{ref}:{c.channel}:{action.action.value}:{today.isoformat()}",
     )  # fmt: skip
     attempt_id = uow.runtime.add_attempt(new)
+    if attempt_id is not None and action.needs_approval:
+        # Into the human queue as an approval request (released by ``queue approve``).
+        open_item(
+            uow, customer_id=acct.row.id, source="attempt", source_id=attempt_id,
+            source_ref=new.dedupe_key, reason="final_notice",
+            summary=f"{action.action.value} by {c.channel} to {ref}: {r.text[:200]}",
+        )  # fmt: skip
     uow.commit()
     if attempt_id is None:
         return  # already done today (a second pass on the same day)

@@ -66,6 +66,7 @@ EVENT_KINDS: tuple[str, ...] = (
     "payment.reversed",
     "dispute.opened",
     "escalation.opened",
+    "escalation.decided",
     "note.added",
 )
 

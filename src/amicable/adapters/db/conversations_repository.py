@@ -149,12 +149,14 @@ class SqlConversationRepository:
 
     def add_escalation(
         self, conversation_id: int, customer_id: int, reason: str, summary: str
-    ) -> None:
-        self._conn.execute(
-            insert(conversation_escalations).values(
-                org_id=self._org, conversation_id=conversation_id, customer_id=customer_id,
-                reason=reason, summary=summary, status="open", at=self._now,
-            )
+    ) -> int:
+        return int(
+            self._conn.execute(
+                insert(conversation_escalations).values(
+                    org_id=self._org, conversation_id=conversation_id, customer_id=customer_id,
+                    reason=reason, summary=summary, status="open", at=self._now,
+                ).returning(conversation_escalations.c.id)
+            ).scalar_one()
         )  # fmt: skip
 
     def counts(self, conversation_id: int) -> dict[str, int]:

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine
 from amicable.adapters.db.conversations_repository import SqlConversationRepository
 from amicable.adapters.db.payments_repository import SqlPaymentsRepository
 from amicable.adapters.db.queries import SqlLedgerReader
+from amicable.adapters.db.queue_repository import SqlQueueRepository
 from amicable.adapters.db.repositories import (
     SqlLedgerRepository,
     SqlOrgRepository,
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     events: SqlEventRepository
     payments: SqlPaymentsRepository
     runtime: SqlRuntimeRepository
+    queue: SqlQueueRepository
     now: datetime
     today: date
 
@@ -91,6 +93,7 @@ class SqlUnitOfWork:
         self.events = SqlEventRepository(self._conn, org_id, self.now)
         self.payments = SqlPaymentsRepository(self._conn, org_id, self.now)
         self.runtime = SqlRuntimeRepository(self._conn, org_id, self.now)
+        self.queue = SqlQueueRepository(self._conn, org_id, self.now)
         return self
 
     def __exit__(

@@ -61,6 +61,7 @@ EventKind = Literal[
     "payment.reversed",
     "dispute.opened",
     "escalation.opened",
+    "escalation.decided",
     "note.added",
 ]
 
