@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bench import chat_bench, import_bench, nlu_bench
+from bench import chat_bench, import_bench, nlu_bench, plan_bench
 
 
 @dataclass(frozen=True)
@@ -25,5 +25,6 @@ BENCHMARKS: dict[str, Benchmark] = {
         Benchmark("import_postgres", "<= 30 s for 1,000,000 rows", import_bench.run_postgres),
         Benchmark("nlu_parse", "load < 2 s, p50 <= 2 ms, p99 <= 10 ms", nlu_bench.run),
         Benchmark("negotiation_turn", "p50 <= 5 ms, p99 <= 25 ms in-process", chat_bench.run),
+        Benchmark("planning", plan_bench.TARGET, plan_bench.run),
     )
 }
