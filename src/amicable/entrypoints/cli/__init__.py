@@ -23,6 +23,7 @@ from amicable.entrypoints.cli import (
     runtime,
     sample,
 )
+from amicable.entrypoints.cli import queue as _queue_cli
 from amicable.entrypoints.cli import security as _security_cli
 from amicable.entrypoints.cli import serve as _serve_cli
 from amicable.entrypoints.cli._common import CliState
@@ -57,6 +58,7 @@ for _module in (demo, ledger, sample, policy, compliance, nlu, risk, payments, c
     _module.register(app)
 for _module in (_security_cli, _audit_cli, _serve_cli):  # users, tokens, audit, API server
     _module.register(app)
+_queue_cli.register(app)  # the human queue
 
 
 def main() -> None:
