@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine
 
 from amicable.adapters.db.conversations_repository import SqlConversationRepository
 from amicable.adapters.db.payments_repository import SqlPaymentsRepository
+from amicable.adapters.db.planning_repository import SqlPlanningRepository
 from amicable.adapters.db.queries import SqlLedgerReader
 from amicable.adapters.db.queue_repository import SqlQueueRepository
 from amicable.adapters.db.repositories import (
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
     payments: SqlPaymentsRepository
     runtime: SqlRuntimeRepository
     queue: SqlQueueRepository
+    planning: SqlPlanningRepository
     now: datetime
     today: date
 
@@ -94,6 +96,7 @@ class SqlUnitOfWork:
         self.payments = SqlPaymentsRepository(self._conn, org_id, self.now)
         self.runtime = SqlRuntimeRepository(self._conn, org_id, self.now)
         self.queue = SqlQueueRepository(self._conn, org_id, self.now)
+        self.planning = SqlPlanningRepository(self._conn, org_id, self.now)
         return self
 
     def __exit__(

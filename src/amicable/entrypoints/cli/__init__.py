@@ -23,6 +23,7 @@ from amicable.entrypoints.cli import (
     runtime,
     sample,
 )
+from amicable.entrypoints.cli import plan as _plan_cli
 from amicable.entrypoints.cli import queue as _queue_cli
 from amicable.entrypoints.cli import security as _security_cli
 from amicable.entrypoints.cli import serve as _serve_cli
@@ -59,6 +60,7 @@ for _module in (demo, ledger, sample, policy, compliance, nlu, risk, payments, c
 for _module in (_security_cli, _audit_cli, _serve_cli):  # users, tokens, audit, API server
     _module.register(app)
 _queue_cli.register(app)  # the human queue
+_plan_cli.register(app)  # the daily portfolio plan
 
 
 def main() -> None:
