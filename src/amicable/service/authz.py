@@ -66,6 +66,9 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     # conversations on the chat channel
     "conversations.talk": frozenset({ADMIN, COLLECTOR}),
     "conversations.read": _EVERYONE,
+    # the human queue: every role reads it; those who work accounts decide
+    "queue.read": _EVERYONE,
+    "queue.decide": frozenset({ADMIN, COLLECTOR}),
     # the risk model's backtest (trains a model in memory: not for every reader)
     "risk.backtest": frozenset({ADMIN, POLICY_OWNER, AUDITOR}),
 }

@@ -13,7 +13,8 @@ from amicable.adapters.bank import parse_statement
 from amicable.domain.money import Money
 from amicable.policy.load import default_policy_text
 from amicable.policy.offer import Offer, OfferKind, Payment
-from amicable.service import governance, payments, security, writeback
+from amicable.service import governance, payments, queue, security, writeback
+from amicable.service.queries import resolve_account
 from amicable.servicing.plans import ServicingRules
 from conftest import ApiWorld
 
@@ -35,6 +36,7 @@ class Targets:
     payment_ref: str
     plan_key: str
     entry_id: str
+    queue_item: int
 
 
 def seed(world: ApiWorld, org: str, *, policies: int = 1) -> Targets:
@@ -65,7 +67,18 @@ def seed(world: ApiWorld, org: str, *, policies: int = 1) -> Targets:
     payments.reconcile(app.uow(org), parse_statement(statement, source="seed.csv", format="csv"))
     with app.uow(org) as uow:
         (queued,) = uow.payments.unmatched()
-    return Targets(user.id, spare.id, hook.id, ref, version, paid, plan, queued.entry_id)
+        # An escalation into the human queue, as the runtime planner raises one.
+        customer_id = resolve_account(uow, ref).id
+        esc = uow.payments.add_escalation(
+            customer_id, plan_id=None, promise_id=None, reason="planner:manual_review",
+            message=f"review {ref}", raised_on=date(2026, 3, 1),
+        )  # fmt: skip
+        item = queue.open_item(
+            uow, customer_id=customer_id, source="planner", source_id=esc,
+            source_ref=f"account:{ref}", reason="planner:manual_review", summary=f"review {ref}",
+        )  # fmt: skip
+        uow.commit()
+    return Targets(user.id, spare.id, hook.id, ref, version, paid, plan, queued.entry_id, item)
 
 
 STATEMENT = (
@@ -97,7 +110,7 @@ class Call:
         return self.path.format(
             user_id=t.user_id, token_id=t.token_id, webhook_id=t.webhook_id, ref=t.account,
             version=t.policy_version, kind="invoices", reference=t.payment_ref,
-            key=t.plan_key, entry_id=t.entry_id,
+            key=t.plan_key, entry_id=t.entry_id, item_id=t.queue_item,
         )  # fmt: skip
 
 
@@ -126,6 +139,9 @@ OFFER = {"kind": "full", "total": "90.00", "currency": "USD",
          "installments": [{"due_date": "2026-03-10", "amount": "90.00"}]}  # fmt: skip
 PAYMENT = {"reference": "API-PAY-1", "amount": "1.00", "currency": "USD",
            "received_on": "2026-03-01"}  # fmt: skip
+
+QUEUE_OFFER = {"kind": "full", "total": "90.00", "currency": "USD",
+               "installments": [{"due_date": "2026-03-05", "amount": "90.00"}]}  # fmt: skip
 
 SCENARIO = {
     "debts": [{"id": "D1"}],
@@ -190,6 +206,14 @@ CALLS: tuple[Call, ...] = (
     ),
     Call("GET", "/v1/accounts/{ref}/conversations", "conversations.read", _none),
     Call("GET", "/v1/risk/backtest", "risk.backtest", _params({"split_date": "2026-02-01"})),
+    Call("GET", "/v1/queue", "queue.read", _none),
+    Call("GET", "/v1/queue/{item_id}", "queue.read", _none),
+    # In-policy terms first (an allowed role's modify succeeds; the decisions after it are 409).
+    Call("POST", "/v1/queue/{item_id}/modify", "queue.decide", _json({"offer": QUEUE_OFFER})),
+    Call("POST", "/v1/queue/{item_id}/assign", "queue.decide", _json({"to": "ana"})),
+    Call("POST", "/v1/queue/{item_id}/take-over", "queue.decide", _none),
+    Call("POST", "/v1/queue/{item_id}/approve", "queue.decide", _json({"note": "ok"})),
+    Call("POST", "/v1/queue/{item_id}/decline", "queue.decide", _json({"reason": "no"})),
 )
 
 

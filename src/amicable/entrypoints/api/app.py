@@ -22,6 +22,7 @@ from amicable.entrypoints.api import (
     routes_offers,
     routes_payments,
     routes_policy,
+    routes_queue,
     routes_risk,
     routes_webhooks_providers,
 )
@@ -87,6 +88,7 @@ def create_app(
         routes_offers,
         routes_payments,
         routes_conversations,
+        routes_queue,
         routes_risk,
         routes_webhooks_providers,
     ):
