@@ -49,6 +49,7 @@ from amicable.policy.model import (
     PlanTerms,
     Policy,
     Segment,
+    ServicingTerms,
     SettlementTerms,
     Terms,
 )
@@ -298,7 +299,7 @@ class _PolicyReader(_Reader):
         top = self.mapping(
             data,
             "",
-            allowed=("version", "currency", "economics", "segments", "fees"),
+            allowed=("version", "currency", "economics", "segments", "fees", "servicing"),
             required=("version", "currency", "segments"),
         )
         if top is None:
@@ -311,6 +312,7 @@ class _PolicyReader(_Reader):
         cur = self._currency(top["currency"], "currency") if "currency" in top else None
         economics = self._economics(top["economics"]) if "economics" in top else Economics()
         fees = self._fees(top["fees"], cur) if "fees" in top else FeeRules()
+        servicing = self._servicing(top["servicing"]) if "servicing" in top else ServicingTerms()
         segments: list[Segment | None] = []
         if "segments" in top:
             raw_segments = top["segments"]
@@ -333,7 +335,7 @@ class _PolicyReader(_Reader):
                             )
                         names.setdefault(segment.name, i)
                 self._reachability([s for s in segments if s is not None])
-        if version is None or cur is None or economics is None or fees is None:
+        if version is None or cur is None or economics is None or fees is None or servicing is None:
             return None
         if not segments or any(s is None for s in segments) or self.problems:
             return None
@@ -343,6 +345,7 @@ class _PolicyReader(_Reader):
             segments=tuple(s for s in segments if s is not None),
             economics=economics,
             fees=fees,
+            servicing=servicing,
         )
 
     def _currency(self, value: object, path: str) -> Currency | None:
@@ -444,6 +447,70 @@ class _PolicyReader(_Reader):
         if len(self.problems) != before:
             return None
         return FeeRules(late_fee, compensation, interest, reference, order)
+
+    def _servicing(self, value: object) -> ServicingTerms | None:
+        path = "servicing"
+        default = ServicingTerms()
+        m = self.mapping(
+            value,
+            path,
+            allowed=(
+                "grace_days",
+                "reminder_offsets_days",
+                "overdue_reminder_offsets_days",
+                "max_renegotiations",
+                "max_open_misses",
+            ),
+        )
+        if m is None:
+            return None
+        before = len(self.problems)
+        grace = self.integer(m.get("grace_days", default.grace_days), _join(path, "grace_days"))
+        renegotiations = self.integer(
+            m.get("max_renegotiations", default.max_renegotiations),
+            _join(path, "max_renegotiations"),
+        )
+        misses = self.integer(
+            m.get("max_open_misses", default.max_open_misses),
+            _join(path, "max_open_misses"),
+            minimum=1,  # zero open misses would break a plan before anything is missed
+        )
+        before_due = self._offsets(
+            m.get("reminder_offsets_days", list(default.reminder_offsets_days)),
+            _join(path, "reminder_offsets_days"),
+        )
+        overdue = self._offsets(
+            m.get("overdue_reminder_offsets_days", list(default.overdue_reminder_offsets_days)),
+            _join(path, "overdue_reminder_offsets_days"),
+        )
+        if overdue is not None and grace is not None:
+            for i, offset in enumerate(overdue):
+                if offset > grace:
+                    # After grace the installment is missed: the missed-payment rule speaks.
+                    self.problem(
+                        _join(_join(path, "overdue_reminder_offsets_days"), i),
+                        f"{offset} days after the due date is past grace_days ({grace})",
+                    )
+        if len(self.problems) != before:
+            return None
+        assert grace is not None and renegotiations is not None and misses is not None
+        assert before_due is not None and overdue is not None
+        return ServicingTerms(grace, before_due, overdue, renegotiations, misses)
+
+    def _offsets(self, value: object, path: str) -> tuple[int, ...] | None:
+        """A list of distinct day offsets ``>= 0`` (``[]``: none), kept in the file's order."""
+        if value == []:
+            return ()
+        days = self.list_of(value, path, lambda v, p: self.integer(v, p))
+        if days is None:
+            return None
+        seen: set[int] = set()
+        for i, day in enumerate(days):
+            if day in seen:
+                self.problem(_join(path, i), f"{day} appears more than once")
+                return None
+            seen.add(day)
+        return tuple(days)
 
     def _segment(
         self, value: object, path: str, policy_currency: Currency | None

@@ -41,6 +41,7 @@ __all__ = [
     "PlanTerms",
     "Policy",
     "Segment",
+    "ServicingTerms",
     "SettlementTerms",
     "Terms",
     "aging_bucket_for",
@@ -289,6 +290,24 @@ class FeeRules:
 
 
 @dataclass(frozen=True, slots=True)
+class ServicingTerms:
+    """How an agreed payment plan is serviced (the policy's ``servicing`` section).
+
+    ``reminder_offsets_days`` are days *before* each due date on which a reminder goes out,
+    ``overdue_reminder_offsets_days`` days *after* it (each at most ``grace_days``: after grace the
+    missed-installment rule speaks). A miss offers a renegotiation while fewer than
+    ``max_renegotiations`` were made, and ``max_open_misses`` unpaid installments at once break the
+    plan. Offsets are distinct, sorted ints ``>= 0``; the defaults are the servicing engine's.
+    """
+
+    grace_days: int = 5
+    reminder_offsets_days: tuple[int, ...] = (3, 1)
+    overdue_reminder_offsets_days: tuple[int, ...] = (1,)
+    max_renegotiations: int = 1
+    max_open_misses: int = 2
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """A validated policy table; ``version`` is recorded by every decision made with it."""
 
@@ -297,3 +316,4 @@ class Policy:
     segments: tuple[Segment, ...]
     economics: Economics = field(default_factory=Economics)
     fees: FeeRules = field(default_factory=FeeRules)
+    servicing: ServicingTerms = field(default_factory=ServicingTerms)

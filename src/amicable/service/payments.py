@@ -30,9 +30,10 @@ import hashlib
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
 from amicable.domain.errors import Conflict, InvalidInput, NotFound
@@ -88,6 +89,8 @@ __all__ = [
     "renegotiate_plan",
     "reverse_payment",
     "service_plans",
+    "servicing_rules_for",
+    "servicing_rules_in_force",
 ]
 
 # Far enough ahead to include every entry when asking for what is open "now and later".
@@ -601,12 +604,47 @@ class ServicingRun:
         }
 
 
-def service_plans(uow: PaymentsUnitOfWork, as_of: date) -> ServicingRun:
+def servicing_rules_for(policy: Policy) -> ServicingRules:
+    """The policy's ``servicing`` section as the servicing engine's rules (version recorded)."""
+    s = policy.servicing
+    return ServicingRules(
+        grace_days=s.grace_days,
+        reminder_offsets_days=s.reminder_offsets_days,
+        overdue_reminder_offsets_days=s.overdue_reminder_offsets_days,
+        max_renegotiations=s.max_renegotiations,
+        max_open_misses=s.max_open_misses,
+        version=policy.version,
+    )
+
+
+@lru_cache(maxsize=16)
+def _servicing_rules_of(text: str, version: str) -> ServicingRules:
+    # A run parses the same stored text at every slot of every day; rules are immutable.
+    return replace(servicing_rules_for(load_policy(text)), version=version)
+
+
+def servicing_rules_in_force(uow: PaymentsUnitOfWork) -> ServicingRules | None:
+    """The servicing rules of the organisation's newest stored policy (``None`` when it has
+    stored none yet); ``version`` is the stored version id ``"<label>#<n>"``."""
+    stored = uow.policies.latest()
+    if stored is None:
+        return None
+    return _servicing_rules_of(stored.yaml, f"{stored.label}#{stored.version}")
+
+
+def service_plans(
+    uow: PaymentsUnitOfWork, as_of: date, *, rules: ServicingRules | None = None
+) -> ServicingRun:
     """Advance every active plan to ``as_of`` and evaluate open promises. Commits.
 
-    Plans already at a later date are left alone (a run never goes back in time).
+    The rules applied to every plan: ``rules`` when given, else the ``servicing`` section of the
+    policy in force (:func:`servicing_rules_in_force`) — a policy change moves the reminders of
+    running plans too. An organisation that has stored no policy yet services each plan with the
+    rules stored with it when it was agreed. Plans already at a later date are left alone (a run
+    never goes back in time).
     """
     with uow:
+        in_force = rules if rules is not None else servicing_rules_in_force(uow)
         events: list[tuple[str, PlanEvent]] = []
         intents: list[OutboundIntent] = []
         escalations = 0
@@ -614,6 +652,8 @@ def service_plans(uow: PaymentsUnitOfWork, as_of: date) -> ServicingRun:
         for stored in active:
             if as_of < stored.plan.as_of:
                 continue
+            if in_force is not None:
+                stored = replace(stored, rules=in_force)
             t = plan_engine.advance_to(stored.plan, as_of, stored.rules)
             escalations += len(_save(uow, stored, t, as_of))
             events.extend((stored.plan.id, e) for e in t.events)

@@ -11,17 +11,26 @@ over every template, language, channel and tone.
 
 Invariants: pure; no amount is written that is not the account's open balance; the text never
 threatens, never sets a deadline, never names a lawyer.
+
+:func:`plan_message` is the same for a payment plan being serviced (``plan_reminder`` before or,
+inside grace, after a due date; ``retry_link`` after a missed installment; ``renegotiation_offer``
+when a renegotiation is allowed): it states the installment's amount and due date formatted for
+the language (``1,712.12 USD`` / ``March 31, 2026``, ``1 712,12 USD`` / ``31 mars 2026``,
+``1.712,12 USD`` / ``31 de marzo de 2026``), the payment link and creditor reference if any, the
+same disclosures and the opt-out. The only amount written is what is left of the installment.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Final
 
 from amicable.domain.errors import InvalidInput
 from amicable.domain.money import Money
 
-__all__ = ["LANGUAGES", "Reminder", "reminder"]
+__all__ = ["LANGUAGES", "PLAN_KINDS", "Reminder", "format_amount", "format_date", "plan_message",
+           "reminder"]  # fmt: skip
 
 LANGUAGES: Final = ("en", "fr", "es")
 
@@ -182,4 +191,169 @@ def reminder(
             parts.append(_FROM_COLLECTOR[lang])
     parts.append(_OPT_OUT["email" if channel == "email" else "sms"][lang])
     subject = _SUBJECT[lang].format(**facts) if channel == "email" else None
+    return Reminder(subject, " ".join(parts), lang)
+
+
+# -- plan servicing messages ---------------------------------------------------------------------
+
+#: The servicing intents that have a written message (``service.payments.OutboundIntent.kind``).
+PLAN_KINDS: Final = ("plan_reminder", "retry_link", "renegotiation_offer")
+
+_MONTHS: Final = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+           "octobre", "novembre", "décembre"),
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+           "septiembre", "octubre", "noviembre", "diciembre"),
+}  # fmt: skip
+#: (thousands separator, decimal mark) per language; French groups with a no-break space.
+_SEPARATORS: Final = {"en": (",", "."), "fr": ("\u00a0", ","), "es": (".", ",")}
+
+_PLAN_SUBJECT: Final = {
+    "en": "Your payment plan with {creditor}",
+    "fr": "Votre échéancier chez {creditor}",
+    "es": "Su plan de pagos con {creditor}",
+}
+_PLAN_OPENING: Final = {
+    "en": {
+        "before": "Hello {name}, a reminder from {creditor}: installment {number} of your "
+        "payment plan, {amount}, is due on {due}.",
+        "after": "Hello {name}, a reminder from {creditor}: installment {number} of your payment "
+        "plan, {amount}, was due on {due} and we have not received it yet.",
+        "retry_link": "Hello {name}, installment {number} of your payment plan with {creditor}, "
+        "{amount}, due on {due}, has not been received.",
+        "renegotiation_offer": "Hello {name}, installment {number} of your payment plan with "
+        "{creditor}, {amount}, due on {due}, has not been received.",
+    },
+    "fr": {
+        "before": "Bonjour {name}, petit rappel de {creditor} : l'échéance {number} de votre "
+        "échéancier, {amount}, est prévue le {due}.",
+        "after": "Bonjour {name}, petit rappel de {creditor} : l'échéance {number} de votre "
+        "échéancier, {amount}, était prévue le {due} et nous ne l'avons pas encore reçue.",
+        "retry_link": "Bonjour {name}, l'échéance {number} de votre échéancier chez {creditor}, "
+        "{amount}, prévue le {due}, n'a pas été reçue.",
+        "renegotiation_offer": "Bonjour {name}, l'échéance {number} de votre échéancier chez "
+        "{creditor}, {amount}, prévue le {due}, n'a pas été reçue.",
+    },
+    "es": {
+        "before": "Hola {name}, le recordamos de parte de {creditor} que la cuota {number} de su "
+        "plan de pagos, {amount}, vence el {due}.",
+        "after": "Hola {name}, le recordamos de parte de {creditor} que la cuota {number} de su "
+        "plan de pagos, {amount}, venció el {due} y aún no la hemos recibido.",
+        "retry_link": "Hola {name}, no hemos recibido la cuota {number} de su plan de pagos con "
+        "{creditor}, {amount}, que vencía el {due}.",
+        "renegotiation_offer": "Hola {name}, no hemos recibido la cuota {number} de su plan de "
+        "pagos con {creditor}, {amount}, que vencía el {due}.",
+    },
+}
+_PLAN_ACTION: Final = {
+    "en": {
+        "pay": "You can pay here: {link}. If you have already paid, thank you, and please "
+        "ignore this message.",
+        "retry_link": "Here is a new link to pay it: {link}. If you have already paid, reply "
+        "with the date and reference and we will check it.",
+        "renegotiation_offer": "You can pay here: {link}. If the plan no longer suits you, "
+        "reply and we can look at a new schedule together.",
+        "reference": "For a bank transfer, please quote the reference {reference}.",
+    },
+    "fr": {
+        "pay": "Vous pouvez payer ici : {link}. Si vous avez déjà payé, merci, et ne tenez pas "
+        "compte de ce message.",
+        "retry_link": "Voici un nouveau lien pour la régler : {link}. Si vous avez déjà payé, "
+        "répondez avec la date et la référence et nous vérifierons.",
+        "renegotiation_offer": "Vous pouvez payer ici : {link}. Si l'échéancier ne vous convient "
+        "plus, répondez-nous et nous étudierons ensemble un nouveau calendrier.",
+        "reference": "Pour un virement, indiquez la référence {reference}.",
+    },
+    "es": {
+        "pay": "Puede pagar aquí: {link}. Si ya pagó, gracias, y no tenga en cuenta este mensaje.",
+        "retry_link": "Aquí tiene un nuevo enlace para pagarla: {link}. Si ya pagó, responda con "
+        "la fecha y la referencia y lo comprobaremos.",
+        "renegotiation_offer": "Puede pagar aquí: {link}. Si el plan ya no le conviene, responda "
+        "y veremos juntos un nuevo calendario.",
+        "reference": "Para una transferencia, indique la referencia {reference}.",
+    },
+}
+
+
+def format_date(day: date, lang: str) -> str:
+    """``day`` as the language writes it (English when the language has no template)."""
+    lang = lang if lang in LANGUAGES else "en"
+    month = _MONTHS[lang][day.month - 1]
+    if lang == "en":
+        return f"{month} {day.day}, {day.year}"
+    if lang == "fr":
+        return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
+    return f"{day.day} de {month} de {day.year}"
+
+
+def format_amount(amount: Money, lang: str) -> str:
+    """``amount`` with the language's digit grouping and decimal mark, then its currency code."""
+    lang = lang if lang in LANGUAGES else "en"
+    group, mark = _SEPARATORS[lang]
+    text = amount.amount_str()
+    sign = "-" if text.startswith("-") else ""
+    whole, _, frac = text.lstrip("-").partition(".")
+    grouped = f"{int(whole):,}".replace(",", group)
+    return f"{sign}{grouped}{mark + frac if frac else ''} {amount.code}"
+
+
+def plan_message(
+    *,
+    kind: str,
+    channel: str,
+    lang: str,
+    name: str,
+    creditor: str,
+    installment: int,
+    amount: Money,
+    due_date: date,
+    overdue: bool = False,
+    link: str | None = None,
+    reference: str | None = None,
+    third_party: bool = False,
+    consumer: bool = False,
+    first_communication: bool = False,
+) -> Reminder:
+    """The message of a plan servicing intent ``kind`` (one of :data:`PLAN_KINDS`) on ``channel``.
+
+    ``amount`` is what is left of installment ``installment`` due on ``due_date``; ``overdue``
+    says a ``plan_reminder`` is sent after the due date (inside grace). Without a ``link`` the
+    message says how to pay by transfer when a ``reference`` is given.
+    """
+    if kind not in PLAN_KINDS:
+        raise InvalidInput(f"no plan message for {kind!r}; known: {', '.join(PLAN_KINDS)}")
+    if channel not in ("email", "sms", "whatsapp"):
+        raise InvalidInput(f"no written plan message for channel {channel!r}")
+    if not amount.is_positive():
+        raise InvalidInput(f"a plan message needs a positive amount, got {amount}")
+    if link is None and reference is None:
+        raise InvalidInput("a plan message needs a payment link or a creditor reference")
+    lang = lang if lang in LANGUAGES else "en"
+    facts = {
+        "name": name,
+        "creditor": creditor,
+        "number": installment,
+        "amount": format_amount(amount, lang),
+        "due": format_date(due_date, lang),
+        "link": link,
+        "reference": reference,
+    }
+    opening = kind if kind != "plan_reminder" else ("after" if overdue else "before")
+    parts = [_PLAN_OPENING[lang][opening].format(**facts)]
+    if link is not None:
+        action = kind if kind != "plan_reminder" else "pay"
+        parts.append(_PLAN_ACTION[lang][action].format(**facts))
+    if reference is not None:
+        parts.append(_PLAN_ACTION[lang]["reference"].format(**facts))
+    if third_party and consumer:
+        if first_communication:
+            parts.append(_MINI_MIRANDA[lang])
+            if channel == "email":
+                parts.append(_VALIDATION[lang].format(**facts))
+        else:
+            parts.append(_FROM_COLLECTOR[lang])
+    parts.append(_OPT_OUT["email" if channel == "email" else "sms"][lang])
+    subject = _PLAN_SUBJECT[lang].format(**facts) if channel == "email" else None
     return Reminder(subject, " ".join(parts), lang)

@@ -50,12 +50,14 @@ from amicable.policy.evaluate import evaluate
 from amicable.service.channels import ChannelSender, OutboundMessage, SendStatus
 from amicable.service.contact_context import contact_context
 from amicable.service.conversations import LocalPortalLinks, PaymentLinks, handle_inbound
+from amicable.service.payments import OutboundIntent, service_plans
 from amicable.service.policies import policy_facts, policy_in_force
 from amicable.service.ports import AccountInvoice, CustomerRow
 from amicable.service.queries import account_facts, resolve_account
 from amicable.service.queue import open_item
-from amicable.service.reminders import reminder
+from amicable.service.reminders import PLAN_KINDS, plan_message, reminder
 from amicable.service.runtime_ports import Attempt, InboundRecord, NewAttempt, RuntimeUnitOfWork
+from amicable.servicing.plans import InstallmentStatus, PlanStatus
 from amicable.strategy.learning import ArmStats, LearningState
 from amicable.strategy.nba import (
     AccountSituation,
@@ -277,6 +279,9 @@ def run_due(
     links = links or LocalPortalLinks()
     with uow:
         policy = policy_in_force(uow).policy
+        # Plans first: what fell due, was missed or broke today, and the servicing messages due
+        # (under the servicing rules of the policy just read).
+        servicing = service_plans(uow, today)
         refs = uow.reports.customer_refs()
         invoices: dict[int, list[AccountInvoice]] = defaultdict(list)
         for inv in uow.reports.invoice_balances(today):
@@ -319,6 +324,20 @@ def run_due(
             elif now - a.new.planned_at > STALE_AFTER:
                 uow.runtime.mark_failed(a.id, "stale: not allowed to send within a day of planning")
                 uow.commit()
+
+        # 1b. plan servicing messages (reminders, retry links, renegotiation offers), and those
+        # held by compliance earlier that are still relevant
+        for pending in _plan_work(servicing.intents, all_attempts, today):
+            acct = account(pending.customer_id)
+            try:
+                _send_plan_message(
+                    uow, acct, refs[pending.customer_id].external_id, pending, now, sender,
+                    collector_type, links, report,
+                )  # fmt: skip
+            except AmicableError as exc:
+                uow.rollback()
+                log.warning("plan message %s not processed: %s", pending.key, exc)
+                report.errors += 1
 
         # 2. learning outcomes
         for a in all_attempts:
@@ -534,6 +553,198 @@ def _store_blocked(
     if uow.runtime.add_attempt(new) is not None:
         report.blocked += 1
     uow.commit()
+
+
+# -- plan servicing messages -----------------------------------------------------------------
+
+#: The strategy segment recorded on plan servicing attempts (their own learning arm).
+PLAN_SEGMENT: Final = "plan_servicing"
+
+
+@dataclass(frozen=True, slots=True)
+class _PlanWork:
+    """A plan servicing message to attempt: a fresh intent of today's run, or one held by
+    compliance on an earlier pass. ``key`` (the dedupe key of the sent attempt) is
+    ``<account>:plan:<plan>:<installment>:<kind>:<date the intent arose>``, written with the
+    account's reference when it is known."""
+
+    customer_id: int
+    plan_key: str
+    installment: int
+    kind: str
+    arose_on: date
+    offset_days: int | None
+    rule_id: str
+    message: str
+
+    @property
+    def key(self) -> str:
+        return f"plan:{self.plan_key}:{self.installment}:{self.kind}:{self.arose_on.isoformat()}"
+
+    def reasons(self) -> tuple[dict[str, str], ...]:
+        return (
+            {
+                "code": self.rule_id,
+                "text": self.message,
+                "plan": self.plan_key,
+                "installment": str(self.installment),
+                "kind": self.kind,
+                "arose_on": self.arose_on.isoformat(),
+                "offset_days": "" if self.offset_days is None else str(self.offset_days),
+            },
+        )
+
+
+def _plan_work(
+    intents: Sequence[OutboundIntent], attempts: Sequence[Attempt], today: date
+) -> list[_PlanWork]:
+    """Today's intents, then the held ones of earlier passes never sent since (oldest first),
+    each only if no newer message of its kind about its installment arose."""
+    work: dict[str, _PlanWork] = {}
+    # Today's intents first: a fresh one carries today's amounts and reasons.
+    for i in intents:
+        if i.kind in PLAN_KINDS and i.installment is not None:
+            w = _PlanWork(i.customer_id, i.plan_key, i.installment, i.kind, today,
+                          i.offset_days, i.rule_id, i.message)  # fmt: skip
+            work.setdefault(w.key, w)
+    recorded: list[tuple[Attempt, _PlanWork]] = []
+    for a in sorted(attempts, key=lambda a: a.new.planned_at):
+        found = _recorded_work(a) if a.new.action in PLAN_KINDS else None
+        if found is not None:
+            recorded.append((a, found))
+    # Written, sent or given up (stale, rejected): never attempted again.
+    done = {w.key for a, w in recorded if a.status != "blocked"}
+    held: dict[str, _PlanWork] = {}
+    for a, w in recorded:
+        if a.status == "blocked" and w.key not in done and w.key not in work:
+            held.setdefault(w.key, w)
+    # A newer message of the same kind about the same installment supersedes an older one still
+    # held (two reminders of one installment are never sent together after a weekend).
+    newest: dict[tuple[str, int, str], date] = {}
+    for w in [*work.values(), *(w for _, w in recorded)]:
+        slot = (w.plan_key, w.installment, w.kind)
+        newest[slot] = max(newest.get(slot, w.arose_on), w.arose_on)
+    return [
+        w
+        for w in [*work.values(), *held.values()]
+        if w.arose_on == newest[(w.plan_key, w.installment, w.kind)]
+    ]
+
+
+def _recorded_work(a: Attempt) -> _PlanWork | None:
+    """The plan work a stored plan servicing attempt was for (from its reasons)."""
+    if not a.new.reasons:
+        return None
+    r = a.new.reasons[0]
+    try:
+        return _PlanWork(
+            a.customer_id, r["plan"], int(r["installment"]), r["kind"],
+            date.fromisoformat(r["arose_on"]),
+            int(r["offset_days"]) if r.get("offset_days") else None, r["code"], r["text"],
+        )  # fmt: skip
+    except (KeyError, ValueError):
+        return None
+
+
+def _send_plan_message(
+    uow: RuntimeUnitOfWork,
+    acct: _Account,
+    ref: str,
+    work: _PlanWork,
+    now: datetime,
+    sender: ChannelSender,
+    collector_type: str | None,
+    links: PaymentLinks,
+    report: RunReport,
+) -> None:
+    """Attempt one plan servicing message while it is still relevant: through ``decide`` on each
+    channel with a recipient (email, SMS, WhatsApp in that order); the first allowed is written
+    with its decision, committed, then handed off; with none allowed, one ``blocked`` record a day
+    carries the decision that allows soonest (and brings the message back on later passes)."""
+    today = now.date()
+    stored = uow.payments.plan(work.plan_key)
+    plan = stored.plan
+    if plan.status is not PlanStatus.ACTIVE:
+        return  # completed or broken since: nothing to remind of
+    try:
+        inst = plan.installment(work.installment)
+    except NotFound:
+        return  # renegotiated away
+    if (
+        inst.status in (InstallmentStatus.PAID, InstallmentStatus.WAIVED)
+        or inst.paid >= inst.amount
+    ):
+        return
+    before_due = work.kind == "plan_reminder" and (work.offset_days or 0) >= 0
+    if before_due and today > inst.due_date:
+        return  # a reminder before the due date is no longer one; the overdue rules take over
+    if work.kind == "plan_reminder" and not before_due and inst.status is InstallmentStatus.MISSED:
+        return  # a reminder inside grace after grace has run out
+    amount = inst.amount - inst.paid
+    customer = acct.row.customer
+    owed = [i for i in acct.invoices if i.open_minor > 0 and i.currency == amount.code]
+    debt_ids = tuple(i.number for i in owed) or (work.plan_key,)
+    balance = Money.sum((Money.from_minor(i.open_minor, i.currency) for i in owed), amount.code)
+    ctx = contact_context(
+        customer, acct.invoices, acct.attempts, acct.inbound, as_of=today,
+        collector_type=collector_type,
+    )  # fmt: skip
+    first = not any(a.status in ("sent", "delivered", "planned") for a in acct.attempts)
+    link = links.link_for(ref, amount)
+    key = f"{ref}:{work.key}"
+    candidates: list[_Candidate] = []
+    for channel in EMBEDDED_CHANNELS:
+        to = _recipient(acct.row, channel)
+        if to is None:
+            continue
+        m = plan_message(
+            kind=work.kind, channel=channel, lang=customer.language, name=customer.name,
+            creditor=uow.org_name, installment=inst.number, amount=amount, due_date=inst.due_date,
+            overdue=not before_due, link=link, reference=plan.reference,
+            third_party=ctx.collector_type == "third_party",
+            consumer=customer.customer_type == "consumer", first_communication=first,
+        )  # fmt: skip
+        proposal = ProposedContact(now, channel, debt_ids, m.text, first, m.lang, automated=True)
+        candidates.append(_Candidate(channel, to, m.subject, m.text, m.lang, decide(ctx, proposal)))
+    if not candidates:
+        log.warning("plan message %s: the account has no written channel", key)
+        return
+    allowed = [c for c in candidates if c.decision.allowed]
+    if not allowed:
+        far = datetime.max.replace(tzinfo=UTC)
+        soonest = min(candidates, key=lambda c: c.decision.earliest_allowed_at or far)
+        held = _plan_attempt(acct, soonest, now, work, balance, debt_ids, "blocked",
+                             f"{key}:blocked:{today.isoformat()}")  # fmt: skip
+        if uow.runtime.add_attempt(held) is not None:
+            report.blocked += 1
+        uow.commit()
+        return
+    new = _plan_attempt(acct, allowed[0], now, work, balance, debt_ids, "planned", key)
+    attempt_id = uow.runtime.add_attempt(new)
+    uow.commit()
+    if attempt_id is None:
+        return  # already sent (a second pass on the same day)
+    _hand_off(uow, attempt_id, new, ref, sender, now, report)
+
+
+def _plan_attempt(
+    acct: _Account,
+    c: _Candidate,
+    now: datetime,
+    work: _PlanWork,
+    balance: Money,
+    debt_ids: tuple[str, ...],
+    status: str,
+    key: str,
+) -> NewAttempt:
+    d = _decision_parts(c.decision)
+    return NewAttempt(
+        customer_id=acct.row.id, channel=c.channel, action=work.kind, dedupe_key=key,
+        planned_at=now, allowed=d["allowed"], violations=d["violations"],
+        earliest_allowed_at=d["earliest_allowed_at"], packs=d["packs"], recipient=c.recipient,
+        subject=c.subject, text=c.text, lang=c.lang, debt_ids=debt_ids, reasons=work.reasons(),
+        status=status, currency=balance.code, balance_minor=balance.minor, segment=PLAN_SEGMENT,
+    )  # fmt: skip
 
 
 # -- inbound ----------------------------------------------------------------------------------

@@ -4,13 +4,22 @@ action, for a first-party creditor and for a third-party collector of consumer d
 from __future__ import annotations
 
 import itertools
+from datetime import date
+from typing import Any
 
 import pytest
 
 from amicable.compliance import ContentFacts, check_content
 from amicable.domain.errors import InvalidInput
 from amicable.domain.money import Money
-from amicable.service.reminders import LANGUAGES, reminder
+from amicable.service.reminders import (
+    LANGUAGES,
+    PLAN_KINDS,
+    format_amount,
+    format_date,
+    plan_message,
+    reminder,
+)
 
 ACTIONS = ("email", "payment_link", "plan_offer", "final_notice")
 CHANNELS = ("email", "sms", "whatsapp")
@@ -63,3 +72,74 @@ def test_a_long_invoice_list_is_shortened_and_a_call_has_no_written_reminder() -
             action="call", channel="call", lang="en", tone=1, name="Jo", creditor="Acme",
             balance=BALANCE, invoices=("A",), days_past_due=9, link="http://x",
         )  # fmt: skip
+
+
+# -- plan servicing messages ----------------------------------------------------------------------
+
+INSTALLMENT = Money.of("1712.12", "USD")
+
+
+@pytest.mark.parametrize(
+    ("lang", "channel", "kind", "third_party", "first"),
+    list(itertools.product(LANGUAGES, CHANNELS, PLAN_KINDS, (False, True), (False, True))),
+)
+def test_every_plan_message_passes_the_content_checks(
+    lang: str, channel: str, kind: str, third_party: bool, first: bool
+) -> None:
+    for overdue, link, reference in (
+        (False, "http://localhost:8000/pay/C1?t=x", None),
+        (True, "http://localhost:8000/pay/C1?t=x", "RF18539007547034"),
+        (False, None, "RF18539007547034"),
+    ):
+        m = plan_message(
+            kind=kind, channel=channel, lang=lang, name="Jo Doe", creditor="Acme Ltd",
+            installment=2, amount=INSTALLMENT, due_date=date(2026, 3, 31), overdue=overdue,
+            link=link, reference=reference, third_party=third_party, consumer=True,
+            first_communication=first,
+        )  # fmt: skip
+        facts = ContentFacts(
+            third_party_collector=third_party, consumer=True, amounts=(INSTALLMENT,)
+        )
+        found = check_content(
+            m.text, lang=lang, channel=channel, first_communication=first, facts=facts
+        )
+        assert found == (), (m.text, found)
+        assert (m.subject is not None) == (channel == "email")
+        assert format_amount(INSTALLMENT, lang) in m.text
+        assert format_date(date(2026, 3, 31), lang) in m.text
+        assert (link or reference or "") in m.text
+
+
+def test_plan_amounts_and_dates_are_written_the_way_each_language_writes_them() -> None:
+    assert format_amount(INSTALLMENT, "en") == "1,712.12 USD"
+    assert format_amount(INSTALLMENT, "fr") == "1\u00a0712,12 USD"
+    assert format_amount(INSTALLMENT, "es") == "1.712,12 USD"
+    assert format_amount(Money.of("1234567", "JPY"), "en") == "1,234,567 JPY"
+    assert format_date(date(2026, 3, 31), "en") == "March 31, 2026"
+    assert format_date(date(2026, 3, 1), "fr") == "1er mars 2026"
+    assert format_date(date(2026, 8, 15), "es") == "15 de agosto de 2026"
+    assert format_date(date(2026, 8, 15), "de") == "August 15, 2026"  # no template: English
+
+
+def test_a_plan_message_before_the_due_date_differs_from_one_after_it() -> None:
+    common: dict[str, Any] = {
+        "kind": "plan_reminder", "channel": "sms", "lang": "en", "name": "Jo", "creditor": "Acme",
+        "installment": 1, "amount": INSTALLMENT, "due_date": date(2026, 3, 31), "link": "http://x",
+    }  # fmt: skip
+    assert "is due on March 31, 2026" in plan_message(**common).text
+    assert "was due on March 31, 2026" in plan_message(**common, overdue=True).text
+
+
+def test_a_plan_message_refuses_an_unknown_kind_a_call_a_zero_amount_and_no_way_to_pay() -> None:
+    common: dict[str, Any] = {
+        "kind": "plan_reminder", "channel": "sms", "lang": "en", "name": "Jo", "creditor": "Acme",
+        "installment": 1, "amount": INSTALLMENT, "due_date": date(2026, 3, 31), "link": "http://x",
+    }  # fmt: skip
+    with pytest.raises(InvalidInput, match="no plan message"):
+        plan_message(**{**common, "kind": "final_notice"})
+    with pytest.raises(InvalidInput, match="channel"):
+        plan_message(**{**common, "channel": "call"})
+    with pytest.raises(InvalidInput, match="positive"):
+        plan_message(**{**common, "amount": Money.zero("USD")})
+    with pytest.raises(InvalidInput, match="link or a creditor reference"):
+        plan_message(**{**common, "link": None})

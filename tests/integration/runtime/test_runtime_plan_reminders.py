@@ -1,0 +1,212 @@
+"""Plan servicing through the agent loop, on SQLite or PostgreSQL (``--db``): an account with an
+accepted plan, run over simulated days. Reminders go out the policy's offsets before each due date
+(a new policy moves them), each attempt carries its compliance decision, a reminder due at a
+blocked instant is held and sent at the first allowed slot, a missed installment brings the
+overdue reminder and a retry link, paying stops the reminders, and a day run twice sends nothing
+twice. The account is never chased by the next-best-action planner while its plan runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+
+from amicable.adapters.channels.outbox import RecordingOutboxSender
+from amicable.bootstrap import App
+from amicable.domain.clock import SimulatedClock
+from amicable.domain.money import Money
+from amicable.domain.records import CustomerRecord, InvoiceRecord
+from amicable.policy.load import default_policy_text
+from amicable.policy.offer import Offer, OfferKind, Payment
+from amicable.service import payments
+from amicable.service.imports import import_customers, import_invoices
+from amicable.service.policies import apply_policy
+from amicable.service.reminders import format_date
+from amicable.service.runtime import run_days, run_due
+from amicable.service.runtime_ports import Attempt
+from amicable.servicing.plans import ServicingRules
+
+DUES = (date(2026, 3, 12), date(2026, 3, 26), date(2026, 4, 9))  # Thursdays
+AMOUNTS = ("100.00", "150.00", "150.00")
+PLAN_ACTIONS = ("plan_reminder", "retry_link", "renegotiation_offer")
+
+
+def usd(amount: str) -> Money:
+    return Money.of(amount, "USD")
+
+
+@pytest.fixture
+def planned(app: App) -> App:
+    """A New York consumer owing 400.00 USD on a plan agreed 2026-03-01: 100 on 03-12, 150 on
+    03-26 and 150 on 04-09. 09:00 UTC is before 8 a.m. in New York (blocked); 14:00 is not."""
+    customer = CustomerRecord(
+        line=1, external_id="C1", name="Jo Doe", customer_type="consumer", language="en",
+        country="US", region="NY", timezone="America/New_York", emails=("jo@example.com",),
+    )  # fmt: skip
+    assert not import_customers(app.uow(), [customer]).errors
+    invoice = InvoiceRecord(
+        line=1, customer_ref="C1", number="INV-1", issue_date=date(2026, 1, 1),
+        due_date=date(2026, 1, 31), amount=usd("400.00"), open_amount=usd("400.00"),
+    )  # fmt: skip
+    assert not import_invoices(app.uow(), [invoice]).errors
+    parts = tuple(Payment(d, usd(a)) for d, a in zip(DUES, AMOUNTS, strict=True))
+    offer = Offer(OfferKind.PLAN, usd("400.00"), parts, usd("0.00"), down_payment=parts[0].amount)
+    payments.create_plan_from_agreement(
+        app.uow(), "C1", offer, agreed_on=date(2026, 3, 1), rules=ServicingRules(), plan_key="PL-1"
+    )
+    return app
+
+
+def _attempts(app: App) -> list[Attempt]:
+    with app.uow() as uow:
+        return sorted(uow.runtime.attempts(), key=lambda a: (a.new.planned_at, a.id))
+
+
+def _sent(app: App, action: str | None = None) -> list[Attempt]:
+    return [
+        a
+        for a in _attempts(app)
+        if a.status == "sent" and (action is None or a.new.action == action)
+    ]
+
+
+def _run(app: App, clock: SimulatedClock, start: date, until: date) -> RecordingOutboxSender:
+    sender = RecordingOutboxSender(clock=clock)
+    report = run_days(app.uow, clock, start=start, until=until, sender=sender)
+    assert report.errors == 0
+    return sender
+
+
+def _installment(a: Attempt) -> int:
+    return int(a.new.reasons[0]["installment"])
+
+
+def test_reminders_go_out_the_policys_offsets_before_each_due_date_and_move_with_the_policy(
+    planned: App, clock: SimulatedClock
+) -> None:
+    _run(planned, clock, date(2026, 3, 2), date(2026, 3, 11))
+    reminders = _sent(planned, "plan_reminder")
+    # the shipped policy: 3 and 1 days before the due date
+    assert [(a.sent_at.date(), _installment(a)) for a in reminders if a.sent_at] == [
+        (date(2026, 3, 9), 1),
+        (date(2026, 3, 11), 1),
+    ]
+    first = reminders[0]
+    assert "installment 1 of your payment plan, 100.00 USD, is due on March 12, 2026" in (
+        first.new.text
+    )
+    assert "http://localhost:8000/pay/C1" in first.new.text and "RF" in first.new.text
+    assert first.new.reasons[0]["code"] == "servicing.reminder_before_due"
+    # installment 1 is paid on its due date; a new policy reminds 2 days before, never after
+    payments.record_payment(planned.uow(), "C1", usd("100.00"), date(2026, 3, 12), "PAY-1")
+    text = (
+        default_policy_text()
+        .replace("reminder_offsets_days: [3, 1]", "reminder_offsets_days: [2]")
+        .replace("overdue_reminder_offsets_days: [1]", "overdue_reminder_offsets_days: []")
+    )
+    apply_policy(planned.uow(), text)
+    _run(planned, clock, date(2026, 3, 12), date(2026, 3, 27))
+    seen = {a.id for a in reminders}
+    later = [a for a in _sent(planned, "plan_reminder") if a.id not in seen]
+    assert [(a.sent_at.date(), _installment(a)) for a in later if a.sent_at] == [
+        (date(2026, 3, 24), 2)
+    ]
+    assert format_date(DUES[1], "en") in later[0].new.text
+    # the account was never chased by the planner while its plan ran
+    assert {a.new.action for a in _attempts(planned)} <= set(PLAN_ACTIONS)
+
+
+def test_every_plan_attempt_carries_its_decision_and_a_blocked_one_goes_at_the_next_slot(
+    planned: App, clock: SimulatedClock
+) -> None:
+    _run(planned, clock, date(2026, 3, 9), date(2026, 3, 9))
+    attempts = _attempts(planned)
+    assert attempts
+    for a in attempts:
+        assert a.new.packs and a.new.allowed == (a.status != "blocked")
+        assert a.new.segment == "plan_servicing"
+    blocked = [a for a in attempts if a.status == "blocked"]
+    (sent,) = [a for a in attempts if a.status == "sent"]
+    # 09:00 UTC is 5 a.m. in New York: held with the reason and the earliest allowed instant
+    (held,) = blocked
+    assert held.new.planned_at == datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
+    assert held.new.violations and held.new.earliest_allowed_at is not None
+    assert held.new.earliest_allowed_at <= datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
+    # ... and sent at the next slot, once, under the key of the reminder
+    assert sent.sent_at == datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
+    assert sent.new.dedupe_key == "C1:plan:PL-1:1:plan_reminder:2026-03-09"
+    assert held.new.dedupe_key == f"{sent.new.dedupe_key}:blocked:2026-03-09"
+
+
+def test_a_reminder_held_all_day_is_sent_the_next_day_while_still_relevant(
+    planned: App, clock: SimulatedClock
+) -> None:
+    # Only the 09:00 slot (always before 8 a.m. in New York): the 03-09 reminder is held ...
+    sender = RecordingOutboxSender(clock=clock)
+    run_days(planned.uow, clock, start=date(2026, 3, 9), until=date(2026, 3, 9), sender=sender,
+             slots=(time(9, 0),))  # fmt: skip
+    assert not sender.records and _sent(planned) == []
+    # ... and goes out at the first allowed slot of the next day, still as the 03-09 reminder
+    _run(planned, clock, date(2026, 3, 10), date(2026, 3, 10))
+    (sent,) = _sent(planned)
+    assert sent.new.dedupe_key == "C1:plan:PL-1:1:plan_reminder:2026-03-09"
+    assert sent.sent_at == datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
+
+
+def test_a_missed_installment_brings_the_overdue_reminder_then_a_retry_link(
+    planned: App, clock: SimulatedClock
+) -> None:
+    _run(planned, clock, date(2026, 3, 9), date(2026, 3, 19))
+    sent = [(a.new.action, a.sent_at.date(), _installment(a)) for a in _sent(planned) if a.sent_at]
+    # one day after the due date, inside the 5 days of grace
+    assert ("plan_reminder", date(2026, 3, 13), 1) in sent
+    overdue = next(a for a in _sent(planned) if a.sent_at and a.sent_at.date() == date(2026, 3, 13))
+    assert "was due on March 12, 2026" in overdue.new.text
+    # after grace the installment is missed: a fresh payment link for it
+    links = [s for s in sent if s[0] == "retry_link"]
+    assert links and links[0][2] == 1 and links[0][1] >= date(2026, 3, 17)
+    (link,) = [a for a in _sent(planned, "retry_link")]
+    assert "new link" in link.new.text and "100.00 USD" in link.new.text
+    # at most one message of each kind per installment and day
+    assert len(sent) == len(set(sent))
+
+
+def test_paying_stops_the_reminders_of_that_installment(
+    planned: App, clock: SimulatedClock
+) -> None:
+    payments.record_payment(planned.uow(), "C1", usd("100.00"), date(2026, 3, 5), "PAY-EARLY")
+    _run(planned, clock, date(2026, 3, 5), date(2026, 3, 24))
+    sent = [(a.new.action, _installment(a)) for a in _sent(planned)]
+    assert all(n != 1 for _, n in sent)
+    assert ("plan_reminder", 2) in sent  # the next installment is still reminded of
+
+
+def test_running_the_same_day_twice_sends_nothing_twice(
+    planned: App, clock: SimulatedClock
+) -> None:
+    at = datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
+    clock.set(at)
+    first = run_due(planned.uow(), at, sender=RecordingOutboxSender(clock=clock))
+    again = run_due(planned.uow(), at, sender=RecordingOutboxSender(clock=clock))
+    later = datetime(2026, 3, 9, 19, 0, tzinfo=UTC)
+    clock.set(later)
+    third = run_due(planned.uow(), later, sender=RecordingOutboxSender(clock=clock))
+    assert first.sent == {"email": 1}
+    assert again.sent == {} and third.sent == {} and again.blocked == third.blocked == 0
+    assert len(_attempts(planned)) == 1
+
+
+def test_a_newer_reminder_of_an_installment_supersedes_one_still_held(
+    planned: App, clock: SimulatedClock
+) -> None:
+    # 03-09 and 03-11 reminders both held at 09:00 (before 8 a.m. in New York) ...
+    run_days(planned.uow, clock, start=date(2026, 3, 9), until=date(2026, 3, 11),
+             sender=RecordingOutboxSender(clock=clock), slots=(time(9, 0),))  # fmt: skip
+    assert _sent(planned) == []
+    # ... at the first allowed slot only the newer goes out: one reminder, not two at once
+    at = datetime(2026, 3, 11, 14, 0, tzinfo=UTC)
+    clock.set(at)
+    report = run_due(planned.uow(), at, sender=RecordingOutboxSender(clock=clock))
+    assert report.sent == {"email": 1}
+    (sent,) = _sent(planned)
+    assert sent.new.dedupe_key == "C1:plan:PL-1:1:plan_reminder:2026-03-11"
