@@ -8,6 +8,12 @@ One pass of :func:`run_due` at instant ``now``:
    every ``planned`` attempt is re-checked with ``compliance.decide`` at ``now`` and handed off
    again under its own dedupe key (the provider / recording outbox is idempotent by it); one
    still not allowed after a day is marked ``failed`` (stale), never sent late.
+   **Plan servicing** (first of all, :func:`~amicable.service.payments.service_plans` under the
+   policy in force): every plan reminder, retry link and renegotiation offer due today, and every
+   one held by compliance on an earlier pass that is still relevant and not superseded by a newer
+   one of its kind about the same installment, is decided on each written channel with an address
+   and written as an attempt with its decision — the first allowed channel is committed then handed
+   off; none allowed → one ``blocked`` record a day with the soonest ``earliest_allowed_at``.
 2. **Learning outcomes**: a sent attempt whose account's balance has since fallen is a
    ``success`` of its (segment, channel) arm; one with no payment after ``OUTCOME_DAYS`` is a
    ``failure``. The learning state is derived from these outcomes on every pass.
@@ -24,7 +30,8 @@ One pass of :func:`run_due` at instant ``now``:
 
 Dedupe keys: ``<account>:<channel>:<action>:<day>`` for a contact, with a ``:blocked`` suffix for a
 blocked one — at most one contact per account, channel and day, so running the same day twice
-sends nothing twice.
+sends nothing twice. A plan message: ``<account>:plan:<plan>:<installment>:<kind>:<day it arose>``
+(held: ``…:blocked:<day held>``), sent once whichever day it finally goes out.
 
 Invariants: every attempt row carries the compliance decision it was checked against; nothing is
 handed to a provider that is not committed first; nothing is sent that ``decide`` does not allow at
