@@ -253,8 +253,10 @@ _PLAN_ACTION: Final = {
         "ignore this message.",
         "retry_link": "Here is a new link to pay it: {link}. If you have already paid, reply "
         "with the date and reference and we will check it.",
-        "renegotiation_offer": "You can pay here: {link}. If the plan no longer suits you, "
-        "reply and we can look at a new schedule together.",
+        "renegotiation_offer": "Here is a new link to pay it: {link}. If the plan no longer "
+        "suits you, reply and we can look at a new schedule together.",
+        "renegotiate": "If the plan no longer suits you, reply and we can look at a new schedule "
+        "together.",
         "reference": "For a bank transfer, please quote the reference {reference}.",
     },
     "fr": {
@@ -262,16 +264,20 @@ _PLAN_ACTION: Final = {
         "compte de ce message.",
         "retry_link": "Voici un nouveau lien pour la régler : {link}. Si vous avez déjà payé, "
         "répondez avec la date et la référence et nous vérifierons.",
-        "renegotiation_offer": "Vous pouvez payer ici : {link}. Si l'échéancier ne vous convient "
-        "plus, répondez-nous et nous étudierons ensemble un nouveau calendrier.",
+        "renegotiation_offer": "Voici un nouveau lien pour la régler : {link}. Si l'échéancier ne "
+        "vous convient plus, répondez-nous et nous étudierons ensemble un nouveau calendrier.",
+        "renegotiate": "Si l'échéancier ne vous convient plus, répondez-nous et nous étudierons "
+        "ensemble un nouveau calendrier.",
         "reference": "Pour un virement, indiquez la référence {reference}.",
     },
     "es": {
         "pay": "Puede pagar aquí: {link}. Si ya pagó, gracias, y no tenga en cuenta este mensaje.",
         "retry_link": "Aquí tiene un nuevo enlace para pagarla: {link}. Si ya pagó, responda con "
         "la fecha y la referencia y lo comprobaremos.",
-        "renegotiation_offer": "Puede pagar aquí: {link}. Si el plan ya no le conviene, responda "
-        "y veremos juntos un nuevo calendario.",
+        "renegotiation_offer": "Aquí tiene un nuevo enlace para pagarla: {link}. Si el plan ya no "
+        "le conviene, responda y veremos juntos un nuevo calendario.",
+        "renegotiate": "Si el plan ya no le conviene, responda y veremos juntos un nuevo "
+        "calendario.",
         "reference": "Para una transferencia, indique la referencia {reference}.",
     },
 }
@@ -310,6 +316,7 @@ def plan_message(
     amount: Money,
     due_date: date,
     overdue: bool = False,
+    renegotiable: bool = False,
     link: str | None = None,
     reference: str | None = None,
     third_party: bool = False,
@@ -319,8 +326,9 @@ def plan_message(
     """The message of a plan servicing intent ``kind`` (one of :data:`PLAN_KINDS`) on ``channel``.
 
     ``amount`` is what is left of installment ``installment`` due on ``due_date``; ``overdue``
-    says a ``plan_reminder`` is sent after the due date (inside grace). Without a ``link`` the
-    message says how to pay by transfer when a ``reference`` is given.
+    says a ``plan_reminder`` is sent after the due date (inside grace); ``renegotiable`` adds to a
+    ``retry_link`` the invitation to ask for a new schedule (a renegotiation is offered for the
+    same miss). Without a ``link`` the message says how to pay by transfer with the ``reference``.
     """
     if kind not in PLAN_KINDS:
         raise InvalidInput(f"no plan message for {kind!r}; known: {', '.join(PLAN_KINDS)}")
@@ -345,6 +353,8 @@ def plan_message(
     if link is not None:
         action = kind if kind != "plan_reminder" else "pay"
         parts.append(_PLAN_ACTION[lang][action].format(**facts))
+    if renegotiable and kind == "retry_link":
+        parts.append(_PLAN_ACTION[lang]["renegotiate"])
     if reference is not None:
         parts.append(_PLAN_ACTION[lang]["reference"].format(**facts))
     if third_party and consumer:

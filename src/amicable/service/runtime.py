@@ -583,6 +583,7 @@ class _PlanWork:
     offset_days: int | None
     rule_id: str
     message: str
+    renegotiable: bool = False
 
     @property
     def key(self) -> str:
@@ -598,6 +599,7 @@ class _PlanWork:
                 "kind": self.kind,
                 "arose_on": self.arose_on.isoformat(),
                 "offset_days": "" if self.offset_days is None else str(self.offset_days),
+                "renegotiable": "yes" if self.renegotiable else "",
             },
         )
 
@@ -608,11 +610,18 @@ def _plan_work(
     """Today's intents, then the held ones of earlier passes never sent since (oldest first),
     each only if no newer message of its kind about its installment arose."""
     work: dict[str, _PlanWork] = {}
+    # One message about one missed installment, not two: the retry link also invites the debtor
+    # to ask for a new schedule when a renegotiation is offered for the same miss.
+    offered = {(i.plan_key, i.installment) for i in intents if i.kind == "renegotiation_offer"}
+    relinked = {(i.plan_key, i.installment) for i in intents if i.kind == "retry_link"}
     # Today's intents first: a fresh one carries today's amounts and reasons.
     for i in intents:
+        if i.kind == "renegotiation_offer" and (i.plan_key, i.installment) in relinked:
+            continue
         if i.kind in PLAN_KINDS and i.installment is not None:
+            renegotiable = i.kind == "retry_link" and (i.plan_key, i.installment) in offered
             w = _PlanWork(i.customer_id, i.plan_key, i.installment, i.kind, today,
-                          i.offset_days, i.rule_id, i.message)  # fmt: skip
+                          i.offset_days, i.rule_id, i.message, renegotiable)  # fmt: skip
             work.setdefault(w.key, w)
     recorded: list[tuple[Attempt, _PlanWork]] = []
     for a in sorted(attempts, key=lambda a: a.new.planned_at):
@@ -648,6 +657,7 @@ def _recorded_work(a: Attempt) -> _PlanWork | None:
             a.customer_id, r["plan"], int(r["installment"]), r["kind"],
             date.fromisoformat(r["arose_on"]),
             int(r["offset_days"]) if r.get("offset_days") else None, r["code"], r["text"],
+            bool(r.get("renegotiable")),
         )  # fmt: skip
     except (KeyError, ValueError):
         return None
@@ -707,7 +717,8 @@ def _send_plan_message(
         m = plan_message(
             kind=work.kind, channel=channel, lang=customer.language, name=customer.name,
             creditor=uow.org_name, installment=inst.number, amount=amount, due_date=inst.due_date,
-            overdue=not before_due, link=link, reference=plan.reference,
+            overdue=not before_due, renegotiable=work.renegotiable, link=link,
+            reference=plan.reference,
             third_party=ctx.collector_type == "third_party",
             consumer=customer.customer_type == "consumer", first_communication=first,
         )  # fmt: skip

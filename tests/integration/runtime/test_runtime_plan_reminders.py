@@ -158,17 +158,20 @@ def test_a_missed_installment_brings_the_overdue_reminder_then_a_retry_link(
 ) -> None:
     _run(planned, clock, date(2026, 3, 9), date(2026, 3, 19))
     sent = [(a.new.action, a.sent_at.date(), _installment(a)) for a in _sent(planned) if a.sent_at]
-    # one day after the due date, inside the 5 days of grace
-    assert ("plan_reminder", date(2026, 3, 13), 1) in sent
-    overdue = next(a for a in _sent(planned) if a.sent_at and a.sent_at.date() == date(2026, 3, 13))
+    # 3 and 1 days before, then 1 day after the due date (inside the 5 days of grace); after grace
+    # the installment is missed: one message, a fresh payment link inviting a new schedule (the
+    # policy allows one renegotiation), not a link and an offer side by side
+    assert sent == [
+        ("plan_reminder", date(2026, 3, 9), 1),
+        ("plan_reminder", date(2026, 3, 11), 1),
+        ("plan_reminder", date(2026, 3, 13), 1),
+        ("retry_link", date(2026, 3, 18), 1),
+    ]
+    overdue, link = _sent(planned)[2:]
     assert "was due on March 12, 2026" in overdue.new.text
-    # after grace the installment is missed: a fresh payment link for it
-    links = [s for s in sent if s[0] == "retry_link"]
-    assert links and links[0][2] == 1 and links[0][1] >= date(2026, 3, 17)
-    (link,) = [a for a in _sent(planned, "retry_link")]
     assert "new link" in link.new.text and "100.00 USD" in link.new.text
-    # at most one message of each kind per installment and day
-    assert len(sent) == len(set(sent))
+    assert "new schedule" in link.new.text
+    assert link.new.reasons[0]["code"] == "servicing.grace"  # the rule that decided the miss
 
 
 def test_paying_stops_the_reminders_of_that_installment(

@@ -94,8 +94,8 @@ def test_every_plan_message_passes_the_content_checks(
         m = plan_message(
             kind=kind, channel=channel, lang=lang, name="Jo Doe", creditor="Acme Ltd",
             installment=2, amount=INSTALLMENT, due_date=date(2026, 3, 31), overdue=overdue,
-            link=link, reference=reference, third_party=third_party, consumer=True,
-            first_communication=first,
+            renegotiable=overdue, link=link, reference=reference, third_party=third_party,
+            consumer=True, first_communication=first,
         )  # fmt: skip
         facts = ContentFacts(
             third_party_collector=third_party, consumer=True, amounts=(INSTALLMENT,)
@@ -128,6 +128,15 @@ def test_a_plan_message_before_the_due_date_differs_from_one_after_it() -> None:
     }  # fmt: skip
     assert "is due on March 31, 2026" in plan_message(**common).text
     assert "was due on March 31, 2026" in plan_message(**common, overdue=True).text
+
+
+def test_a_retry_link_invites_a_new_schedule_only_when_a_renegotiation_is_offered() -> None:
+    common: dict[str, Any] = {
+        "kind": "retry_link", "channel": "email", "lang": "fr", "name": "Jo", "creditor": "Acme",
+        "installment": 1, "amount": INSTALLMENT, "due_date": date(2026, 3, 31), "link": "http://x",
+    }  # fmt: skip
+    assert "nouveau calendrier" in plan_message(**common, renegotiable=True).text
+    assert "nouveau calendrier" not in plan_message(**common).text
 
 
 def test_a_plan_message_refuses_an_unknown_kind_a_call_a_zero_amount_and_no_way_to_pay() -> None:
