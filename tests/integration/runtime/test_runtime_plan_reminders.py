@@ -213,3 +213,23 @@ def test_a_newer_reminder_of_an_installment_supersedes_one_still_held(
     assert report.sent == {"email": 1}
     (sent,) = _sent(planned)
     assert sent.new.dedupe_key == "C1:plan:PL-1:1:plan_reminder:2026-03-11"
+
+
+def test_with_no_renegotiation_allowed_a_miss_breaks_the_plan_and_its_messages_stop(
+    planned: App, clock: SimulatedClock
+) -> None:
+    text = default_policy_text().replace("max_renegotiations: 1", "max_renegotiations: 0")
+    apply_policy(planned.uow(), text)
+    _run(planned, clock, date(2026, 3, 9), date(2026, 3, 27))
+    sent = [(a.new.action, a.sent_at.date(), _installment(a)) for a in _sent(planned) if a.sent_at]
+    # the three reminders of installment 1, then nothing: the miss broke the plan (escalated)
+    assert sent == [
+        ("plan_reminder", date(2026, 3, 9), 1),
+        ("plan_reminder", date(2026, 3, 11), 1),
+        ("plan_reminder", date(2026, 3, 13), 1),
+    ]
+    with planned.uow() as uow:
+        assert uow.payments.plan("PL-1").plan.status.value == "broken"
+        stored = uow.payments.plan("PL-1")
+        events = uow.payments.plan_events(stored.id)
+    assert any(kind == "plan_broken" for kind, *_ in events), events
