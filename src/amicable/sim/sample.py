@@ -12,6 +12,9 @@
 * Informative history: each customer has a lateness profile (early, punctual, late, very late,
   chronic non-payer) that sets how many days after the due date its invoices are paid, so past
   behaviour predicts future behaviour for a risk model.
+* Hidden truth stays hidden: the profiles are written to ``profiles.csv`` (ground truth for tests
+  and the simulator), never into the files the agent imports — a tag would let segmentation or a
+  model read the answer.
 * Streaming: rows are written as they are drawn; memory does not grow with ``accounts``.
 """
 
@@ -45,7 +48,7 @@ class SampleSummary:
     """What :func:`generate_sample` wrote.
 
     Attributes:
-        out_dir: the directory holding the three files.
+        out_dir: the directory holding the three import files (and the hidden ``profiles.csv``).
         customers, invoices, payments: rows written to each file.
         open_invoices: invoices with an open amount above zero on ``as_of``.
         disputed_invoices: invoices marked disputed.
@@ -69,6 +72,7 @@ class SampleSummary:
                 "customers": str(self.out_dir / "customers.csv"),
                 "invoices": str(self.out_dir / "invoices.csv"),
                 "payments": str(self.out_dir / "payments.csv"),
+                "profiles": str(self.out_dir / "profiles.csv"),
             },
             "customers": self.customers,
             "invoices": self.invoices,
@@ -190,6 +194,7 @@ def generate_sample(out_dir: Path, *, accounts: int, seed: int, as_of: date) -> 
         (out_dir / "customers.csv").open("w", newline="", encoding="utf-8") as cf,
         (out_dir / "invoices.csv").open("w", newline="", encoding="utf-8") as inf,
         (out_dir / "payments.csv").open("w", newline="", encoding="utf-8") as pf,
+        (out_dir / "profiles.csv").open("w", newline="", encoding="utf-8") as hf,
     ):
         customers = csv.writer(cf, lineterminator="\n")
         invoices = csv.writer(inf, lineterminator="\n")
@@ -197,6 +202,8 @@ def generate_sample(out_dir: Path, *, accounts: int, seed: int, as_of: date) -> 
         customers.writerow(CUSTOMER_HEADER)
         invoices.writerow(INVOICE_HEADER)
         payments.writerow(PAYMENT_HEADER)
+        profiles = csv.writer(hf, lineterminator="\n")
+        profiles.writerow(("customer_id", "lateness_profile"))
 
         for n in range(1, accounts + 1):
             place = rng.choices(_PLACES, _PLACE_WEIGHTS)[0]
@@ -237,9 +244,10 @@ def generate_sample(out_dir: Path, *, accounts: int, seed: int, as_of: date) -> 
                     _consent(rng, 0.35, 0.2) if phones else "",
                     _consent(rng, 0.5, 0.15) if phones else "",
                     _consent(rng, 0.15, 0.1) if phones else "",
-                    f"{tags};{profile[0]}" if tags else profile[0],
+                    tags,
                 )
             )
+            profiles.writerow((customer_id, profile[0]))
 
             # Invoice sizes in whole minor units: businesses 150-40,000; consumers 20-1,500.
             low, high = (15_000, 4_000_000) if business else (2_000, 150_000)

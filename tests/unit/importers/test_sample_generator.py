@@ -78,8 +78,12 @@ def test_the_portfolio_is_mixed_and_consistent(tmp_path: Path) -> None:
 
 def test_payment_history_separates_punctual_from_late_payers(tmp_path: Path) -> None:
     generate_sample(tmp_path, accounts=800, seed=5, as_of=AS_OF)
-    profile = {c.external_id: c.tags[-1] for c in read_customers(tmp_path / "customers.csv")
-               if isinstance(c, CustomerRecord)}  # fmt: skip
+    with (tmp_path / "profiles.csv").open(encoding="utf-8") as fh:
+        profile = dict(row for row in csv.reader(fh))
+    # The hidden truth is not in the files the agent imports.
+    customers = [c for c in read_customers(tmp_path / "customers.csv")
+                 if isinstance(c, CustomerRecord)]  # fmt: skip
+    assert not {t for c in customers for t in c.tags} & set(profile.values())
     due = {i.number: i.due_date for i in read_invoices(tmp_path / "invoices.csv")
            if isinstance(i, InvoiceRecord)}  # fmt: skip
     delays: defaultdict[str, list[int]] = defaultdict(list)

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from amicable.adapters.importers import read_customers, read_invoices, read_payments
+from amicable.adapters.importers import read_customers, read_invoice_batches, read_payments
 from amicable.bootstrap import bootstrap
 from amicable.domain.aging import BUCKETS
 from amicable.domain.clock import SystemClock
@@ -89,7 +89,8 @@ def _run(accounts: int, seed: int, workspace: Path, day: date) -> None:
                     app.uow(), read_customers(data / "customers.csv"), progress=tick("customers")
                 )),
                 ("invoices", imports.import_invoices(
-                    app.uow(), read_invoices(data / "invoices.csv"), progress=tick("invoices")
+                    app.uow(), imports.prefetched(read_invoice_batches(data / "invoices.csv")),
+                    progress=tick("invoices"),
                 )),
                 ("payments", imports.import_payments(
                     app.uow(), read_payments(data / "payments.csv"), progress=tick("payments")
