@@ -13,8 +13,10 @@ is refused (``False``) and logged without its parameters.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from twilio.base.exceptions import TwilioRestException
@@ -24,10 +26,12 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from amicable.domain.errors import ChannelUnavailable, InvalidInput
+from amicable.service.channels import OutboundMessage, SendResult, SendStatus
 
 __all__ = [
     "RebasedTwilioHttpClient",
     "TwilioSettings",
+    "create_on_twilio",
     "is_permanent_refusal",
     "make_twilio_client",
     "unavailable",
@@ -157,3 +161,44 @@ def unavailable(what: str, exc: Exception) -> ChannelUnavailable:
     if isinstance(exc, TwilioRestException):
         return ChannelUnavailable(f"Twilio {what} failed: HTTP {exc.status} {exc.msg}")
     return ChannelUnavailable(f"Twilio {what} failed: {type(exc).__name__}: {exc}")
+
+
+def create_on_twilio(
+    provider: str,
+    message: OutboundMessage,
+    now: datetime,
+    what: str,
+    create: Callable[[], Any],
+) -> SendResult:
+    """Run one Twilio ``create`` call (``Messages.create``, ``Calls.create``) for ``message``.
+
+    A permanent refusal is a REJECTED result with Twilio's code; anything that may work on a retry
+    (network, 5xx, 429, our credentials) raises :class:`ChannelUnavailable`.
+    """
+    try:
+        created = create()
+    except TwilioRestException as exc:
+        if is_permanent_refusal(exc):
+            return SendResult(
+                provider=provider,
+                provider_message_id="",
+                accepted_at=now,
+                status=SendStatus.REJECTED,
+                channel=message.channel,
+                dedupe_key=message.dedupe_key,
+                provider_status=str(exc.status),
+                error_code=str(exc.code) if exc.code is not None else str(exc.status),
+                error_message=str(exc.msg),
+            )
+        raise unavailable(what, exc) from exc
+    except OSError as exc:  # requests' exceptions are OSErrors: refused, reset, timeout
+        raise unavailable(what, exc) from exc
+    return SendResult(
+        provider=provider,
+        provider_message_id=str(created.sid),
+        accepted_at=now,
+        status=SendStatus.ACCEPTED,
+        channel=message.channel,
+        dedupe_key=message.dedupe_key,
+        provider_status=None if created.status is None else str(created.status),
+    )

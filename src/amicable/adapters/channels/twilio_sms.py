@@ -27,14 +27,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from amicable.adapters.channels.twilio_common import (
     TwilioSettings,
-    is_permanent_refusal,
+    create_on_twilio,
     make_twilio_client,
-    unavailable,
 )
 from amicable.domain.clock import Clock
 from amicable.domain.errors import InvalidInput
@@ -44,7 +42,6 @@ from amicable.service.channels import (
     InboundKind,
     OutboundMessage,
     SendResult,
-    SendStatus,
 )
 
 __all__ = [
@@ -193,31 +190,10 @@ class TwilioMessagingSender:
             kwargs["messaging_service_sid"] = s.messaging_service_sid
         if callback is not None:
             kwargs["status_callback"] = callback
-        now = self._clock.now()
-        try:
-            created = self._client.messages.create(**kwargs)
-        except TwilioRestException as exc:
-            if is_permanent_refusal(exc):
-                return SendResult(
-                    provider=self.provider,
-                    provider_message_id="",
-                    accepted_at=now,
-                    status=SendStatus.REJECTED,
-                    channel=message.channel,
-                    dedupe_key=message.dedupe_key,
-                    provider_status=str(exc.status),
-                    error_code=str(exc.code) if exc.code is not None else str(exc.status),
-                    error_message=str(exc.msg),
-                )
-            raise unavailable("Messages.create", exc) from exc
-        except OSError as exc:  # requests' exceptions are OSErrors: refused, reset, timeout
-            raise unavailable("Messages.create", exc) from exc
-        return SendResult(
-            provider=self.provider,
-            provider_message_id=str(created.sid),
-            accepted_at=now,
-            status=SendStatus.ACCEPTED,
-            channel=message.channel,
-            dedupe_key=message.dedupe_key,
-            provider_status=None if created.status is None else str(created.status),
+        return create_on_twilio(
+            self.provider,
+            message,
+            self._clock.now(),
+            "Messages.create",
+            lambda: self._client.messages.create(**kwargs),
         )

@@ -29,15 +29,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
 from amicable.adapters.channels.twilio_common import (
     TwilioSettings,
-    is_permanent_refusal,
+    create_on_twilio,
     make_twilio_client,
-    unavailable,
 )
 from amicable.adapters.channels.twilio_sms import with_query
 from amicable.domain.clock import Clock
@@ -49,7 +47,6 @@ from amicable.service.channels import (
     InboundKind,
     OutboundMessage,
     SendResult,
-    SendStatus,
 )
 
 __all__ = [
@@ -322,31 +319,10 @@ class TwilioVoiceCaller:
             )
             kwargs["status_callback_method"] = "POST"
             kwargs["status_callback_event"] = ["answered", "completed"]
-        now = self._clock.now()
-        try:
-            call = self._client.calls.create(**kwargs)
-        except TwilioRestException as exc:
-            if is_permanent_refusal(exc):
-                return SendResult(
-                    provider=self.provider,
-                    provider_message_id="",
-                    accepted_at=now,
-                    status=SendStatus.REJECTED,
-                    channel=message.channel,
-                    dedupe_key=message.dedupe_key,
-                    provider_status=str(exc.status),
-                    error_code=str(exc.code) if exc.code is not None else str(exc.status),
-                    error_message=str(exc.msg),
-                )
-            raise unavailable("Calls.create", exc) from exc
-        except OSError as exc:  # requests' exceptions are OSErrors: refused, reset, timeout
-            raise unavailable("Calls.create", exc) from exc
-        return SendResult(
-            provider=self.provider,
-            provider_message_id=str(call.sid),
-            accepted_at=now,
-            status=SendStatus.ACCEPTED,
-            channel=message.channel,
-            dedupe_key=message.dedupe_key,
-            provider_status=None if call.status is None else str(call.status),
+        return create_on_twilio(
+            self.provider,
+            message,
+            self._clock.now(),
+            "Calls.create",
+            lambda: self._client.calls.create(**kwargs),
         )
