@@ -13,6 +13,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from amicable.adapters.db.analytics_queries import SqlAnalyticsReader
 from amicable.adapters.db.conversations_repository import SqlConversationRepository
 from amicable.adapters.db.payments_repository import SqlPaymentsRepository
 from amicable.adapters.db.planning_repository import SqlPlanningRepository
@@ -53,6 +54,7 @@ class SqlUnitOfWork:
     runtime: SqlRuntimeRepository
     queue: SqlQueueRepository
     planning: SqlPlanningRepository
+    analytics: SqlAnalyticsReader
     now: datetime
     today: date
 
@@ -97,6 +99,7 @@ class SqlUnitOfWork:
         self.runtime = SqlRuntimeRepository(self._conn, org_id, self.now)
         self.queue = SqlQueueRepository(self._conn, org_id, self.now)
         self.planning = SqlPlanningRepository(self._conn, org_id, self.now)
+        self.analytics = SqlAnalyticsReader(self._conn, org_id)
         return self
 
     def __exit__(
