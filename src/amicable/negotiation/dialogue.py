@@ -136,7 +136,9 @@ def step(state: ConversationState, parse: Parse, ctx: DialogueContext, *, text: 
         draft.reasons.append("cease" if "cease_contact" in intents else "opt_out")
         return _finish(draft, replace(state, state=State.CEASED), names)
     if state.state is State.CEASED:
+        # Stays ended: the message is recorded, nothing is said (see RESTARTABLE_STATES).
         draft.silent = True
+        draft.reasons.append("conversation_ceased")
         return _finish(draft, state, names)
     if state.state in (State.ESCALATED, State.LOCKED_OUT):
         draft.say("human_owned")

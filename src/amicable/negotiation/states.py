@@ -40,6 +40,7 @@ from amicable.policy.report import offer_json, parse_offer
 
 __all__ = [
     "ENDED_STATES",
+    "RESTARTABLE_STATES",
     "TONES",
     "Agreement",
     "ConversationState",
@@ -85,6 +86,13 @@ ENDED_STATES = frozenset(
         State.PAUSED,
     }
 )
+
+# How an ended conversation takes a new inbound message. After an agreement, a pause ("call me
+# later") or a wrong party, the next message starts a NEW conversation (verifying identity again:
+# nothing is disclosed on the strength of the old one). After a cease or opt-out the conversation
+# stays ended and the message is only recorded (no reply); while escalated or locked out a person
+# owns the case, so the message is recorded there and the reply says so.
+RESTARTABLE_STATES = frozenset({State.AGREED, State.PAUSED, State.WRONG_PARTY})
 
 
 class EscalationReason(StrEnum):

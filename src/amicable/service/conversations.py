@@ -28,10 +28,12 @@ from amicable.negotiation.guardrails import PhrasedReply, Phraser
 from amicable.negotiation.llm import phrase_turn
 from amicable.negotiation.nlu import EmbeddedUnderstanding, Understanding
 from amicable.negotiation.states import (
+    RESTARTABLE_STATES,
     ConversationState,
     DebtorFacts,
     DialogueConfig,
     DialogueContext,
+    EscalationReason,
     InvoiceFact,
     LadderStep,
     Turn,
@@ -40,6 +42,7 @@ from amicable.negotiation.states import (
 from amicable.policy.evaluate import evaluate
 from amicable.policy.gate import check
 from amicable.policy.optimise import optimise
+from amicable.service import outcomes
 from amicable.service.conversations_ports import ConversationsUnitOfWork
 from amicable.service.policies import policy_facts, policy_in_force
 from amicable.service.queries import show_account
@@ -143,8 +146,9 @@ def _persist(
 ) -> None:
     repo = uow.conversations
     state = turn.state.state.value
+    account = ctx.debtor.reference
     if inbound_text is not None:
-        repo.add_message(
+        in_seq = repo.add_message(
             conv_id,
             direction="in",
             text=inbound_text,
@@ -153,6 +157,10 @@ def _persist(
             content=[],
             source="debtor",
         )
+        outcomes.message_recorded(
+            uow, account=account, conversation_id=conv_id, seq=in_seq, direction="in",
+            state=state, intents=turn.intents, content=(), source="debtor",
+        )  # fmt: skip
     # ``source`` says where the sent text came from: ``template``, ``model``, or
     # ``model_refused`` (a model was asked but its text failed the guardrails, so the template
     # was sent). The content decision is the dialogue's (always empty for a sent reply).
@@ -161,31 +169,44 @@ def _persist(
         source = "silent"
     elif phrased.refused:
         source = "model_refused"
+    content = [{"rule": v.rule, "message": v.message} for v in turn.content]
     seq = repo.add_message(
         conv_id,
         direction="out",
         text=turn.reply,
         intents=[],
         state=state,
-        content=[{"rule": v.rule, "message": v.message} for v in turn.content],
+        content=content,
         source=source,
     )
+    outcomes.message_recorded(
+        uow, account=account, conversation_id=conv_id, seq=seq, direction="out", state=state,
+        intents=(), content=content, source=source,
+    )  # fmt: skip
     if turn.offer is not None:
         gate = check(ctx.space, turn.offer)
-        repo.add_offer(
-            conv_id, seq, offer_to_json(turn.offer), gate.outcome.value, ctx.policy_version
-        )
+        offer = offer_to_json(turn.offer)
+        repo.add_offer(conv_id, seq, offer, gate.outcome.value, ctx.policy_version)
+        outcomes.offer_made(
+            uow, account=account, conversation_id=conv_id, seq=seq, offer=offer,
+            gate=gate.to_json(), policy_version=ctx.policy_version, state=state,
+        )  # fmt: skip
     if turn.agreement is not None:
         a = turn.agreement
+        agreed = offer_to_json(a.offer)
         agreement_id = repo.add_agreement(
             conv_id,
             customer_id,
-            offer=offer_to_json(a.offer),
+            offer=agreed,
             gate=a.gate.to_json(),
             policy_version=a.policy_version,
             total_minor=a.offer.total.minor,
             currency=a.offer.total.code,
         )
+        outcomes.agreement_made(
+            uow, account=account, conversation_id=conv_id, agreement_id=agreement_id,
+            offer=agreed, gate=a.gate.to_json(), policy_version=a.policy_version,
+        )  # fmt: skip
         if turn.promise is not None:
             p = turn.promise
             repo.add_promise(
@@ -204,10 +225,19 @@ def _persist(
                 reminders_json=json.dumps([d.isoformat() for d in p.reminders]),
                 consequence=p.consequence,
             )
+            outcomes.promise_made(
+                uow, account=account, promise=f"agreement:{agreement_id}", total=p.total,
+                payments=[(d.isoformat(), m.amount_str()) for d, m in p.payments],
+                channel=p.channel, confirmed=p.confirmed, source="conversation",
+            )  # fmt: skip
     if turn.escalation is not None:
         esc_id = repo.add_escalation(
             conv_id, customer_id, turn.escalation.reason.value, turn.escalation.summary
         )
+        if turn.escalation.reason is EscalationReason.DISPUTE:
+            outcomes.dispute_opened(
+                uow, account=account, source="conversation", reason=turn.escalation.summary
+            )
         # Into the human queue (one item per escalation), in the same transaction.
         open_item(
             uow, customer_id=customer_id, source="conversation", source_id=esc_id,
@@ -257,23 +287,34 @@ def handle_inbound(
     links: PaymentLinks | None = None,
     phraser: Phraser | None = None,
 ) -> Turn:
-    """Handle one debtor message on the account's newest conversation on ``channel`` (a new
-    inbound one when there is none): understand, step, phrase, persist, commit."""
+    """Handle one debtor message on the account's newest conversation on ``channel``:
+    understand, step, phrase, persist, commit.
+
+    A new inbound conversation is started when there is none, or when the newest one ended in
+    an agreement, a pause or a wrong party (:data:`RESTARTABLE_STATES`). A ceased conversation
+    stays ceased (the message is recorded, nothing is sent); an escalated or locked-out one stays
+    with the person who owns it (the message is recorded, the reply says a person has the case).
+    """
     with uow:
         day = today or uow.today
         ctx, customer_id, account_lang = dialogue_context(
             uow, account_ref, day, config=config, links=links
         )
         found = uow.conversations.latest_open(customer_id, channel)
-        if found is None:
+        state = None
+        if found is not None:
+            conv_id, version, raw = found
+            state = ConversationState.from_json(json.loads(raw))
+            if state.state in RESTARTABLE_STATES:
+                # Agreed, paused or wrong party: a new message is a new conversation (identity
+                # is verified afresh). Ceased, escalated and locked-out ones stay as they are.
+                state = None
+        if state is None:
             state, _ = open_conversation(
                 ctx, channel=channel, lang=account_lang or "en", inbound=True
             )
             conv_id = uow.conversations.start(customer_id, channel, state.lang, state.to_json())
             version = 1
-        else:
-            conv_id, version, raw = found
-            state = ConversationState.from_json(json.loads(raw))
         parse = (nlu or _embedded()).parse(
             text, lang=state.lang, today=day, currency=ctx.debtor.balance.code
         )
