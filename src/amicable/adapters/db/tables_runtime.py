@@ -11,10 +11,13 @@ Invariants:
   ``blocked`` row was refused by compliance and is never sent.
 * ``outcome`` (``success`` / ``failure``) is set once, when the learning window of the attempt
   has closed; ``balance_minor`` is the account's open balance when the attempt was planned.
+* ``delivery_status`` / ``delivered_at`` / ``failed_reason`` / ``call_outcome`` (``runtime_0002``)
+  hold what the provider's receipts said; a status only ever moves forward (a late ``sent`` never
+  undoes ``delivered``).
 * ``inbound_events`` is the idempotency log of inbound processing: ``(org_id, provider,
   event_id)`` is UNIQUE, so an event delivered twice is processed once.
 
-The migration ``runtime_0001`` creates exactly these tables.
+The migrations ``runtime_0001`` and ``runtime_0002`` create exactly these tables.
 """
 
 from __future__ import annotations
@@ -69,9 +72,15 @@ outbox_attempts = Table(
     Column("sent_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # runtime_0002: what delivery receipts said (see channel_events_repository)
+    Column("delivery_status", String(20)),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("failed_reason", Text),
+    Column("call_outcome", String(20)),
     UniqueConstraint("org_id", "dedupe_key", name="uq_outbox_attempts_org_dedupe"),
     Index("ix_outbox_attempts_org_customer", "org_id", "customer_id"),
     Index("ix_outbox_attempts_org_status", "org_id", "status"),
+    Index("ix_outbox_attempts_org_provider_id", "org_id", "provider_message_id"),
 )
 
 inbound_events = Table(

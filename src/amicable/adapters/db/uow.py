@@ -14,6 +14,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from amicable.adapters.db.analytics_queries import SqlAnalyticsReader
+from amicable.adapters.db.channel_events_repository import SqlChannelEventsRepository
 from amicable.adapters.db.conversations_repository import SqlConversationRepository
 from amicable.adapters.db.payments_repository import SqlPaymentsRepository
 from amicable.adapters.db.planning_repository import SqlPlanningRepository
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
     events: SqlEventRepository
     payments: SqlPaymentsRepository
     runtime: SqlRuntimeRepository
+    channel_events: SqlChannelEventsRepository
     queue: SqlQueueRepository
     planning: SqlPlanningRepository
     analytics: SqlAnalyticsReader
@@ -97,6 +99,7 @@ class SqlUnitOfWork:
         self.events = SqlEventRepository(self._conn, org_id, self.now)
         self.payments = SqlPaymentsRepository(self._conn, org_id, self.now)
         self.runtime = SqlRuntimeRepository(self._conn, org_id, self.now)
+        self.channel_events = SqlChannelEventsRepository(self._conn, org_id, self.now)
         self.queue = SqlQueueRepository(self._conn, org_id, self.now)
         self.planning = SqlPlanningRepository(self._conn, org_id, self.now)
         self.analytics = SqlAnalyticsReader(self._conn, org_id)

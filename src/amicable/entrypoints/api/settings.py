@@ -29,6 +29,15 @@ class ApiSettings(BaseSettings):
             behind a proxy you run).
         stripe_webhook_secret: the signing secret (``whsec_…``) of the Stripe webhook endpoint;
             empty: Stripe webhooks are refused (400).
+        twilio_auth_token: the Twilio auth token that signs Twilio's webhooks
+            (``X-Twilio-Signature``); empty: Twilio webhooks are refused (403).
+        inbound_email_secret: the HMAC secret signing inbound-email webhook deliveries
+            (``Amicable-Signature``); empty: they are refused (403).
+        public_base_url: the scheme and host the providers call (``https://ar.example.com``),
+            for signature checks and the voice loop's URLs behind a proxy; empty: the request's.
+        voicemail_business_name / voicemail_contact_name / voicemail_callback_phone: the only
+            content of a limited-content voicemail (Reg F §1006.2(j)); any empty: no voicemail is
+            left, a machine is hung up on.
     """
 
     model_config = SettingsConfigDict(env_prefix="AMICABLE_", extra="ignore")
@@ -39,6 +48,12 @@ class ApiSettings(BaseSettings):
     rate_limit_burst: int = Field(default=120, gt=0)
     trust_forwarded_for: bool = False
     stripe_webhook_secret: str = ""
+    twilio_auth_token: str = ""
+    inbound_email_secret: str = ""
+    public_base_url: str = ""
+    voicemail_business_name: str = ""
+    voicemail_contact_name: str = ""
+    voicemail_callback_phone: str = ""
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> ApiSettings:
