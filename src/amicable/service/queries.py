@@ -11,6 +11,7 @@ customer has it — its exact name; otherwise :class:`NotFound` or :class:`Ambig
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,7 +23,13 @@ from amicable.domain.dso import MonthSales, cei, countback_dso, months_back, sta
 from amicable.domain.errors import AmbiguousReference, InvalidInput, NotFound
 from amicable.domain.ledger import days_past_due
 from amicable.domain.money import Money
-from amicable.service.ports import AccountInvoice, AccountPayment, CustomerRef, UnitOfWork
+from amicable.service.ports import (
+    AccountInvoice,
+    AccountPayment,
+    CustomerRef,
+    NewCustomer,
+    UnitOfWork,
+)
 
 __all__ = [
     "AccountSummary",
@@ -33,6 +40,7 @@ __all__ = [
     "accounts_list",
     "aging",
     "dso",
+    "facts_of",
     "resolve_account",
     "show_account",
 ]
@@ -294,24 +302,29 @@ class AccountView:
         }
 
 
-def _facts(
-    uow: UnitOfWork, ref: CustomerRef, as_of: date
-) -> tuple[AccountFacts, list[AccountInvoice], dict[str, object]]:
-    stored = uow.ledger.customers([ref.external_id])[ref.external_id].customer
-    invs = [i for i in uow.reports.invoice_balances(as_of, ref.id) if i.open_minor != 0]
-    invs.sort(key=lambda i: (i.due_date, i.number))
+def facts_of(
+    ref: CustomerRef,
+    stored: NewCustomer,
+    invoices: Iterable[AccountInvoice],
+    unallocated: Mapping[str, int],
+    settlements: Sequence[tuple[date, date]],
+    as_of: date,
+) -> tuple[AccountFacts, list[AccountInvoice]]:
+    """The facts of one account from its rows already read (the bulk path of the agent loop
+    reads them for every account at once): ``invoices`` with their open amounts as of ``as_of``,
+    its unallocated credit per currency and its ``(due_date, paid_on)`` settlements. Returns the
+    facts and the account's invoices with a non-zero open amount, oldest due first."""
+    invs = sorted((i for i in invoices if i.open_minor != 0), key=lambda i: (i.due_date, i.number))
     bal: dict[str, int] = defaultdict(int)
     for inv in invs:
         bal[inv.currency] += inv.open_minor
-    for (_cid, code), minor in uow.reports.unallocated(as_of, ref.id).items():
+    for code, minor in unallocated.items():
         bal[code] += minor
     balances = {c: Money.from_minor(m, c) for c, m in bal.items() if m}
     owed = [i for i in invs if i.open_minor > 0]
     oldest = min((i.due_date for i in owed), default=None)
     main = max(balances, key=lambda c: (balances[c].minor, c), default=None) if balances else None
-    profile: PaymentProfile = payment_profile(
-        uow.reports.settlements([ref.id], as_of).get(ref.id, [])
-    )
+    profile: PaymentProfile = payment_profile(list(settlements))
     facts = AccountFacts(
         as_of=as_of,
         customer_id=ref.id,
@@ -331,6 +344,21 @@ def _facts(
         open_dispute=any(i.dispute_status == "open" for i in owed),
         open_invoices=len(invs),
         payments=profile,
+    )
+    return facts, invs
+
+
+def _facts(
+    uow: UnitOfWork, ref: CustomerRef, as_of: date
+) -> tuple[AccountFacts, list[AccountInvoice], dict[str, object]]:
+    stored = uow.ledger.customers([ref.external_id])[ref.external_id].customer
+    facts, invs = facts_of(
+        ref,
+        stored,
+        uow.reports.invoice_balances(as_of, ref.id),
+        {code: m for (_cid, code), m in uow.reports.unallocated(as_of, ref.id).items()},
+        uow.reports.settlements([ref.id], as_of).get(ref.id, []),
+        as_of,
     )
     customer: dict[str, object] = {
         "external_id": stored.external_id,
