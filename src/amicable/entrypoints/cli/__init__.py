@@ -25,6 +25,7 @@ from amicable.entrypoints.cli import (
 )
 from amicable.entrypoints.cli import plan as _plan_cli
 from amicable.entrypoints.cli import queue as _queue_cli
+from amicable.entrypoints.cli import report as _report_cli
 from amicable.entrypoints.cli import security as _security_cli
 from amicable.entrypoints.cli import serve as _serve_cli
 from amicable.entrypoints.cli._common import CliState
@@ -61,6 +62,7 @@ for _module in (_security_cli, _audit_cli, _serve_cli):  # users, tokens, audit,
     _module.register(app)
 _queue_cli.register(app)  # the human queue
 _plan_cli.register(app)  # the daily portfolio plan
+_report_cli.register(app)  # analytics reports and the offline HTML report
 
 
 def main() -> None:
