@@ -64,17 +64,17 @@ log = logging.getLogger(__name__)
 
 #: Twilio message statuses in the order they can happen; a receipt is applied only when it ranks
 #: above the status already stored (final statuses share a rank: the first one wins; ``read``
-#: (WhatsApp) comes after ``delivered``).
+#: (WhatsApp) comes after ``delivered``). ``delayed`` / ``bounced`` are email delivery reports.
 MESSAGE_STATUS_RANK: Final = {
-    "accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4,
-    "undelivered": 4, "failed": 4, "canceled": 4, "read": 5,
+    "accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "delayed": 3,
+    "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4, "bounced": 4, "read": 5,
 }  # fmt: skip
 #: Twilio call statuses in order (final ones share a rank).
 CALL_STATUS_RANK: Final = {
     "queued": 0, "initiated": 1, "ringing": 2, "answered": 3, "in-progress": 3, "completed": 4,
     "busy": 4, "no-answer": 4, "failed": 4, "canceled": 4,
 }  # fmt: skip
-_MESSAGE_FAILED: Final = frozenset({"undelivered", "failed", "canceled"})
+_MESSAGE_FAILED: Final = frozenset({"undelivered", "failed", "canceled", "bounced"})
 _MESSAGE_DELIVERED: Final = frozenset({"delivered", "read"})
 _TELEPHONE: Final = frozenset({"call", "voicemail"})
 #: A signed inbound-email delivery older (or newer) than this is refused (replay protection).

@@ -7,7 +7,7 @@ The SDK ``Client`` always builds ``https://api.twilio.com/...`` URLs; to point i
 authentication, form encoding and response parsing are the SDK's own.
 
 Invariants: the auth token never appears in ``repr``; a webhook whose signature does not verify
-is refused (``False``) and logged without its parameters.
+is refused (``False``) and logged with its path only (no parameters, no query string).
 """
 
 from __future__ import annotations
@@ -141,12 +141,14 @@ def validate_twilio_request(
     ``url`` is the full public URL Twilio called (with query string); ``params`` the POST form
     fields. A missing signature is refused. Uses the SDK's :class:`RequestValidator`.
     """
+    # Logged without the query string: it carries dedupe keys, which name accounts.
+    where = urlsplit(url).path
     if not signature or not auth_token:
-        _log.warning("Twilio webhook refused: no signature for %s", url)
+        _log.warning("Twilio webhook refused: no signature for %s", where)
         return False
     valid = bool(RequestValidator(auth_token).validate(url, dict(params), signature))
     if not valid:
-        _log.warning("Twilio webhook refused: bad signature for %s", url)
+        _log.warning("Twilio webhook refused: bad signature for %s", where)
     return valid
 
 

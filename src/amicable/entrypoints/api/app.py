@@ -17,6 +17,7 @@ from amicable.bootstrap import App
 from amicable.entrypoints.api import (
     routes_admin,
     routes_audit,
+    routes_channels,
     routes_conversations,
     routes_ledger,
     routes_offers,
@@ -91,6 +92,7 @@ def create_app(
         routes_queue,
         routes_risk,
         routes_webhooks_providers,
+        routes_channels,
     ):
         api.include_router(module.router, prefix=API_PREFIX)
 
