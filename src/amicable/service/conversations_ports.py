@@ -75,7 +75,7 @@ class ConversationRepository(Protocol):
         ...
 
 
-class ConversationsUnitOfWork(ApiUnitOfWork, QueueHolder, Protocol):
+class ConversationsUnitOfWork(QueueHolder, ApiUnitOfWork, Protocol):
     """A unit of work that also holds the conversations repository (and the human queue's, so
     an escalation opens a queue item)."""
 

@@ -41,6 +41,7 @@ from amicable.domain.money import Money, currency
 from amicable.policy.load import load_default_policy, load_policy
 from amicable.policy.model import ClearingPart, Policy
 from amicable.policy.offer import Offer, OfferKind
+from amicable.service import outcomes
 from amicable.service.payments_ports import PaymentsUnitOfWork, StoredPlan, StoredPromise
 from amicable.service.ports import CustomerRef, EntryRow, PaymentRow
 from amicable.service.queries import resolve_account
@@ -151,6 +152,11 @@ def create_plan_from_agreement(
         )
         row_id = uow.payments.add_plan(customer.id, plan, rules, agreed_on)
         uow.payments.add_reference(reference, "plan", key)
+        outcomes.plan_created(
+            uow, account=customer.external_id, plan=key, reference=reference,
+            installments=[(p.due_date.isoformat(), p.amount) for p in offer.payments],
+            agreed_on=agreed_on.isoformat(),
+        )  # fmt: skip
         uow.commit()
         return StoredPlan(row_id, customer.id, plan, rules, agreed_on)
 
@@ -178,9 +184,14 @@ def renegotiate_plan(
 def _save(
     uow: PaymentsUnitOfWork, stored: StoredPlan, t: plan_engine.Transition, on: date
 ) -> list[int]:
-    """Store a transition; a plan that broke raises an escalation record (ids returned)."""
+    """Store a transition (audited); a plan that broke raises an escalation record (ids
+    returned)."""
     uow.payments.save_plan(stored.id, t.plan, stored.plan.version)
     uow.payments.add_plan_events(stored.id, t.events)
+    outcomes.plan_events(
+        uow, account=_external_id(uow, stored.customer_id), plan=stored.plan.id,
+        status=t.plan.status.value, events=[_event_json(e) for e in t.events],
+    )  # fmt: skip
     raised: list[int] = []
     for e in t.events:
         if e.kind is PlanEventKind.PLAN_BROKEN:
@@ -199,6 +210,11 @@ def _save(
                 source_ref=f"plan:{stored.plan.id}", reason="plan_broken", summary=message,
             )  # fmt: skip
     return raised
+
+
+def _external_id(uow: PaymentsUnitOfWork, customer_id: int) -> str:
+    refs = uow.reports.customer_refs([customer_id])
+    return refs[customer_id].external_id if customer_id in refs else str(customer_id)
 
 
 # -- promises -----------------------------------------------------------------------------------
@@ -222,6 +238,11 @@ def record_promise(
         key = uow.payments.next_promise_key()
         promise = new_promise(key, parts, channel=channel, made_on=made_on, confirmed=confirmed)
         row_id = uow.payments.add_promise(customer.id, promise, grace_days)
+        outcomes.promise_made(
+            uow, account=customer.external_id, promise=key, total=promise.total,
+            payments=[(d.isoformat(), m.amount_str()) for d, m in parts], channel=channel,
+            confirmed=confirmed, source="recorded",
+        )  # fmt: skip
         uow.commit()
         return StoredPromise(
             row_id, customer.id, promise, grace_days, "open", "promise.pending", made_on
@@ -245,6 +266,10 @@ def _evaluate_promises(
             continue
         uow.payments.set_promise_status(sp.id, ev.status.value, ev.rule_id, as_of)
         changed.append((sp, ev.status.value))
+        outcomes.promise_evaluated(
+            uow, account=_external_id(uow, sp.customer_id), promise=sp.promise.id,
+            status=ev.status.value, rule_id=ev.rule_id, message=ev.message, on=as_of.isoformat(),
+        )  # fmt: skip
         if ev.status.value == "broken":
             message = f"promise {sp.promise.id} broken: {ev.message}"
             esc_id = uow.payments.add_escalation(
@@ -407,6 +432,17 @@ def _record(
         entries.append(EntryRow(customer.id, None, payment_id, "payment", "unallocated",
                                 amount.code, -remaining.minor, on))  # fmt: skip
     uow.ledger.add_entries(entries)
+    outcomes.payment_posted(
+        uow,
+        account=customer.external_id,
+        payment={
+            "payment_id": payment_id, "reference": ref, "method": method,
+            "currency": amount.code, "amount": amount.amount_str(),
+            "received_on": on.isoformat(),
+            "allocations": [{"invoice": numbers[i], "amount": m.amount_str()} for i, m in applied],
+            "unallocated": remaining.amount_str(), "rule_id": order.rule_id,
+        },
+    )  # fmt: skip
     # The plan: the named one, else the oldest active plan of the account in this currency.
     stored: StoredPlan | None
     if plan_key is not None:
@@ -531,6 +567,17 @@ def _reverse(
                                 res.remainder.minor, on))  # fmt: skip
     uow.ledger.add_entries(entries)
     numbers = {i.id: i.number for i in uow.reports.invoice_balances(_END_OF_TIME, lp.customer_id)}
+    outcomes.payment_reversed(
+        uow,
+        account=_external_id(uow, lp.customer_id),
+        reversal={
+            "reference": reference, "kind": kind, "key": key, "currency": code,
+            "amount": wanted.amount_str(), "on": on.isoformat(),
+            "reopened": [{"invoice": numbers.get(inv, str(inv)), "amount": m.amount_str()}
+                         for inv, m in undone],
+            "from_credit": res.remainder.amount_str(),
+        },
+    )  # fmt: skip
     events: tuple[PlanEvent, ...] = ()
     for stored in uow.payments.plans(customer_id=lp.customer_id):
         if any(p.id == reference for p in stored.plan.payments):

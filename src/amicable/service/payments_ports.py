@@ -203,7 +203,7 @@ class PaymentsRepository(Protocol):
     def payer_ibans(self) -> dict[int, tuple[str, ...]]: ...
 
 
-class PaymentsUnitOfWork(UnitOfWork, QueueHolder, Protocol):
+class PaymentsUnitOfWork(QueueHolder, UnitOfWork, Protocol):
     """The unit of work with the payments repository (the SQL one has both) and the human
     queue's (an escalation opens a queue item)."""
 

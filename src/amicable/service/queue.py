@@ -40,7 +40,7 @@ from amicable.negotiation.states import offer_to_json
 from amicable.policy.evaluate import evaluate
 from amicable.policy.gate import GateDecision, Outcome, check
 from amicable.policy.report import parse_offer
-from amicable.service import audit, writeback
+from amicable.service import audit, outcomes, writeback
 from amicable.service.conversations_ports import ConversationsUnitOfWork as QueueUnitOfWork
 from amicable.service.policies import NothingOwed, offers_for, policy_facts, policy_in_force
 from amicable.service.queries import account_facts
@@ -182,7 +182,14 @@ def open_item(
         source_ref=source_ref, reason=reason, summary=summary, suggested_action=action,
         suggested_why=why, sla_due_at=sla_due(chosen, uow.now, settings),
     )  # fmt: skip
-    item_id, _created = uow.queue.open(item)
+    item_id, created = uow.queue.open(item)
+    if created:
+        refs = uow.reports.customer_refs([customer_id])
+        account = refs[customer_id].external_id if customer_id in refs else str(customer_id)
+        outcomes.escalation_opened(
+            uow, account=account, item_id=item_id, kind=chosen, source=source,
+            source_ref=source_ref, reason=reason, summary=summary, suggested_action=action,
+        )  # fmt: skip
     return item_id
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from amicable.service.api_ports import ApiUnitOfWork
+
 __all__ = [
     "ConversationLine",
     "NewQueueItem",
@@ -108,9 +110,10 @@ class QueueRepository(Protocol):
     def messages(self, conversation_id: int) -> list[ConversationLine]: ...
 
 
-class QueueHolder(Protocol):
-    """What a unit of work needs to open queue items: the repository and its instant. The
-    conversations and payments units of work include it (their writers open items)."""
+class QueueHolder(ApiUnitOfWork, Protocol):
+    """What a unit of work needs to open queue items: the repository, its instant, and the audit
+    trail and write-back outbox (an opened item is audited and written back). The conversations
+    and payments units of work include it (their writers open items)."""
 
     @property
     def queue(self) -> QueueRepository: ...

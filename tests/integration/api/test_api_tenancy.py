@@ -68,7 +68,7 @@ def test_list_routes_show_only_the_callers_organisation(world: ApiWorld) -> None
     hooks = world.client.get("/v1/webhooks", headers=h).json()["data"]
     assert [w["url"] for w in hooks] == ["https://acme.example/hook"]
     events = world.client.get("/v1/events", headers=h).json()["data"]
-    assert [e["data"]["account"] for e in events] == ["C-ACME"]
+    assert events and {e["data"]["account"] for e in events} == {"C-ACME"}
     exported = world.client.get("/v1/audit/export", headers=h).json()
     assert exported["organisation"] == "acme"
     assert all("rival" not in str(r["payload"]) for r in exported["records"])
