@@ -1,11 +1,12 @@
 """The daily plan use case: read the whole portfolio, plan it column-wise, store it in bulk.
 
-:func:`plan_day` reads every account's facts as of a date with the ledger's own report queries
-(one streaming query for all open invoice balances, one for unallocated credits, then customers and
-settlement history in chunks of :data:`CHUNK` customers), turns them into the columns of
-:func:`amicable.strategy.portfolio.plan_portfolio` the way the per-account path does
-(:func:`amicable.service.queries._facts` + :func:`amicable.service.policies.policy_facts`), plans,
-and replaces the day's rows of ``daily_plans``.
+:func:`plan_day` reads the whole portfolio as of a date with one SQL aggregate per fact family
+(open positions per customer and currency, settlement lateness per customer, customer attributes;
+see :mod:`amicable.adapters.db.planning_repository`), streamed in chunks into Polars, turns them
+into the columns of :func:`amicable.strategy.portfolio.plan_portfolio` with Polars expressions
+that give the answers of the per-account path (:func:`amicable.service.queries.account_facts` +
+:func:`amicable.service.policies.policy_facts`), plans, and replaces the day's rows of
+``daily_plans``.
 
 The mapping, per customer (as the per-account path):
 
@@ -27,15 +28,12 @@ only by the caller (``now``).
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, Protocol
 
 import polars as pl
 
-from amicable.domain.accounts import payment_profile
-from amicable.domain.ledger import days_past_due
 from amicable.policy.model import Policy
 from amicable.service.api_ports import ApiUnitOfWork
 from amicable.service.planning_ports import PLAN_FRAME_COLUMNS, PlanningHolder
@@ -47,10 +45,7 @@ from amicable.strategy.portfolio import (
     plan_portfolio,
 )
 
-__all__ = ["CHUNK", "PlanSummary", "PlanningUnitOfWork", "plan_day", "portfolio_facts"]
-
-#: Customers read per chunk (customer rows and settlement history).
-CHUNK: Final = 5_000
+__all__ = ["PlanSummary", "PlanningUnitOfWork", "plan_day", "portfolio_facts"]
 
 
 class PlanningUnitOfWork(ApiUnitOfWork, PlanningHolder, Protocol):
@@ -82,86 +77,84 @@ class PlanSummary:
         }
 
 
-@dataclass
-class _Open:
-    balances: dict[str, int]
-    oldest: date | None = None
-    dispute: bool = False
+_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "customer_id": pl.Int64(),
+    "account": pl.String(),
+    "balance_minor": pl.Int64(),
+    "currency": pl.String(),
+    "days_past_due": pl.Int64(),
+    "customer_type": pl.String(),
+    "tier": pl.String(),
+    "country": pl.String(),
+    "region": pl.String(),
+    "dispute_open": pl.Boolean(),
+    "tags": pl.List(pl.String()),
+    "on_time_share": pl.Float64(),
+    "timezone": pl.String(),
+    "consent_email": pl.Boolean(),
+    "consent_sms": pl.Boolean(),
+    "consent_whatsapp": pl.Boolean(),
+}
 
 
-def portfolio_facts(uow: ApiUnitOfWork, as_of: date) -> pl.DataFrame:
-    """The portfolio's columnar facts (module docstring), plus ``customer_id``; must be called
-    inside an open unit of work. Accounts owing nothing are left out."""
-    opened: dict[int, _Open] = defaultdict(lambda: _Open(defaultdict(int)))
-    for inv in uow.reports.invoice_balances(as_of):
-        if inv.open_minor == 0:
-            continue
-        acc = opened[inv.customer_id]
-        acc.balances[inv.currency] += inv.open_minor
-        if inv.open_minor > 0:
-            if acc.oldest is None or inv.due_date < acc.oldest:
-                acc.oldest = inv.due_date
-            acc.dispute = acc.dispute or inv.dispute_status == "open"
-    for (cid, code), minor in uow.reports.unallocated(as_of).items():
-        opened[cid].balances[code] += minor
-    owing: dict[int, tuple[str, int]] = {}
-    for cid, acc in opened.items():
-        nonzero = {c: m for c, m in acc.balances.items() if m}
-        if not nonzero:
-            continue
-        main = max(nonzero, key=lambda c: (nonzero[c], c))
-        if nonzero[main] > 0:
-            owing[cid] = (main, nonzero[main])
-    refs = uow.reports.customer_refs()
-    cols: dict[str, list[Any]] = defaultdict(list)
-    ids = sorted(owing)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        stored = uow.ledger.customers([refs[c].external_id for c in chunk])
-        history = uow.reports.settlements(chunk, as_of)
-        for cid in chunk:
-            c = stored[refs[cid].external_id].customer
-            code, minor = owing[cid]
-            acc = opened[cid]
-            refused = {str(r.channel) for r in c.consents if not r.granted}
-            share = payment_profile(history.get(cid, [])).on_time_share
-            cols["customer_id"].append(cid)
-            cols["account"].append(c.external_id)
-            cols["balance_minor"].append(minor)
-            cols["currency"].append(code)
-            cols["days_past_due"].append(
-                0 if acc.oldest is None else days_past_due(acc.oldest, as_of)
-            )
-            cols["customer_type"].append(c.customer_type)
-            cols["tier"].append(c.tier)
-            cols["country"].append(c.country)
-            cols["region"].append(c.region)
-            cols["dispute_open"].append(acc.dispute)
-            cols["tags"].append(list(c.tags))
-            cols["on_time_share"].append(None if share is None else float(share))
-            cols["timezone"].append(c.timezone)
-            cols["consent_email"].append(bool(c.emails) and "email" not in refused)
-            cols["consent_sms"].append(bool(c.phones) and "sms" not in refused)
-            cols["consent_whatsapp"].append(bool(c.phones) and "whatsapp" not in refused)
-    schema: dict[str, pl.DataType | type[pl.DataType]] = {
-        "customer_id": pl.Int64,
-        "account": pl.String,
-        "balance_minor": pl.Int64,
-        "currency": pl.String,
-        "days_past_due": pl.Int64,
-        "customer_type": pl.String,
-        "tier": pl.String,
-        "country": pl.String,
-        "region": pl.String,
-        "dispute_open": pl.Boolean,
-        "tags": pl.List(pl.String),
-        "on_time_share": pl.Float64,
-        "timezone": pl.String,
-        "consent_email": pl.Boolean,
-        "consent_sms": pl.Boolean,
-        "consent_whatsapp": pl.Boolean,
-    }
-    return pl.DataFrame({k: cols.get(k, []) for k in schema}, schema=schema)
+#: ``float(Decimal("0.xy"))`` for every share in hundredths (a vectorised division can be one ulp
+#: off the correctly rounded value).
+_HUNDREDTHS: Final = [k / 100 for k in range(101)]
+
+
+def _on_time_share(on_time: pl.Expr, settlements: pl.Expr) -> pl.Expr:
+    """``payment_profile``'s on-time share: on_time / settlements rounded half-even to 0.01, in
+    exact integer arithmetic, as a float (null without settlements)."""
+    scaled = on_time * 100
+    q, r = scaled // settlements, scaled % settlements
+    up = (2 * r > settlements) | ((2 * r == settlements) & (q % 2 == 1))
+    hundredths = q + up.cast(pl.Int64)
+    share = hundredths.replace_strict(
+        list(range(101)), _HUNDREDTHS, default=None, return_dtype=pl.Float64
+    )
+    return pl.when(settlements > 0).then(share).otherwise(None)
+
+
+def portfolio_facts(uow: PlanningUnitOfWork, as_of: date) -> pl.DataFrame:
+    """The portfolio's columnar facts (module docstring), plus ``customer_id``, ordered by it;
+    must be called inside an open unit of work. Accounts owing nothing are left out."""
+    positions = uow.planning.open_positions(as_of)
+    per_customer = positions.group_by("customer_id").agg(
+        pl.col("oldest_due").min(), pl.col("dispute_open").any()
+    )
+    # The account currency: the largest non-zero balance (ties: the greater code); it must owe.
+    main = (
+        positions.filter(pl.col("balance_minor") != 0)
+        .sort(["customer_id", "balance_minor", "currency"], descending=[False, True, True])
+        .unique("customer_id", keep="first", maintain_order=True)
+        .filter(pl.col("balance_minor") > 0)
+        .select("customer_id", "currency", "balance_minor")
+    )
+    late = uow.planning.lateness(as_of)
+    people = uow.planning.customer_attributes()
+    days = (pl.lit(as_of) - pl.col("oldest_due")).dt.total_days()
+    frame = (
+        main.join(per_customer, on="customer_id", how="left")
+        .join(people, on="customer_id", how="inner")
+        .join(late, on="customer_id", how="left")
+        .sort("customer_id")
+        .with_columns(
+            pl.col("external_id").alias("account"),
+            pl.when(pl.col("oldest_due").is_null())
+            .then(0)
+            .otherwise(days.clip(lower_bound=0))
+            .cast(pl.Int64)
+            .alias("days_past_due"),
+            pl.col("tags").str.split(",").list.eval(pl.element().filter(pl.element() != "")),
+            _on_time_share(pl.col("on_time"), pl.col("settlements").fill_null(0)).alias(
+                "on_time_share"
+            ),
+            (pl.col("has_email") & ~pl.col("refused_email")).alias("consent_email"),
+            (pl.col("has_phone") & ~pl.col("refused_sms")).alias("consent_sms"),
+            (pl.col("has_phone") & ~pl.col("refused_whatsapp")).alias("consent_whatsapp"),
+        )
+    )
+    return frame.select(pl.col(k).cast(v) for k, v in _SCHEMA.items())
 
 
 def _counts(frame: pl.DataFrame, column: str) -> dict[str, int]:

@@ -12,7 +12,48 @@ from typing import Protocol
 
 import polars as pl
 
-__all__ = ["PLAN_FRAME_COLUMNS", "PlanningHolder", "PlanningRepository"]
+__all__ = [
+    "CUSTOMER_ATTRIBUTES_SCHEMA",
+    "LATENESS_SCHEMA",
+    "OPEN_POSITIONS_SCHEMA",
+    "PLAN_FRAME_COLUMNS",
+    "PlanningHolder",
+    "PlanningRepository",
+]
+
+#: :meth:`PlanningRepository.open_positions`: one row per customer and currency with entries.
+OPEN_POSITIONS_SCHEMA: dict[str, pl.DataType] = {
+    "customer_id": pl.Int64(),
+    "currency": pl.String(),
+    "balance_minor": pl.Int64(),  # open invoice amounts + unallocated credits
+    "oldest_due": pl.Date(),  # of the invoices with a positive open amount (null: none)
+    "dispute_open": pl.Boolean(),  # such an invoice has an open dispute
+    "open_invoices": pl.Int64(),  # invoices whose open amount is not zero
+}
+
+#: :meth:`PlanningRepository.lateness`: one row per customer with settlements.
+LATENESS_SCHEMA: dict[str, pl.DataType] = {
+    "customer_id": pl.Int64(),
+    "settlements": pl.Int64(),  # allocations of payments received up to the date
+    "on_time": pl.Int64(),  # of which received on or before the invoice's due date
+}
+
+#: :meth:`PlanningRepository.customer_attributes`: one row per customer.
+CUSTOMER_ATTRIBUTES_SCHEMA: dict[str, pl.DataType] = {
+    "customer_id": pl.Int64(),
+    "external_id": pl.String(),
+    "customer_type": pl.String(),
+    "tier": pl.String(),
+    "country": pl.String(),
+    "region": pl.String(),
+    "timezone": pl.String(),
+    "tags": pl.String(),  # comma-separated, as stored
+    "has_email": pl.Boolean(),
+    "has_phone": pl.Boolean(),
+    "refused_email": pl.Boolean(),  # the latest consent record of the channel refuses it
+    "refused_sms": pl.Boolean(),
+    "refused_whatsapp": pl.Boolean(),
+}
 
 #: Columns of the frame handed to :meth:`PlanningRepository.replace_day`.
 PLAN_FRAME_COLUMNS: tuple[str, ...] = (
@@ -43,6 +84,18 @@ class PlanningRepository(Protocol):
 
     def count_day(self, as_of: date) -> int:
         """Rows stored for the day."""
+        ...
+
+    def open_positions(self, as_of: date) -> pl.DataFrame:
+        """Every customer's open position per currency as of a date (:data:`OPEN_POSITIONS_SCHEMA`)."""
+        ...
+
+    def lateness(self, as_of: date) -> pl.DataFrame:
+        """Every customer's settlement counts up to a date (:data:`LATENESS_SCHEMA`)."""
+        ...
+
+    def customer_attributes(self) -> pl.DataFrame:
+        """Every customer's profile, contacts and refusals (:data:`CUSTOMER_ATTRIBUTES_SCHEMA`)."""
         ...
 
 

@@ -1,6 +1,19 @@
-"""SQL repository of the daily plan (``daily_plans``): bulk replace of one day's rows.
+"""SQL repository of the daily plan: the portfolio's fact families read in bulk, and the bulk
+replace of one day's rows of ``daily_plans``.
 
-Invariants: every statement filters on the unit of work's organisation; a day is replaced by a
+The reads are one aggregate query per fact family over the whole organisation, streamed from a
+server-side cursor (PostgreSQL) in chunks of :data:`CHUNK` rows into Polars frames:
+
+* :meth:`SqlPlanningRepository.open_positions` — per customer and currency as of a date: the
+  balance (open invoice amounts plus unallocated credits), the oldest due date and the dispute
+  flag of the invoices with a positive open amount, and the count of invoices not settled;
+* :meth:`SqlPlanningRepository.lateness` — per customer: settlements (allocations received on or
+  before the date) and how many of them were received on or before the invoice's due date;
+* :meth:`SqlPlanningRepository.customer_attributes` — per customer: the profile columns, whether
+  an e-mail address / a phone is on file, and which channels the latest consent record refuses.
+
+Invariants: every statement filters on the unit of work's organisation; balances are sums of
+ledger entries dated on or before the as-of date, in integer minor units; a day is replaced by a
 DELETE then a bulk insert in the caller's transaction — ``COPY … FROM STDIN`` on PostgreSQL
 (psycopg 3), ``executemany`` in batches on SQLite.
 """
@@ -9,17 +22,55 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import (
+    Connection,
+    Date,
+    Select,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
+from amicable.adapters.db.tables import (
+    allocations,
+    consents,
+    contacts,
+    customers,
+    invoices,
+    ledger_entries,
+    payments,
+)
 from amicable.adapters.db.tables_planning import PLAN_ROW_COLUMNS, daily_plans
-from amicable.service.planning_ports import PLAN_FRAME_COLUMNS
+from amicable.service.planning_ports import (
+    CUSTOMER_ATTRIBUTES_SCHEMA,
+    LATENESS_SCHEMA,
+    OPEN_POSITIONS_SCHEMA,
+    PLAN_FRAME_COLUMNS,
+)
 
-__all__ = ["SqlPlanningRepository"]
+__all__ = ["CHUNK", "SqlPlanningRepository"]
 
 _BATCH = 20_000
+
+#: Rows fetched from the cursor per chunk of the streamed reads.
+CHUNK: Final = 50_000
+
+_e = ledger_entries
+_i = invoices
+
+
+def _one(condition: Any) -> Any:
+    return case((condition, 1), else_=0)
 
 
 class SqlPlanningRepository:
@@ -62,6 +113,104 @@ class SqlPlanningRepository:
             if batch:
                 self._conn.execute(insert(daily_plans), batch)
         return plan.height
+
+    # -- bulk reads -----------------------------------------------------------------------
+
+    def _stream(self, stmt: Select[Any], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+        """Run ``stmt`` on a streaming cursor; its rows, chunk by chunk, as one frame."""
+        # Flags are computed as 0/1 (portable SQL), then cast.
+        raw = {k: pl.Int64() if v == pl.Boolean else v for k, v in schema.items()}
+        result = self._conn.execute(stmt.execution_options(stream_results=True))
+        frames = [
+            pl.DataFrame(part, schema=raw, orient="row", strict=False)
+            for part in result.partitions(CHUNK)
+        ]
+        frame = pl.concat(frames) if frames else pl.DataFrame(schema=raw)
+        return frame.with_columns(pl.col(k).cast(v) for k, v in schema.items() if raw[k] != v)
+
+    def open_positions(self, as_of: date) -> pl.DataFrame:
+        """Per customer and currency (see the module docstring): ``OPEN_POSITIONS_SCHEMA``."""
+        per_invoice = (
+            select(_i.c.customer_id, _i.c.currency, _i.c.due_date, _i.c.dispute_status,
+                   func.sum(_e.c.amount_minor).label("open"), literal(1).label("invoice"))
+            .join(_e, _e.c.invoice_id == _i.c.id)
+            .where(_i.c.org_id == self._org, _e.c.org_id == self._org,
+                   _e.c.effective_on <= as_of)
+            .group_by(_i.c.id, _i.c.customer_id, _i.c.currency, _i.c.due_date,
+                      _i.c.dispute_status)
+        )  # fmt: skip
+        credits = (
+            select(_e.c.customer_id, _e.c.currency, cast(null(), Date).label("due_date"),
+                   cast(null(), _i.c.dispute_status.type).label("dispute_status"),
+                   func.sum(_e.c.amount_minor).label("open"), literal(0).label("invoice"))
+            .where(_e.c.org_id == self._org, _e.c.invoice_id.is_(None),
+                   _e.c.effective_on <= as_of)
+            .group_by(_e.c.customer_id, _e.c.currency)
+        )  # fmt: skip
+        u = union_all(per_invoice, credits).subquery("u")
+        owed = u.c.open > 0
+        stmt = (
+            select(u.c.customer_id, u.c.currency,
+                   func.sum(u.c.open).label("balance_minor"),
+                   func.min(case((and_(owed, u.c.invoice == 1), u.c.due_date))).label("oldest_due"),
+                   func.max(_one(and_(owed, u.c.dispute_status == "open"))).label("dispute_open"),
+                   func.sum(_one(and_(u.c.invoice == 1, u.c.open != 0))).label("open_invoices"))
+            .group_by(u.c.customer_id, u.c.currency)
+            .order_by(u.c.customer_id, u.c.currency)
+        )  # fmt: skip
+        return self._stream(stmt, OPEN_POSITIONS_SCHEMA)
+
+    def lateness(self, as_of: date) -> pl.DataFrame:
+        """Per customer: settlements up to ``as_of`` and those on time: ``LATENESS_SCHEMA``."""
+        p = payments
+        stmt = (
+            select(p.c.customer_id, func.count().label("settlements"),
+                   func.sum(_one(p.c.received_on <= _i.c.due_date)).label("on_time"))
+            .select_from(allocations.join(p, p.c.id == allocations.c.payment_id)
+                         .join(_i, _i.c.id == allocations.c.invoice_id))
+            .where(allocations.c.org_id == self._org, p.c.received_on <= as_of)
+            .group_by(p.c.customer_id)
+        )  # fmt: skip
+        return self._stream(stmt, LATENESS_SCHEMA)
+
+    def customer_attributes(self) -> pl.DataFrame:
+        """Per customer: profile, contacts on file, refused channels: ``CUSTOMER_ATTRIBUTES_SCHEMA``."""
+        c, k, s = customers, contacts, consents
+        points = (
+            select(k.c.customer_id,
+                   func.max(_one(k.c.kind == "email")).label("has_email"),
+                   func.max(_one(k.c.kind == "phone")).label("has_phone"))
+            .where(k.c.org_id == self._org)
+            .group_by(k.c.customer_id)
+            .subquery("points")
+        )  # fmt: skip
+        latest = (
+            select(func.max(s.c.id)).where(s.c.org_id == self._org)
+            .group_by(s.c.customer_id, s.c.channel)
+        )  # fmt: skip
+        refused = (
+            select(s.c.customer_id,
+                   *(func.max(_one(s.c.channel == ch)).label(f"refused_{ch}")
+                     for ch in ("email", "sms", "whatsapp")))
+            .where(s.c.org_id == self._org, s.c.id.in_(latest), s.c.granted.is_(False))
+            .group_by(s.c.customer_id)
+            .subquery("refused")
+        )  # fmt: skip
+        flags = [
+            func.coalesce(points.c.has_email, 0).label("has_email"),
+            func.coalesce(points.c.has_phone, 0).label("has_phone"),
+            *(func.coalesce(refused.c[f"refused_{ch}"], 0).label(f"refused_{ch}")
+              for ch in ("email", "sms", "whatsapp")),
+        ]  # fmt: skip
+        stmt = (
+            select(c.c.id.label("customer_id"), c.c.external_id, c.c.customer_type, c.c.tier,
+                   c.c.country, c.c.region, c.c.timezone, c.c.tags, *flags)
+            .select_from(c.outerjoin(points, points.c.customer_id == c.c.id)
+                         .outerjoin(refused, refused.c.customer_id == c.c.id))
+            .where(c.c.org_id == self._org)
+            .order_by(c.c.id)
+        )  # fmt: skip
+        return self._stream(stmt, CUSTOMER_ATTRIBUTES_SCHEMA)
 
     def count_day(self, as_of: date) -> int:
         stmt = select(func.count()).where(
