@@ -4,7 +4,11 @@ once, and the endpoint is rate-limited like every public one."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -128,3 +132,66 @@ def test_the_webhook_is_rate_limited_like_other_public_endpoints(world: ApiWorld
     assert codes[:2] == [200, 200] and codes[2:] == [429, 429]
     assert limited.status_code == 429 and "Retry-After" in limited.headers
     assert sorted(payments_of(world)) == [("pi_r0", "1.00"), ("pi_r1", "1.00")]
+
+
+def sign_raw(payload: bytes, secret: str = STRIPE_SECRET) -> str:
+    """A Stripe-Signature header over arbitrary bytes (a signed document that is not an event)."""
+    t = int(time.time())
+    mac = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"id": "evt_n1", "type": "payment_intent.succeeded", "created": CREATED},
+        {"id": "evt_n2", "type": "payment_intent.succeeded", "created": CREATED, "data": {}},
+        {"id": "evt_n3", "type": "charge.refunded", "created": CREATED, "data": {"object": []}},
+        {"id": "evt_n4", "type": "payment_intent.succeeded", "created": CREATED,
+         "data": {"object": {"amount_received": 100, "currency": "usd"}}},
+        {"id": "evt_n5", "type": "payment_intent.succeeded", "created": CREATED,
+         "data": {"object": {"id": "pi_n5", "amount_received": 100, "currency": "usd",
+                             "metadata": ["not", "a", "map"]}}},
+        {"type": "payment_intent.succeeded", "data": {"object": {"id": "pi_n6"}}},
+        ["an", "array"],
+    ],
+)  # fmt: skip
+def test_a_signed_document_that_is_not_a_whole_event_is_a_400_not_a_500(
+    world: ApiWorld, document: object
+) -> None:
+    ledger(world)
+    payload = json.dumps(document).encode()
+    r = world.client.post(URL, content=payload, headers={"Stripe-Signature": sign_raw(payload)})
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "stripe event" in r.json()["detail"] or "not a JSON event" in r.json()["detail"]
+    assert payments_of(world) == []
+
+
+def test_each_organisation_verifies_with_its_own_stripe_secret(world: ApiWorld) -> None:
+    ledger(world)
+    files = {"file": ("inv.csv", INVOICES.encode(), "text/csv")}
+    world.client.post("/v1/imports/invoices", files=files, headers=world.headers(org="rival"))
+    rival_secret = "whsec_rival_" + "r" * 32
+    settings = fast_settings(stripe_webhook_secrets={"rival": rival_secret})
+    api = create_app(world.app, settings=settings, transport=world.transport)
+    rival_url = "/v1/webhooks/stripe/rival"
+    with TestClient(api) as client:
+        # rival's endpoint: its own secret verifies, the server-wide one no longer does
+        wrong = deliver(client, "evt_o1", succeeded("pi_o1", 700), url=rival_url)
+        right = deliver(client, "evt_o2", succeeded("pi_o2", 700), url=rival_url,
+                        secret=rival_secret)  # fmt: skip
+        # acme has no secret of its own: the server-wide one, and not rival's
+        acme = deliver(client, "evt_o3", succeeded("pi_o3", 300))
+        crossed = deliver(client, "evt_o4", succeeded("pi_o4", 300), secret=rival_secret)
+    assert wrong.status_code == 400 and "does not verify" in wrong.json()["detail"]
+    assert right.status_code == 200 and right.json()["outcome"] == "posted"
+    assert acme.status_code == 200 and crossed.status_code == 400
+    assert payments_of(world, "rival") == [("pi_o2", "7.00")]
+    assert payments_of(world) == [("pi_o3", "3.00")]
+
+
+def test_a_placeholder_organisation_secret_is_refused_outside_development() -> None:
+    with pytest.raises(ValueError, match="organisation 'acme'"):
+        fast_settings(environment="production", secret_key="k" * 40,
+                      stripe_webhook_secrets={"acme": "changeme"})  # fmt: skip

@@ -99,14 +99,36 @@ def _money(minor: object, code: object) -> Money:
 
 def _meta(obj: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     raw = obj.get("metadata") or {}
+    if not isinstance(raw, dict):
+        raise InvalidInput("stripe event: 'metadata' is not an object")
     return tuple(sorted((str(k), str(v)) for k, v in raw.items()))
 
 
-def translate_event(event: dict[str, Any]) -> ProviderEvent:
-    """The provider-neutral :class:`ProviderEvent` for a (verified) Stripe event document."""
-    event_id, kind = str(event["id"]), str(event["type"])
-    on = _day(event.get("created"))
-    obj: dict[str, Any] = event["data"]["object"]
+def _object_of(event: object) -> tuple[str, str, object, dict[str, Any]]:
+    """``(event id, type, created, data.object)`` of an event document, or ``InvalidInput`` naming what is
+    missing (a signed event can still be malformed: that is the sender's error, not ours)."""
+    if not isinstance(event, dict):
+        raise InvalidInput("stripe event: the payload is not a JSON object")
+    event_id, kind = event.get("id"), event.get("type")
+    if not isinstance(event_id, str) or not event_id:
+        raise InvalidInput("stripe event: 'id' is missing or not a string")
+    if not isinstance(kind, str) or not kind:
+        raise InvalidInput(f"stripe event {event_id}: 'type' is missing or not a string")
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict):
+        raise InvalidInput(f"stripe event {event_id}: 'data.object' is missing or not an object")
+    if not isinstance(obj.get("id"), str) or not obj["id"]:
+        raise InvalidInput(f"stripe event {event_id}: 'data.object.id' is missing or not a string")
+    return event_id, kind, event.get("created"), obj
+
+
+def translate_event(event: object) -> ProviderEvent:
+    """The provider-neutral :class:`ProviderEvent` for a (verified) Stripe event document.
+
+    A document without an id, a type or a ``data.object`` with an id is ``InvalidInput``."""
+    event_id, kind, created, obj = _object_of(event)
+    on = _day(created)
     base = {"provider": "stripe", "event_id": event_id, "event_type": kind, "on": on}
     if kind == "checkout.session.completed":
         if obj.get("payment_status") != "paid":
@@ -150,12 +172,16 @@ def handle_stripe_webhook(
     if not secret:
         raise InvalidInput("stripe webhook: no signing secret configured")
     try:
-        stripe.Webhook.construct_event(payload, sig_header, secret, tolerance=tolerance)
+        # The SDK checks the signature only; the verified bytes are read as plain JSON here (the
+        # SDK's event objects add nothing we need, and choke on documents that are not events).
+        stripe.WebhookSignature.verify_header(
+            payload.decode("utf-8"), sig_header, secret, tolerance
+        )
+        document = json.loads(payload)
     except stripe.SignatureVerificationError as exc:
         raise PermissionDenied(
             f"stripe webhook: signature refused ({exc.user_message or exc})"
         ) from None
     except ValueError:
         raise InvalidInput("stripe webhook: the payload is not a JSON event") from None
-    # The verified bytes are read as plain JSON (the SDK's objects add nothing we need).
-    return apply_provider_event(uow, translate_event(json.loads(payload)))
+    return apply_provider_event(uow, translate_event(document))

@@ -4,10 +4,12 @@ Invariants:
 * No bearer token: the provider's signature is the authentication. It is verified on the raw
   body bytes (``Stripe-Signature``, HMAC-SHA256 over ``"{t}.{body}"`` with a timestamp
   tolerance) by :func:`amicable.adapters.payments.stripe_provider.handle_stripe_webhook` before
-  anything in the payload is read; the secret comes from settings
-  (``AMICABLE_STRIPE_WEBHOOK_SECRET``), never from the request.
-* A bad or missing signature, a payload that is not an event, or a server without a configured
-  secret is a ``400`` problem (Stripe's convention) and a warning in the log (without the body).
+  anything in the payload is read; the secret comes from settings — the organisation's own
+  (``AMICABLE_STRIPE_WEBHOOK_SECRETS``), else the server's (``AMICABLE_STRIPE_WEBHOOK_SECRET``) —
+  never from the request.
+* A bad or missing signature, a payload that is not an event (including a signed event without
+  ``data.object``), or an organisation without a configured secret is a ``400`` problem
+  (Stripe's convention) and a warning in the log (without the body).
 * The same event delivered twice answers ``200`` both times and is applied once (by event id).
 * Rate-limited like every public endpoint; an unknown organisation is a ``404`` — answered only
   after the signature was verified, so the route does not reveal which organisations exist.
@@ -50,7 +52,7 @@ async def stripe_webhook(
 ) -> dict[str, Any] | JSONResponse:
     """Apply one Stripe event (payment succeeded or failed, checkout completed, refund, dispute)
     to the organisation's ledger, once per event id. Answers ``{"event_id", "outcome"}``."""
-    secret = request.app.state.settings.stripe_webhook_secret
+    secret = request.app.state.settings.stripe_secret_for(org)
     if not secret:
         return _refuse(request, "stripe webhooks are not configured on this server")
     if not stripe_signature:

@@ -27,8 +27,12 @@ class ApiSettings(BaseSettings):
         rate_limit_burst: bucket size (requests a client may make at once).
         trust_forwarded_for: use the first ``X-Forwarded-For`` address as the client (only
             behind a proxy you run).
-        stripe_webhook_secret: the signing secret (``whsec_…``) of the Stripe webhook endpoint;
-            empty: Stripe webhooks are refused (400).
+        stripe_webhook_secret: the signing secret (``whsec_…``) of the Stripe webhook endpoint
+            of every organisation without its own; empty: their Stripe webhooks are refused (400).
+        stripe_webhook_secrets: per-organisation signing secrets, as JSON
+            (``AMICABLE_STRIPE_WEBHOOK_SECRETS='{"acme": "whsec_…"}'``): each organisation's
+            ``/v1/webhooks/stripe/{org}`` endpoint is verified with its own secret (its own
+            Stripe account), falling back to ``stripe_webhook_secret``.
         twilio_auth_token: the Twilio auth token that signs Twilio's webhooks
             (``X-Twilio-Signature``); empty: Twilio webhooks are refused (403).
         inbound_email_secret: the HMAC secret signing inbound-email webhook deliveries
@@ -48,6 +52,7 @@ class ApiSettings(BaseSettings):
     rate_limit_burst: int = Field(default=120, gt=0)
     trust_forwarded_for: bool = False
     stripe_webhook_secret: str = ""
+    stripe_webhook_secrets: dict[str, str] = Field(default_factory=dict)
     twilio_auth_token: str = ""
     inbound_email_secret: str = ""
     public_base_url: str = ""
@@ -65,4 +70,14 @@ class ApiSettings(BaseSettings):
                 )
             if len(self.secret_key) < 32:
                 raise ValueError("AMICABLE_SECRET_KEY needs at least 32 characters")
+            for org, value in sorted(self.stripe_webhook_secrets.items()):
+                if value.strip().lower() in PLACEHOLDER_SECRETS:
+                    raise ValueError(
+                        f"AMICABLE_STRIPE_WEBHOOK_SECRETS: the secret of organisation {org!r} is "
+                        "empty or a placeholder; set the endpoint's signing secret (whsec_…)"
+                    )
         return self
+
+    def stripe_secret_for(self, org: str) -> str:
+        """The Stripe signing secret of ``org``'s endpoint ('' when none is configured)."""
+        return self.stripe_webhook_secrets.get(org) or self.stripe_webhook_secret
