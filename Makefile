@@ -32,6 +32,7 @@ test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not slow" --db postgres --pg-url $(PG_URL)
 
 test-slow: $(STAMP)
+	test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
 	$(BIN)/pytest -q -m slow --db sqlite; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
 	$(BIN)/pytest -q -m slow --db postgres --pg-url $(PG_URL); rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 5 ]
 
