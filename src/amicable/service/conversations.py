@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
-from typing import Protocol
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
 
 from amicable.domain.errors import InvalidInput
 from amicable.domain.money import Money
@@ -45,7 +45,7 @@ from amicable.policy.optimise import optimise
 from amicable.service import outcomes
 from amicable.service.conversations_ports import ConversationsUnitOfWork
 from amicable.service.policies import policy_facts, policy_in_force
-from amicable.service.queries import show_account
+from amicable.service.queries import resolve_account, show_account
 from amicable.service.queue import open_item
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "PaymentLinks",
     "dialogue_context",
     "handle_inbound",
+    "latest_conversation",
     "start_conversation",
 ]
 
@@ -324,6 +325,52 @@ def handle_inbound(
         _persist(uow, conv_id, customer_id, ctx, turn, text, phrased)
         uow.commit()
         return turn
+
+
+def latest_conversation(
+    uow: ConversationsUnitOfWork, account_ref: str, channel: str | None = None
+) -> dict[str, Any]:
+    """The account's newest conversation (on ``channel`` if given) with its messages in order::
+
+        {"account": "<external id>", "conversation": null | {"id", "channel", "lang", "state",
+         "started_at", "updated_at", "messages": [{"seq", "direction", "text", "intents",
+         "state", "content_ok", "source", "at"}]}}
+
+    The account is resolved inside the unit of work's organisation, so another organisation's
+    conversation is never found."""
+    with uow:
+        customer = resolve_account(uow, account_ref)
+        found = uow.conversations.latest(customer.id, channel)
+    if found is None:
+        return {"account": customer.external_id, "conversation": None}
+    return {
+        "account": customer.external_id,
+        "conversation": {
+            "id": found.id,
+            "channel": found.channel,
+            "lang": found.lang,
+            "state": found.state,
+            "started_at": _iso(found.started_at),
+            "updated_at": _iso(found.updated_at),
+            "messages": [
+                {
+                    "seq": m.seq,
+                    "direction": m.direction,
+                    "text": m.text,
+                    "intents": list(m.intents),
+                    "state": m.state,
+                    "content_ok": m.content_ok,
+                    "source": m.source,
+                    "at": _iso(m.at),
+                }
+                for m in found.messages
+            ],
+        },
+    }
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 _NLU: list[EmbeddedUnderstanding] = []

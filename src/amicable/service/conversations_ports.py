@@ -9,12 +9,46 @@ messages, offers, agreements, promises and escalations are append-only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from amicable.service.api_ports import ApiUnitOfWork
 from amicable.service.queue_ports import QueueHolder
 
-__all__ = ["ConversationRepository", "ConversationsUnitOfWork"]
+__all__ = [
+    "ConversationRepository",
+    "ConversationsUnitOfWork",
+    "StoredConversation",
+    "StoredMessage",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """One stored message (``content_ok``: the content check found nothing; ``at`` aware UTC)."""
+
+    seq: int
+    direction: str
+    text: str | None
+    intents: tuple[str, ...]
+    state: str
+    content_ok: bool
+    source: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredConversation:
+    """A stored conversation with its messages in order (instants aware UTC)."""
+
+    id: int
+    channel: str
+    lang: str
+    state: str
+    started_at: datetime
+    updated_at: datetime
+    messages: tuple[StoredMessage, ...]
 
 
 class ConversationRepository(Protocol):
@@ -69,6 +103,10 @@ class ConversationRepository(Protocol):
     def add_escalation(
         self, conversation_id: int, customer_id: int, reason: str, summary: str
     ) -> int: ...
+
+    def latest(self, customer_id: int, channel: str | None) -> StoredConversation | None:
+        """The customer's newest conversation (on ``channel`` if given) with its messages."""
+        ...
 
     def counts(self, conversation_id: int) -> dict[str, int]:
         """Rows per table for one conversation (for reports and tests)."""

@@ -7,7 +7,7 @@ saved with its version bumped, and a save against a stale version is refused (op
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -21,6 +21,7 @@ from amicable.adapters.db.tables_conversations import (
     conversations,
 )
 from amicable.domain.errors import Conflict
+from amicable.service.conversations_ports import StoredConversation, StoredMessage
 
 __all__ = ["SqlConversationRepository"]
 
@@ -159,6 +160,34 @@ class SqlConversationRepository:
             ).scalar_one()
         )  # fmt: skip
 
+    def latest(self, customer_id: int, channel: str | None) -> StoredConversation | None:
+        query = select(conversations).where(
+            conversations.c.org_id == self._org, conversations.c.customer_id == customer_id
+        )
+        if channel is not None:
+            query = query.where(conversations.c.channel == channel)
+        row = self._conn.execute(query.order_by(conversations.c.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        messages = self._conn.execute(
+            select(conversation_messages)
+            .where(conversation_messages.c.org_id == self._org)
+            .where(conversation_messages.c.conversation_id == row.id)
+            .order_by(conversation_messages.c.seq)
+        )
+        return StoredConversation(
+            id=int(row.id), channel=row.channel, lang=row.lang, state=row.state,
+            started_at=_aware(row.started_at), updated_at=_aware(row.updated_at),
+            messages=tuple(
+                StoredMessage(
+                    seq=int(m.seq), direction=m.direction, text=m.text,
+                    intents=tuple(json.loads(m.intents_json)), state=m.state,
+                    content_ok=bool(m.content_ok), source=m.source, at=_aware(m.at),
+                )
+                for m in messages
+            ),
+        )  # fmt: skip
+
     def counts(self, conversation_id: int) -> dict[str, int]:
         """Rows per table for one conversation (for reports and tests)."""
         out: dict[str, int] = {}
@@ -175,3 +204,8 @@ class SqlConversationRepository:
                 ).all()
             )
         return out
+
+
+def _aware(value: datetime) -> datetime:
+    # Stored in UTC; SQLite hands instants back without their zone.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -6,27 +6,25 @@ Thin: :func:`amicable.service.conversations.start_conversation` and
 response is the turn exactly as one line of ``amicable chat --jsonl``:
 ``{"reply", "state", "intents", "offer", "agreement", "escalation", "ended"}``.
 
-The read of the latest conversation is a small query of this module over the negotiation area's
-tables (its repository has no read method yet): always filtered on the caller's organisation and
-on a customer resolved inside it, so another organisation's conversation is never found.
+The read of the latest conversation is :func:`amicable.service.conversations.latest_conversation`
+(the conversations repository, filtered on the caller's organisation and on a customer resolved
+inside it, so another organisation's conversation is never found).
 """
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
-from sqlalchemy import select
 
-from amicable.adapters.db.tables_conversations import conversation_messages, conversations
-from amicable.adapters.db.uow import SqlUnitOfWork
 from amicable.entrypoints.api.deps import Uow, guard
 from amicable.entrypoints.api.routes_offers import AccountRef, AsOf
 from amicable.entrypoints.api.schemas import ConversationStart, MessageCreate
-from amicable.service.conversations import handle_inbound, start_conversation
-from amicable.service.queries import resolve_account
+from amicable.service.conversations import (
+    handle_inbound,
+    start_conversation,
+)
+from amicable.service.conversations import latest_conversation as read_latest
 
 __all__ = ["CHANNEL", "router"]
 
@@ -67,57 +65,6 @@ def post_message(
     return handle_inbound(uow, ref, CHANNEL, body.text, today=as_of).to_json()
 
 
-def _iso(value: datetime) -> str:
-    # Stored in UTC; SQLite hands instants back without their zone.
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _latest(uow: SqlUnitOfWork, ref: str, channel: str | None) -> dict[str, Any]:
-    customer = resolve_account(uow, ref)
-    query = select(conversations).where(
-        conversations.c.org_id == uow.org_id, conversations.c.customer_id == customer.id
-    )
-    if channel is not None:
-        query = query.where(conversations.c.channel == channel)
-    conn = uow.connection
-    row = conn.execute(query.order_by(conversations.c.id.desc()).limit(1)).mappings().first()
-    if row is None:
-        return {"account": customer.external_id, "conversation": None}
-    messages = conn.execute(
-        select(conversation_messages)
-        .where(
-            conversation_messages.c.org_id == uow.org_id,
-            conversation_messages.c.conversation_id == row["id"],
-        )
-        .order_by(conversation_messages.c.seq)
-    ).mappings()
-    return {
-        "account": customer.external_id,
-        "conversation": {
-            "id": row["id"],
-            "channel": row["channel"],
-            "lang": row["lang"],
-            "state": row["state"],
-            "started_at": _iso(row["started_at"]),
-            "updated_at": _iso(row["updated_at"]),
-            "messages": [
-                {
-                    "seq": m["seq"],
-                    "direction": m["direction"],
-                    "text": m["text"],
-                    "intents": json.loads(m["intents_json"]),
-                    "state": m["state"],
-                    "content_ok": m["content_ok"],
-                    "source": m["source"],
-                    "at": _iso(m["at"]),
-                }
-                for m in messages
-            ],
-        },
-    }
-
-
 @router.get("/accounts/{ref}/conversations", tags=["conversations"], **guard("conversations.read"))
 def latest_conversation(
     ref: AccountRef,
@@ -126,5 +73,4 @@ def latest_conversation(
 ) -> dict[str, Any]:
     """The account's latest conversation (of ``channel`` if given) with its messages in order;
     ``"conversation": null`` when there is none."""
-    with uow:
-        return _latest(uow, ref, channel)
+    return read_latest(uow, ref, channel)
