@@ -25,6 +25,7 @@ from typing import Annotated, TypeVar
 import procrastinate
 import typer
 from rich.console import Console
+from sqlalchemy.exc import IntegrityError
 
 from amicable.adapters.channels.outbox import RecordingOutboxSender
 from amicable.adapters.jobs import (
@@ -39,13 +40,14 @@ from amicable.adapters.jobs import (
     sweep,
 )
 from amicable.adapters.jobs.engine import job_json
-from amicable.bootstrap import bootstrap
+from amicable.bootstrap import App, bootstrap
 from amicable.config import Settings
 from amicable.domain.clock import ensure_utc
 from amicable.entrypoints.cli._common import fail, handle_errors, print_json, state
 from amicable.entrypoints.cli._db import DbOpt, JsonOpt, OrgOpt
 from amicable.entrypoints.cli.runtime import CollectorOpt
 from amicable.service.channels import ChannelSender
+from amicable.service.policies import show_version
 
 __all__ = ["register"]
 
@@ -161,6 +163,8 @@ def worker(
         level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"
     )
     try:
+        with handle_errors():
+            _store_default_policy(amicable, org)
         sender: ChannelSender = (
             RecordingOutboxSender(clock=amicable.clock)
             if handoff_log is None
@@ -183,6 +187,17 @@ def worker(
             asyncio.run(main())
     finally:
         amicable.close()
+
+
+def _store_default_policy(amicable: App, org: str) -> None:
+    """Store the packaged default policy now if none is stored yet, so concurrent passes do not
+    race to store it (one would fail on the unique version and be retried)."""
+    for _ in range(2):
+        try:
+            show_version(amicable.uow(org))
+            return
+        except IntegrityError:  # another worker stored it at the same moment
+            continue
 
 
 @worker_app.command("sweep")
