@@ -139,9 +139,9 @@ def _chart(index: int, name: str, sides: Mapping[str, Sequence[Sequence[object]]
         x1 = x0 + 1
     if y1 == y0:
         y1 = y0 + 1
+    step = _nice_step(y1 - y0)
+    y0, y1 = math.floor(y0 / step) * step, math.ceil(y1 / step) * step  # end on a tick
     yt = _ticks(y0, y1)
-    y1 = max(y1, yt[-1])
-    y0 = min(y0, yt[0])
     xt = _ticks(x0, x1)
     pw, ph = _WIDTH - _LEFT - _RIGHT, _HEIGHT - _TOP - _BOTTOM
 
