@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from amicable.compliance.model import ELECTRONIC_CHANNELS, Violation
 from amicable.domain.errors import InvalidInput
@@ -234,6 +235,15 @@ def check_content(
     facts: ContentFacts,
 ) -> tuple[Violation, ...]:
     """Every content finding for ``text`` sent on ``channel`` (empty tuple: the text passes)."""
+    return _check_content(text, lang, channel, first_communication, facts)
+
+
+@lru_cache(maxsize=8192)
+def _check_content(
+    text: str, lang: str, channel: str, first_communication: bool, facts: ContentFacts
+) -> tuple[Violation, ...]:
+    # Pure and called with the same text several times per pass of the agent loop (each candidate
+    # channel, then the final re-check), so the findings are memoised.
     if lang not in LANGUAGES:
         raise InvalidInput(f"content language {lang!r} is not one of {LANGUAGES}")
     enabled = facts.checks if facts.checks is not None else frozenset(CONTENT_CHECKS)

@@ -43,7 +43,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
@@ -204,16 +204,6 @@ def _engagement(attempts: Sequence[Attempt], inbound: Sequence[InboundRecord]) -
     )
 
 
-def _learning(attempts: Iterable[Attempt]) -> LearningState:
-    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for a in attempts:
-        if a.outcome == "success":
-            counts[(a.new.segment, a.channel)][0] += 1
-        elif a.outcome == "failure":
-            counts[(a.new.segment, a.channel)][1] += 1
-    return LearningState({k: ArmStats(s, f) for k, (s, f) in counts.items()})
-
-
 def _recipient(row: CustomerRow, channel: str) -> str | None:
     c = row.customer
     values = c.emails if channel == "email" else c.phones
@@ -315,12 +305,28 @@ def run_due(
         for (cid, code), minor in uow.reports.unallocated(today).items():
             unallocated[cid][code] = minor
         settled = uow.reports.settlements(sorted(invoices), today) if invoices else {}
-        all_attempts = uow.runtime.attempts()
+        # Only the accounts with work in this pass have their history read: the ones due for a
+        # decision, those with a hand-off left over, and (shard 0) those with plan messages.
+        suspended = uow.runtime.suspended(today)
+        due = [
+            cid
+            for cid in sorted(invoices, key=lambda c: refs[c].external_id)
+            if mine(cid)
+            and cid not in suspended
+            and any(i.open_minor > 0 and i.due_date < today for i in invoices[cid])
+        ]
+        leftover = [a for a in uow.runtime.attempts(status="planned") if mine(a.customer_id)]
+        plan_work = (
+            []
+            if servicing is None
+            else _plan_work(servicing.intents, uow.runtime.attempts(actions=PLAN_KINDS), today)
+        )
+        needed = {*due, *(a.customer_id for a in leftover), *(w.customer_id for w in plan_work)}
         by_customer: dict[int, list[Attempt]] = defaultdict(list)
-        for a in all_attempts:
+        for a in uow.runtime.attempts(customer_ids=needed) if needed else ():
             by_customer[a.customer_id].append(a)
         inbound: dict[int, list[InboundRecord]] = defaultdict(list)
-        for e in uow.runtime.inbound():
+        for e in uow.runtime.inbound(customer_ids=needed) if needed else ():
             inbound[e.customer_id].append(e)
         # Customer rows of the accounts with open items (others are read when needed).
         rows = uow.ledger.customers([refs[c].external_id for c in invoices if mine(c)])
@@ -340,7 +346,7 @@ def run_due(
             )
 
         # 1. hand-offs left over by a crash or a transient provider failure
-        for a in [a for a in all_attempts if a.status == "planned" and mine(a.customer_id)]:
+        for a in leftover:
             acct = account(a.customer_id)
             ctx = contact_context(
                 acct.row.customer,
@@ -361,7 +367,6 @@ def run_due(
 
         # 1b. plan servicing messages (reminders, retry links, renegotiation offers), and those
         # held by compliance earlier that are still relevant
-        plan_work = [] if servicing is None else _plan_work(servicing.intents, all_attempts, today)
         for pending in plan_work:
             acct = account(pending.customer_id)
             try:
@@ -375,10 +380,8 @@ def run_due(
                 report.errors += 1
 
         # 2. learning outcomes
-        for a in all_attempts:
-            if a.status not in ("sent", "delivered") or a.outcome is not None or a.sent_at is None:
-                continue
-            if not mine(a.customer_id):
+        for a in uow.runtime.attempts(pending_outcome=True):
+            if not mine(a.customer_id) or a.sent_at is None:
                 continue
             open_now = sum(
                 i.open_minor
@@ -390,14 +393,12 @@ def run_due(
             elif now - a.sent_at >= timedelta(days=OUTCOME_DAYS):
                 uow.runtime.set_outcome(a.id, "failure")
         uow.commit()
-        learning = _learning(uow.runtime.attempts())
-        suspended = uow.runtime.suspended(today)
+        learning = LearningState(
+            {k: ArmStats(s, f) for k, (s, f) in uow.runtime.outcome_counts().items()}
+        )
 
         # 3. every account with an open overdue balance
-        for cid in sorted(invoices, key=lambda c: refs[c].external_id):
-            owed = [i for i in invoices[cid] if i.open_minor > 0]
-            if not mine(cid) or cid in suspended or not any(i.due_date < today for i in owed):
-                continue
+        for cid in due:
             report.processed += 1
             try:
                 _process(

@@ -12,6 +12,7 @@ Invariants every adapter must keep:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -167,9 +168,20 @@ class RuntimeRepository(Protocol):
     def attempt(self, attempt_id: int) -> Attempt | None: ...
 
     def attempts(
-        self, *, customer_id: int | None = None, status: str | None = None
+        self,
+        *,
+        customer_id: int | None = None,
+        status: str | None = None,
+        customer_ids: Collection[int] | None = None,
+        actions: Collection[str] | None = None,
+        pending_outcome: bool = False,
     ) -> list[Attempt]:
-        """Attempts in planned order (then id)."""
+        """Attempts in planned order (then id), optionally only of one customer or of some,
+        in one status, of some actions, or sent and still without a learning outcome."""
+        ...
+
+    def outcome_counts(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """Learning outcomes so far: ``(segment, channel) -> (successes, failures)``."""
         ...
 
     def mark_sent(
@@ -196,7 +208,9 @@ class RuntimeRepository(Protocol):
 
     def set_inbound_result(self, row_id: int, result: dict[str, Any]) -> None: ...
 
-    def inbound(self, *, customer_id: int | None = None) -> list[InboundRecord]: ...
+    def inbound(
+        self, *, customer_id: int | None = None, customer_ids: Collection[int] | None = None
+    ) -> list[InboundRecord]: ...
 
     def inbound_event(self, provider: str, event_id: str) -> InboundRecord | None: ...
 

@@ -9,10 +9,11 @@ an inbound event is claimed once per ``(provider, event_id)``; instants are read
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.engine import Row
 
 from amicable.adapters.db.tables import customers
@@ -23,6 +24,9 @@ from amicable.adapters.db.tables_conversations import (
 from amicable.adapters.db.tables_payments import escalations, payment_plans, promises
 from amicable.adapters.db.tables_runtime import inbound_events, outbox_attempts
 from amicable.service.runtime_ports import Attempt, InboundRecord, NewAttempt
+
+#: Ids per ``IN (…)`` list (SQLite's bound-parameter limit is far above; PostgreSQL has none).
+_IN_BATCH = 5000
 
 __all__ = ["SqlRuntimeRepository"]
 
@@ -105,7 +109,13 @@ class SqlRuntimeRepository:
         return None if r is None else self._attempt(r)
 
     def attempts(
-        self, *, customer_id: int | None = None, status: str | None = None
+        self,
+        *,
+        customer_id: int | None = None,
+        status: str | None = None,
+        customer_ids: Collection[int] | None = None,
+        actions: Collection[str] | None = None,
+        pending_outcome: bool = False,
     ) -> list[Attempt]:
         t = outbox_attempts
         stmt = self._select()
@@ -113,8 +123,37 @@ class SqlRuntimeRepository:
             stmt = stmt.where(t.c.customer_id == customer_id)
         if status is not None:
             stmt = stmt.where(t.c.status == status)
-        rows = self._conn.execute(stmt.order_by(t.c.planned_at, t.c.id))
+        if actions is not None:
+            stmt = stmt.where(t.c.action.in_(sorted(actions)))
+        if pending_outcome:
+            stmt = stmt.where(
+                t.c.status.in_(("sent", "delivered")), t.c.outcome.is_(None),
+                t.c.sent_at.is_not(None),
+            )  # fmt: skip
+        if customer_ids is None:
+            rows = list(self._conn.execute(stmt.order_by(t.c.planned_at, t.c.id)))
+        else:
+            ids = sorted(set(customer_ids))
+            rows = []
+            for i in range(0, len(ids), _IN_BATCH):
+                rows.extend(
+                    self._conn.execute(stmt.where(t.c.customer_id.in_(ids[i : i + _IN_BATCH])))
+                )
+            rows.sort(key=lambda r: (_utc_required(r.planned_at), int(r.id)))
         return [self._attempt(r) for r in rows]
+
+    def outcome_counts(self) -> dict[tuple[str, str], tuple[int, int]]:
+        t = outbox_attempts
+        stmt = (
+            select(t.c.segment, t.c.channel, t.c.outcome, func.count())
+            .where(t.c.org_id == self._org, t.c.outcome.in_(("success", "failure")))
+            .group_by(t.c.segment, t.c.channel, t.c.outcome)
+        )
+        counts: dict[tuple[str, str], list[int]] = {}
+        for segment, channel, outcome, n in self._conn.execute(stmt):
+            pair = counts.setdefault((str(segment), str(channel)), [0, 0])
+            pair[0 if outcome == "success" else 1] += int(n)
+        return {k: (s, f) for k, (s, f) in counts.items()}
 
     def mark_sent(
         self, attempt_id: int, *, provider: str, provider_message_id: str, sent_at: datetime
@@ -187,12 +226,21 @@ class SqlRuntimeRepository:
             result=json.loads(r.result_json),
         )  # fmt: skip
 
-    def inbound(self, *, customer_id: int | None = None) -> list[InboundRecord]:
+    def inbound(
+        self, *, customer_id: int | None = None, customer_ids: Collection[int] | None = None
+    ) -> list[InboundRecord]:
         t = inbound_events
         stmt = select(t).where(t.c.org_id == self._org)
         if customer_id is not None:
             stmt = stmt.where(t.c.customer_id == customer_id)
-        return [self._inbound(r) for r in self._conn.execute(stmt.order_by(t.c.id))]
+        if customer_ids is None:
+            return [self._inbound(r) for r in self._conn.execute(stmt.order_by(t.c.id))]
+        ids = sorted(set(customer_ids))
+        rows: list[Row[Any]] = []
+        for i in range(0, len(ids), _IN_BATCH):
+            rows.extend(self._conn.execute(stmt.where(t.c.customer_id.in_(ids[i : i + _IN_BATCH]))))
+        rows.sort(key=lambda r: int(r.id))
+        return [self._inbound(r) for r in rows]
 
     def inbound_event(self, provider: str, event_id: str) -> InboundRecord | None:
         t = inbound_events
