@@ -30,6 +30,7 @@ from amicable.entrypoints.api import (
 from amicable.entrypoints.api.errors import install_error_handlers
 from amicable.entrypoints.api.logs import make_logger
 from amicable.entrypoints.api.ratelimit import RateLimiter
+from amicable.entrypoints.api.runtime import InProcessRuntime, lifespan
 from amicable.entrypoints.api.settings import ApiSettings
 from amicable.service.writeback import WebhookTransport
 
@@ -58,8 +59,11 @@ def create_app(
     settings: ApiSettings | None = None,
     transport: WebhookTransport | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    runtime: InProcessRuntime | None = None,
 ) -> FastAPI:
-    """The HTTP API over ``app`` (settings default to the environment; webhooks over httpx)."""
+    """The HTTP API over ``app`` (settings default to the environment; webhooks over httpx).
+
+    With ``runtime``, the server's lifespan starts it and stops it (``amicable serve``)."""
     settings = settings or ApiSettings()
     if transport is None:
         from amicable.adapters.webhooks import HttpxWebhookTransport
@@ -72,6 +76,7 @@ def create_app(
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        lifespan=None if runtime is None else lifespan(runtime),
     )
     api.state.amicable = app
     api.state.settings = settings

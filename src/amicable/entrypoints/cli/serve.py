@@ -2,8 +2,11 @@
 
 Settings come from the environment (``AMICABLE_DATABASE_URL``, ``AMICABLE_ENVIRONMENT``,
 ``AMICABLE_SECRET_KEY``, rate limits — see ``docs/api.md``); a placeholder secret outside
-development stops the start with a clear message. Unless ``--no-runtime``, webhooks are
-delivered by an in-process background thread.
+development stops the start with a clear message. Unless ``--no-runtime``, the in-process
+runtime (:class:`amicable.entrypoints.api.runtime.InProcessRuntime`) runs with the server: the
+agent loop every ``--loop-interval`` seconds (contacts recorded in the outbox, as ``amicable run``
+does) and webhook delivery every ``--webhook-interval`` seconds; it starts and stops with the
+server's lifespan.
 """
 
 from __future__ import annotations
@@ -22,8 +25,17 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="port to bind")] = 8000,
     runtime: Annotated[
-        bool, typer.Option("--runtime/--no-runtime", help="deliver webhooks in-process")
+        bool,
+        typer.Option(
+            "--runtime/--no-runtime", help="run the agent loop and deliver webhooks in-process"
+        ),
     ] = True,
+    loop_interval: Annotated[
+        float, typer.Option("--loop-interval", min=1.0, help="seconds between agent-loop passes")
+    ] = 60.0,
+    webhook_interval: Annotated[
+        float, typer.Option("--webhook-interval", min=0.5, help="seconds between webhook rounds")
+    ] = 5.0,
     database_url: Annotated[
         str | None, typer.Option("--database-url", help="SQLAlchemy URL")
     ] = None,
@@ -37,7 +49,7 @@ def serve(
     from amicable.adapters.webhooks import HttpxWebhookTransport
     from amicable.bootstrap import bootstrap
     from amicable.entrypoints.api import ApiSettings, create_app
-    from amicable.entrypoints.api.runtime import WebhookPump
+    from amicable.entrypoints.api.runtime import InProcessRuntime
 
     try:
         settings = ApiSettings()
@@ -48,17 +60,19 @@ def serve(
         app = bootstrap(database_url or state(ctx).database_url)
         app.ensure_schema()
     transport = HttpxWebhookTransport()
-    pump = WebhookPump(app, transport) if runtime else None
-    if pump is not None:
-        pump.start()
+    background = (
+        InProcessRuntime(
+            app, transport, loop_interval=loop_interval, webhook_interval=webhook_interval
+        )
+        if runtime
+        else None
+    )
     try:
         # Uvicorn's access log prints raw paths (account references can be names): the API logs
         # each request itself, with the route template, through the redacting logger.
-        api = create_app(app, settings=settings, transport=transport)
+        api = create_app(app, settings=settings, transport=transport, runtime=background)
         uvicorn.run(api, host=host, port=port, access_log=False)
     finally:
-        if pump is not None:
-            pump.stop()
         transport.close()
         app.close()
 
