@@ -16,7 +16,9 @@ The mapping (documented in ``docs/runtime.md``):
   that day is on or before ``as_of``;
 * history: every outbox attempt that may have reached the debtor (``planned`` counts, so a crash
   between writing and sending can only make the caps stricter), outcome ``delivered`` — or
-  ``failed`` for a failed hand-off — and every inbound event, as an inbound ``delivered`` event
+  ``failed`` for a failed hand-off; a placed call or voicemail carries its call outcome from the
+  status callback (``conversation``, ``no_answer``, ``voicemail``, ``busy`` …; ``no_answer``
+  until it is known) — and every inbound event, as an inbound ``delivered`` event
   (``conversation`` on the telephone); ``blocked`` attempts never left and are not history;
 * collector type: the configured one, else ``first_party`` (amicable's default user is a creditor
   chasing its own invoices).
@@ -51,6 +53,7 @@ __all__ = ["CONSENT_EPOCH", "DEFAULT_COLLECTOR_TYPE", "collector_type_of", "cont
 DEFAULT_COLLECTOR_TYPE: Final = "first_party"
 #: When an imported consent carries no instant: it was on record before anything we sent.
 CONSENT_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_TELEPHONE: Final = frozenset({"call", "voicemail"})
 _HISTORY_STATUSES: Final = {"planned": "delivered", "sent": "delivered", "delivered": "delivered",
                             "failed": "failed"}  # fmt: skip
 
@@ -121,6 +124,10 @@ def contact_context(
         outcome = _HISTORY_STATUSES.get(a.status)
         if outcome is None:
             continue
+        if a.channel in _TELEPHONE and outcome == "delivered":
+            # A placed call: its outcome once the status callback told it; until then it counts
+            # as placed without a conversation (the call-frequency caps count it either way).
+            outcome = a.call_outcome or "no_answer"
         history.append(
             HistoryEvent(
                 at=a.sent_at or a.new.planned_at,

@@ -78,7 +78,12 @@ class NewAttempt:
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
-    """A stored attempt (see :class:`NewAttempt`) with what happened to it since."""
+    """A stored attempt (see :class:`NewAttempt`) with what happened to it since.
+
+    ``call_outcome`` is what the provider said about a placed call (``conversation``,
+    ``no_answer``, ``voicemail``, ``busy``, ``not_in_service``, ``failed``; None until its final
+    status callback) — see :mod:`amicable.service.channel_events`.
+    """
 
     id: int
     account: str
@@ -91,6 +96,7 @@ class Attempt:
     outcome: str | None
     sent_at: datetime | None
     created_at: datetime
+    call_outcome: str | None = None
 
     @property
     def customer_id(self) -> int:

@@ -9,6 +9,7 @@ every call outcome lands on the attempt."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -25,7 +26,9 @@ from channel_webhook_world import (
 
 from amicable.adapters.channels.twilio_common import TwilioSettings
 from amicable.adapters.channels.twilio_voice import TwilioVoiceCaller
+from amicable.compliance import ProposedContact, decide
 from amicable.service.channels import Channel, OutboundMessage
+from amicable.service.contact_context import contact_context
 
 ANSWER = f"{BASE}/v1/webhooks/twilio/{ORG}/voice/answer"
 VOICE_STATUS = f"{BASE}/v1/webhooks/twilio/{ORG}/voice/status"
@@ -200,3 +203,38 @@ def test_voice_webhooks_need_the_twilio_signature(world: ChannelWorld) -> None:
         r = world.post_twilio(url, _call_params(sid, DANA_PHONE, AnsweredBy="human"),
                               signature=None)  # fmt: skip
         assert r.status_code == 403
+
+
+def _violations_of_next_call(world: ChannelWorld) -> set[str]:
+    """The rules a further call to Dana an hour from now breaks (third-party collector: Reg F)."""
+    at = world.clock.now() + timedelta(hours=1)
+    with world.app.uow() as uow:
+        row = uow.ledger.customers(["C-DANA"])["C-DANA"]
+        invoices = [i for i in uow.reports.invoice_balances(at.date(), row.id) if i.open_minor]
+        attempts = uow.runtime.attempts(customer_id=row.id)
+    ctx = contact_context(row.customer, invoices, attempts, [], as_of=at.date(),
+                          collector_type="third_party")  # fmt: skip
+    proposal = ProposedContact(at, "call", ("INV-D1",), None, False, "en", automated=True)
+    return {v.rule for v in decide(ctx, proposal).violations}
+
+
+@pytest.mark.parametrize(("answered_by", "cooldown"), [("human", True), ("machine_start", False)])
+def test_a_call_answered_by_a_person_starts_the_conversation_cool_down(
+    world: ChannelWorld, answered_by: str, cooldown: bool
+) -> None:
+    _, sid = _place(world, "C-DANA", "call", f"C-DANA:call:{answered_by}", DANA_PHONE)
+    world.post_twilio(world.twilio.requests[-1].one("StatusCallback"), _call_params(
+        sid, DANA_PHONE, CallStatus="completed", AnsweredBy=answered_by))  # fmt: skip
+
+    assert ("regf.conversation_cooldown" in _violations_of_next_call(world)) is cooldown
+
+
+def test_seven_placed_calls_that_rang_out_reach_the_seven_in_seven_cap(world: ChannelWorld) -> None:
+    for n in range(7):
+        assert "regf.call_frequency" not in _violations_of_next_call(world), n
+        _, sid = _place(world, "C-DANA", "call", f"C-DANA:call:ring-{n}", DANA_PHONE)
+        world.post_twilio(world.twilio.requests[-1].one("StatusCallback"),
+                          _call_params(sid, DANA_PHONE, CallStatus="no-answer"))  # fmt: skip
+        world.clock.advance(timedelta(hours=2) if n % 2 == 0 else timedelta(hours=22))
+
+    assert "regf.call_frequency" in _violations_of_next_call(world)

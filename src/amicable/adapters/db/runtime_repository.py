@@ -102,6 +102,7 @@ class SqlRuntimeRepository:
             provider=r.provider, provider_message_id=r.provider_message_id,
             attempts=int(r.attempts), error=r.error, outcome=r.outcome,
             sent_at=_utc(r.sent_at), created_at=_utc_required(r.created_at),
+            call_outcome=r.call_outcome,
         )  # fmt: skip
 
     def attempt(self, attempt_id: int) -> Attempt | None:
