@@ -88,6 +88,12 @@ def test_the_sample_book_gives_figures_that_add_up(loaded: str) -> None:
     assert all(f["cei"] is not None for f in cei.values())
 
 
+def test_within_sets_the_channel_horizon(loaded: str) -> None:
+    assert report(loaded, "channels", "--within", "3")["within_days"] == 3
+    code, _out, err = run(loaded, "report", "channels", "--within", "0")
+    assert code == 2 and "--within must be at least 1 day" in err
+
+
 def test_human_output_is_a_table(loaded: str) -> None:
     code, out, err = run(loaded, "report", "plans", *WINDOW)
     assert code == 0, err

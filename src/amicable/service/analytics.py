@@ -352,7 +352,9 @@ def cei_report(uow: AnalyticsUnitOfWork, start: date, end: date) -> Report:
 # -- summary and the HTML data -----------------------------------------------------------------
 
 
-def summary_report(uow: AnalyticsUnitOfWork, start: date, end: date, as_of: date) -> Report:
+def summary_report(
+    uow: AnalyticsUnitOfWork, start: date, end: date, as_of: date, *, within_days: int = 7
+) -> Report:
     """Every report of the window, and ``kpis``: the headline figures of the main currency (the
     one with the largest balance past due at ``start``, else the largest AR)."""
     with uow:
@@ -363,7 +365,7 @@ def summary_report(uow: AnalyticsUnitOfWork, start: date, end: date, as_of: date
             "plans": plans_report(uow, start, end),
             "touches": touches_report(uow, start, end),
             "escalations": escalations_report(uow, start, end),
-            "channels": channels_report(uow, start, end),
+            "channels": channels_report(uow, start, end, within_days=within_days),
             "roll_rates": roll_rates_report(uow, start, end),
         }
         overdue = uow.analytics.overdue_at(start)
@@ -432,8 +434,17 @@ REPORTS: Final[tuple[str, ...]] = (
 )  # fmt: skip
 
 
-def run_report(uow: AnalyticsUnitOfWork, name: str, start: date, end: date, as_of: date) -> Report:
-    """The report called ``name`` (one of :data:`REPORTS`)."""
+def run_report(
+    uow: AnalyticsUnitOfWork,
+    name: str,
+    start: date,
+    end: date,
+    as_of: date,
+    *,
+    within_days: int = 7,
+) -> Report:
+    """The report called ``name`` (one of :data:`REPORTS`); ``within_days`` is the channel
+    report's reply and payment horizon."""
     table: dict[str, Any] = {
         "roll-rates": lambda: roll_rates_report(uow, start, end),
         "recovery": lambda: recovery_report(uow, start, end),
@@ -441,9 +452,9 @@ def run_report(uow: AnalyticsUnitOfWork, name: str, start: date, end: date, as_o
         "plans": lambda: plans_report(uow, start, end),
         "touches": lambda: touches_report(uow, start, end),
         "escalations": lambda: escalations_report(uow, start, end),
-        "channels": lambda: channels_report(uow, start, end),
+        "channels": lambda: channels_report(uow, start, end, within_days=within_days),
         "cei": lambda: cei_report(uow, start, end),
-        "summary": lambda: summary_report(uow, start, end, as_of),
+        "summary": lambda: summary_report(uow, start, end, as_of, within_days=within_days),
     }
     if name not in table:
         raise InvalidInput(f"no report {name!r}: use one of {', '.join(REPORTS)}")

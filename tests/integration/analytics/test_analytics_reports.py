@@ -321,3 +321,15 @@ def test_summary_quotes_the_headline_figures_of_the_main_currency(
     assert data["kpis"]["baseline"] == {}
     (series,) = data["series"].values()
     assert series["agent"][19] == [19, pytest.approx(0.6316)]
+
+
+def test_reports_see_only_their_organisation(app: App, book: dict[str, int]) -> None:
+    app.create_org("other")
+    import_invoices(app.uow("other"), [_inv("X1", "C1", "999.00", date(2026, 1, 10), 2)])
+    import_payments(app.uow("other"), [_pay("XP", "C1", "999.00", date(2026, 2, 2), "X1", 2)])
+    mine = analytics.recovery_report(app.uow(), START, END)["currencies"]["USD"]
+    assert (mine["overdue"], mine["collected"]) == ("380.00", "240.00")
+    theirs = analytics.recovery_report(app.uow("other"), START, END)["currencies"]["USD"]
+    assert (theirs["overdue"], theirs["collected"]) == ("999.00", "999.00")
+    rolls = analytics.roll_rates_report(app.uow("other"), START, END)["overall"]["USD"]
+    assert rolls[1]["balance"] == "999.00" and rolls[1]["rolled"] == "0.00"

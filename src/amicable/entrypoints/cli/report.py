@@ -3,7 +3,8 @@
 ``NAME`` is one of ``roll-rates | recovery | ptp | plans | touches | escalations | channels | cei
 | summary``; the window is ``--from``/``--to`` (inclusive business dates; ``--to`` defaults to
 ``--as-of``, ``--from`` to 90 days before ``--to``) and ``--as-of`` (default today, from the
-app's clock) is the date promises are judged at. With ``--json`` stdout carries exactly one JSON
+app's clock) is the date promises are judged at; ``--within N`` (default 7) is how many days
+after a touch a reply or a payment counts for the channel report. With ``--json`` stdout carries exactly one JSON
 object (shapes in ``docs/analytics.md``). ``report html --out FILE`` writes the offline HTML
 report of the summary (the agent side only; the baseline columns are absent).
 """
@@ -37,6 +38,9 @@ FromOpt = Annotated[
 ToOpt = Annotated[
     str | None, typer.Option("--to", help="last day of the window YYYY-MM-DD (default --as-of)")
 ]
+WithinOpt = Annotated[
+    int, typer.Option("--within", help="channels: days after a touch a reply or payment counts")
+]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="report html: the file to write")]
 
 
@@ -55,6 +59,7 @@ def report_cmd(
     start: FromOpt = None,
     end: ToOpt = None,
     as_of: AsOfOpt = None,
+    within: WithinOpt = 7,
     out_file: OutOpt = None,
     org: OrgOpt = "default",
     json: JsonOpt = False,
@@ -71,14 +76,14 @@ def report_cmd(
         uow = app.uow(org)
         if name == "html":
             assert out_file is not None
-            summary = analytics.summary_report(uow, first, last, day)
+            summary = analytics.summary_report(uow, first, last, day, within_days=within)
             out_file.write_text(render_report(analytics.html_data(summary)), encoding="utf-8")
             if json:
                 print_json({"report": "html", "out": str(out_file)})
             else:
                 out.print(f"report written to {out_file}")
             return
-        report = analytics.run_report(uow, name, first, last, day)
+        report = analytics.run_report(uow, name, first, last, day, within_days=within)
     if json:
         print_json(report)
         return
