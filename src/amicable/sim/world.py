@@ -1,0 +1,557 @@
+"""The simulated world: a sample portfolio, its personas, a collection strategy, and a simulated
+clock that drives them day by day — :func:`simulate` is the public entry point.
+
+Each simulated day (``as_of + 1`` … ``as_of + days``):
+
+1. the collector acts (the agent: its loop at its send slot; a baseline: its own rules);
+2. every message that reached a debtor is recorded by the observer and re-checked with the public
+   compliance decision at the instant it arrived (a context the world builds from what it knows:
+   the customer file, the STOPs it sent, what it received); the persona reads it or not (channel
+   responsiveness, active hours), and reacts by the rules of :mod:`amicable.sim.personas` — pays,
+   replies through the collector's inbound path (asks for a plan, answers the identity question,
+   accepts or counters an offer by affordability, disputes, pleads hardship, promises, abuses,
+   says STOP), or ignores it;
+3. the personas' own lives: promised payments kept or missed, payments decided earlier, natural
+   payments of invoices falling due, spontaneous payments; each payment is a simulated payment
+   provider event through ``service.payments.apply_provider_event``;
+4. the day's figures go to the observer's series.
+
+The same rules apply whatever the strategy; randomness comes from per-debtor generators seeded by
+``(seed, customer id)``, so a run is deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final
+
+from amicable.adapters.importers import read_customers, read_invoice_batches, read_payments
+from amicable.bootstrap import App, bootstrap
+from amicable.compliance import (
+    Address,
+    ChannelConsent,
+    ComplianceContext,
+    Debt,
+    Debtor,
+    HistoryEvent,
+    ProposedContact,
+    decide,
+)
+from amicable.domain.clock import SimulatedClock
+from amicable.domain.money import Money
+from amicable.service import imports, policies
+from amicable.service.payments import ProviderEvent, apply_provider_event
+from amicable.sim.baselines import AggressiveCollector, Contact, DunningCollector, TeamCollector
+from amicable.sim.collectors import AgentCollector, Collector, Delivery
+from amicable.sim.observer import Observer, PromiseRecord, to_usd_cents
+from amicable.sim.personas import (
+    Persona,
+    affordable,
+    annoyed,
+    draw_persona,
+    keep_chance,
+    pay_chance_after_reminder,
+    read_chance,
+    spontaneous_chance,
+)
+from amicable.sim.replies import phrase
+from amicable.sim.sample import generate_sample
+
+__all__ = ["STRATEGIES", "SimulationResult", "simulate"]
+
+STRATEGIES: Final = ("agent", "dunning", "aggressive", "team")
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+#: The sample's lateness profiles: days after the due date a current invoice is paid.
+_DELAYS: Final = {"early": (-12, -1), "punctual": (-2, 3), "late": (5, 35),
+                  "very_late": (30, 95), "chronic": (60, 200)}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    """What one run measured: ``kpis`` (see :mod:`amicable.sim.observer`) and daily ``series``
+    (``[[day, value], …]`` per series), with the run's parameters and its timing."""
+
+    strategy: str
+    accounts: int
+    days: int
+    seed: int
+    as_of: date
+    kpis: dict[str, Any]
+    series: dict[str, list[list[float]]]
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "strategy": self.strategy,
+            "accounts": self.accounts,
+            "days": self.days,
+            "seed": self.seed,
+            "as_of": self.as_of.isoformat(),
+            "kpis": self.kpis,
+            "series": self.series,
+            "seconds": round(self.seconds, 1),
+        }
+
+
+@dataclass(slots=True)
+class _Invoice:
+    number: str
+    due: date
+    open_minor: int
+    opening_overdue: bool
+    natural_day: date | None  # when a current invoice is paid unprompted (None: it is not)
+
+
+@dataclass(slots=True)
+class _Debtor:
+    persona: Persona
+    currency: str
+    consumer: bool
+    country: str
+    region: str
+    postal: str
+    timezone: str | None  # as on file (None: not given)
+    phones: tuple[str, ...]
+    consents: dict[str, bool]
+    invoices: list[_Invoice]
+    react: random.Random
+    spont: random.Random
+    stopped: set[str] = field(default_factory=set)
+    history: list[HistoryEvent] = field(default_factory=list)
+    received: list[date] = field(default_factory=list)
+    reads: list[date] = field(default_factory=list)
+    said: set[str] = field(default_factory=set)
+    asked_on: date | None = None
+    pay_on: date | None = None
+    promise: PromiseRecord | None = None
+    closed: bool = False  # with a person (escalated) or settled by agreement
+    payments: int = 0
+
+    def overdue(self, day: date) -> int:
+        return sum(i.open_minor for i in self.invoices if i.due < day and i.open_minor > 0)
+
+
+class _World:
+    def __init__(self, app: App, collector: Collector, debtors: dict[str, _Debtor],
+                 observer: Observer, start: date) -> None:  # fmt: skip
+        self.app = app
+        self.collector = collector
+        self.debtors = debtors
+        self.obs = observer
+        self.start = start
+
+    # -- payments ------------------------------------------------------------------------------
+
+    def pay(self, d: _Debtor, minor: int, day: date) -> None:
+        if minor <= 0:
+            return
+        d.payments += 1
+        ref = d.persona.ref
+        apply_provider_event(self.app.uow(), ProviderEvent(
+            provider="simulated", event_id=f"sim-{ref}-{d.payments}",
+            event_type="simulated.payment_succeeded", type="paid", on=day,
+            payment_reference=f"SIMPAY-{ref}-{d.payments}",
+            amount=Money.from_minor(minor, d.currency), metadata=(("account", ref),),
+        ))  # fmt: skip
+        left, recovered = minor, 0
+        for inv in sorted(d.invoices, key=lambda i: i.due):
+            take = min(left, max(inv.open_minor, 0))
+            inv.open_minor -= take
+            left -= take
+            if inv.opening_overdue:
+                recovered += take
+        self.obs.paid(to_usd_cents(minor, d.currency), to_usd_cents(recovered, d.currency))
+
+    # -- compliance re-check -------------------------------------------------------------------
+
+    def allowed(self, d: _Debtor, m: Delivery) -> bool:
+        p = d.persona
+        debtor = Debtor(
+            type="consumer" if d.consumer else "business",
+            address=Address(d.country, d.region, d.postal),
+            phones=d.phones,
+            timezone=d.timezone,
+            opt_outs=frozenset({c for c, ok in d.consents.items() if not ok} | d.stopped),
+            consents=tuple(
+                ChannelConsent(c, _EPOCH)
+                for c, ok in d.consents.items()
+                if ok and c not in d.stopped
+            ),
+        )
+        day = m.at.date()
+        debts = tuple(
+            Debt(i.number, d.consumer, i.due + timedelta(days=1) if i.due < day else None)
+            for i in d.invoices
+            if i.open_minor > 0
+        )
+        ctx = ComplianceContext("first_party", debtor, debts, tuple(d.history))
+        proposal = ProposedContact(m.at, m.channel, tuple(x.id for x in debts), m.text, False,
+                                   p.lang, automated=self.collector.automated)  # fmt: skip
+        return decide(ctx, proposal).allowed
+
+    # -- conversations -------------------------------------------------------------------------
+
+    def converse(self, d: _Debtor, channel: str, at: datetime, opening: str) -> None:
+        p, rng = d.persona, d.react
+        kind = opening
+        text = phrase(kind, p.lang, rng)
+        countered = False
+        asked = opening == "ask_plan"
+        talked = False
+        for _ in range(8):
+            if channel != "call":
+                d.history.append(HistoryEvent(at, channel, "inbound", "delivered"))
+            turn = self.collector.message(p.ref, channel, text, at, kind)
+            if turn is None:
+                break
+            if not talked:
+                talked = True
+                self.obs.conversations += 1
+            if turn.get("agreement"):
+                self.agreed(d, turn["agreement"], at.date())
+                return
+            if turn.get("escalation") or turn.get("ended"):
+                d.closed = d.closed or bool(turn.get("escalation"))
+                return
+            offer = turn.get("offer")
+            opening_minor = d.overdue(at.date())
+            if turn.get("state") == "verifying":
+                kind = "identity"
+            elif turn.get("state") == "confirming":
+                kind = "accept"
+            elif offer:
+                upfront, monthly = _burden(offer)
+                if p.strategic or affordable(p, opening_minor, upfront_minor=upfront,
+                                             per_month_minor=monthly):  # fmt: skip
+                    kind = "accept"
+                elif not countered:
+                    kind, countered = "counter", True
+                else:
+                    kind = "decline"
+            elif not asked:
+                kind, asked = "ask_plan", True
+            else:
+                return
+            amount = Money.from_minor(int(opening_minor * p.monthly_share), d.currency).amount_str()
+            text = phrase(kind, p.lang, rng, amount=amount, code=p.postal_code)
+            if kind == "decline":
+                self.collector.message(p.ref, channel, text, at, kind)
+                return
+
+    def agreed(self, d: _Debtor, offer: dict[str, Any], day: date) -> None:
+        schedule = [
+            (date.fromisoformat(str(i["due_date"])), _minor(str(i["amount"])))
+            for i in offer.get("installments") or ()
+        ]
+        if not schedule:
+            schedule = [(day + timedelta(days=3), _minor(str(offer["total"])))]
+        checked = policies.check_offer(self.app.uow(), d.persona.ref, offer, day)
+        if not isinstance(checked, dict) or checked.get("outcome") != "ok":
+            self.obs.policy_violations += 1
+        automated = self.collector.automated
+        kept = d.react.random() < keep_chance(d.persona, automated=automated)
+        breaks_at = None if kept else d.react.randrange(len(schedule))
+        record = PromiseRecord(d.persona.ref, day, schedule, automated, breaks_at)
+        d.promise = record
+        d.closed = True
+        self.obs.promises.append(record)
+
+    # -- reacting to a message -----------------------------------------------------------------
+
+    def receive(self, d: _Debtor, m: Delivery, day_no: int) -> None:
+        allowed = self.allowed(d, m)
+        self.obs.touch(day_no, m.channel, allowed=allowed)
+        day = m.at.date()
+        if m.channel != "call":
+            d.history.append(HistoryEvent(m.at, m.channel, "outbound", "delivered"))
+        d.received.append(day)
+        p, rng = d.persona, d.react
+        if rng.random() >= read_chance(p, m.channel, m.at):
+            return
+        if m.kind == "plan" or d.promise is not None or d.closed:
+            return
+        d.reads.append(day)
+        week = sum(1 for r in d.received if (day - r).days < 7)
+        annoyance = annoyed(week)
+        if m.channel != "call" and (
+            (p.hostile and rng.random() < 0.5) or (annoyance and rng.random() < 0.15 * annoyance)
+        ):
+            if p.hostile and "abuse" not in d.said:
+                d.said.add("abuse")
+                self.collector.message(p.ref, m.channel, phrase("abuse", p.lang, rng), m.at,
+                                       "abuse")  # fmt: skip
+            d.stopped.add(m.channel)
+            self.collector.opt_out(p.ref, m.channel, m.at)
+            return
+        for flag, kind in ((p.disputes, "dispute"), (p.hardship, "hardship")):
+            if flag:
+                if kind not in d.said:
+                    d.said.add(kind)
+                    self.converse(d, m.channel, m.at, kind)
+                return
+        if p.strategic:
+            if "promise" not in d.said and rng.random() < 0.5:
+                d.said.add("promise")
+                self.converse(d, m.channel, m.at, "promise")
+            return
+        recent = sum(1 for r in d.reads if (day - r).days < 30)
+        chance = pay_chance_after_reminder(p, recent, annoyance)
+        if m.channel == "call":
+            chance = min(1.0, 2 * chance)  # a live conversation weighs like two reminders
+        if chance and rng.random() < chance:
+            if d.pay_on is None:
+                d.pay_on = p.next_pay_day(day + timedelta(days=rng.randint(0, 2)))
+            return
+        if (
+            not p.pays_in_full
+            and p.willingness > 0.25
+            and (d.asked_on is None or (day - d.asked_on).days >= 14)
+            and (m.channel == "call" or rng.random() < p.reply_propensity)
+        ):
+            d.asked_on = day
+            self.converse(d, m.channel, m.at, "ask_plan")
+
+    # -- the debtor's own day ------------------------------------------------------------------
+
+    def live(self, d: _Debtor, day: date) -> None:
+        p = d.persona
+        spont = d.spont.random()  # one draw a day whatever happens (common random numbers)
+        promise = d.promise
+        if promise is not None:
+            while len(promise.paid) < promise.due_by(day) and not promise.missed:
+                index = len(promise.paid)
+                _, amount = promise.schedule[index]
+                keep = promise.breaks_at is None or index < promise.breaks_at
+                promise.paid.append(keep)
+                if keep:
+                    self.pay(d, amount, day)
+                else:
+                    promise.missed = True
+            if promise.missed:  # broken: the debtor is back among the unpaid accounts
+                d.promise = None
+                d.closed = False
+            elif len(promise.paid) == len(promise.schedule):
+                # fully kept: what it settled is closed in the world's book
+                for inv in d.invoices:
+                    if inv.due < promise.made_on:
+                        inv.open_minor = 0
+                d.promise = None
+                d.closed = False
+        for inv in d.invoices:
+            if inv.natural_day == day and inv.open_minor > 0:
+                self.pay(d, inv.open_minor, day)
+        overdue = d.overdue(day)
+        if overdue <= 0 or d.promise is not None:
+            d.pay_on = None
+            return
+        if d.pay_on is None and spont < spontaneous_chance(p):
+            d.pay_on = p.next_pay_day(day)
+        if d.pay_on is not None and d.pay_on <= day:
+            d.pay_on = None
+            self.pay(d, overdue, day)
+
+    def open_usd(self) -> int:
+        return sum(to_usd_cents(sum(max(i.open_minor, 0) for i in d.invoices), d.currency)
+                   for d in self.debtors.values())  # fmt: skip
+
+
+def _minor(amount: str) -> int:
+    return int(Decimal(amount) * 100)
+
+
+def _burden(offer: dict[str, Any]) -> tuple[int, int]:
+    """What an offer asks at once (its first payment) and at most in any 30 days after it."""
+    parts = [
+        (date.fromisoformat(str(i["due_date"])), _minor(str(i["amount"])))
+        for i in offer.get("installments") or ()
+    ]
+    if not parts:
+        return _minor(str(offer.get("total", "0"))), 0
+    parts.sort()
+    first = parts[0][1]
+    rest = parts[1:]
+    window = max(
+        (sum(a for d, a in rest if start <= d < start + timedelta(days=30)) for start, _ in rest),
+        default=0,
+    )
+    return first, window
+
+
+def _load(sample: Path, seed: int, as_of: date) -> dict[str, _Debtor]:
+    profiles = {r["customer_id"]: r["lateness_profile"]
+                for r in csv.DictReader((sample / "profiles.csv").open(encoding="utf-8"))}  # fmt: skip
+    invoices: dict[str, list[dict[str, str]]] = {}
+    for row in csv.DictReader((sample / "invoices.csv").open(encoding="utf-8")):
+        invoices.setdefault(row["customer_id"], []).append(row)
+    out: dict[str, _Debtor] = {}
+    for row in csv.DictReader((sample / "customers.csv").open(encoding="utf-8")):
+        ref = row["customer_id"]
+        mine = invoices.get(ref, [])
+        channels = tuple(
+            c
+            for c, has in (
+                ("email", row["emails"]),
+                ("sms", row["phones"]),
+                ("whatsapp", row["phones"]),
+            )
+            if has
+        )
+        persona = draw_persona(
+            seed,
+            ref,
+            profile=profiles[ref],
+            business=row["type"] == "business",
+            lang=row["language"],
+            timezone=row["timezone"],
+            postal_code=row["postal_code"],
+            channels=channels,
+            disputed=any(i["disputed"] == "yes" for i in mine),
+        )
+        natural = random.Random(f"amicable-sim-natural:{seed}:{ref}")
+        book = []
+        for i in mine:
+            due = date.fromisoformat(i["due_date"])
+            open_minor = _minor(i["open_amount"])
+            nat = None
+            if due >= as_of and open_minor > 0 and natural.random() < persona.willingness:
+                low, high = _DELAYS[persona.profile]
+                nat = max(
+                    as_of + timedelta(days=1), due + timedelta(days=natural.randint(low, high))
+                )
+            book.append(_Invoice(i["invoice_number"], due, open_minor, due < as_of, nat))
+        consents = {
+            c: row[f"consent_{c}"] == "yes"
+            for c in ("email", "sms", "call", "whatsapp")
+            if row[f"consent_{c}"] in ("yes", "no")
+        }
+        out[ref] = _Debtor(
+            persona=persona,
+            currency=mine[0]["currency"] if mine else "USD",
+            consumer=row["type"] != "business",
+            country=row["country"],
+            region=row["region"],
+            postal=row["postal_code"],
+            timezone=row["timezone"] or None,
+            phones=tuple(x for x in row["phones"].split(";") if x),
+            consents=consents,
+            invoices=book,
+            react=random.Random(f"amicable-sim-react:{seed}:{ref}"),
+            spont=random.Random(f"amicable-sim-spont:{seed}:{ref}"),
+        )
+    return out
+
+
+def _contacts(debtors: dict[str, _Debtor]) -> dict[str, Contact]:
+    return {
+        ref: Contact(
+            d.persona.lang,
+            d.persona.timezone,
+            tuple(
+                c
+                for c, r in d.persona.responsiveness.items()
+                if r > 0 and c != "call" and d.consents.get(c, c == "email")
+            ),
+        )
+        for ref, d in debtors.items()
+    }
+
+
+def _import(app: App, sample: Path) -> None:
+    for name, result in (
+        ("customers", imports.import_customers(app.uow(), read_customers(sample / "customers.csv"))),
+        ("invoices", imports.import_invoices(
+            app.uow(), imports.prefetched(read_invoice_batches(sample / "invoices.csv")))),
+        ("payments", imports.import_payments(app.uow(), read_payments(sample / "payments.csv"))),
+    ):  # fmt: skip
+        if result.refused:
+            raise RuntimeError(f"the sample {name} file was refused: {result.errors[:3]}")
+
+
+def simulate(
+    workdir: Path,
+    *,
+    accounts: int,
+    days: int,
+    strategy: str,
+    seed: int,
+    as_of: date,
+    database_url: str | None = None,
+    team_capacity: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SimulationResult:
+    """Run ``strategy`` for ``days`` simulated days on a sample of ``accounts`` accounts drawn
+    with ``seed`` as of ``as_of``, in ``workdir/<strategy>/`` (its own fresh SQLite database,
+    unless ``database_url`` names an empty one). ``progress`` is called with each day done."""
+    import time as _time
+
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
+    if accounts < 1 or days < 1:
+        raise ValueError(f"accounts and days must be at least 1 (got {accounts}, {days})")
+    began = _time.perf_counter()
+    home = Path(workdir) / strategy
+    if home.exists():
+        shutil.rmtree(home)
+    sample = home / "sample"
+    generate_sample(sample, accounts=accounts, seed=seed, as_of=as_of)
+    start = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC)
+    clock = SimulatedClock(start)
+    app = bootstrap(database_url or f"sqlite:///{home / 'amicable.db'}", clock=clock)
+    try:
+        app.init()
+        _import(app, sample)
+        debtors = _load(sample, seed, as_of)
+        contacts = _contacts(debtors)
+        collector: Collector
+        if strategy == "agent":
+            zones = sorted({d.persona.timezone for d in debtors.values()})
+            collector = AgentCollector(app, clock, zones=zones, seed=seed)
+        elif strategy == "dunning":
+            collector = DunningCollector(app, contacts)
+        elif strategy == "aggressive":
+            collector = AggressiveCollector(app, contacts)
+        else:
+            collector = TeamCollector(app, contacts,
+                                      capacity=team_capacity or max(3, accounts // 40))  # fmt: skip
+        opening = sum(to_usd_cents(sum(i.open_minor for i in d.invoices if i.opening_overdue
+                                       and i.open_minor > 0), d.currency)
+                      for d in debtors.values())  # fmt: skip
+        overdue_accounts = sum(1 for d in debtors.values() if d.overdue(as_of + timedelta(days=1)))
+        sales = _sales(sample, as_of)
+        observer = Observer(accounts, opening, overdue_accounts, sales)
+        world = _World(app, collector, debtors, observer, as_of)
+        last = as_of
+        for n in range(1, days + 1):
+            day = as_of + timedelta(days=n)
+            clock.set(datetime.combine(day, datetime.min.time(), tzinfo=UTC))
+            for m in sorted(collector.act(day), key=lambda m: (m.at, m.ref, m.channel)):
+                debtor = debtors.get(m.ref)
+                if debtor is not None:
+                    world.receive(debtor, m, n)
+            for ref in sorted(debtors):
+                world.live(debtors[ref], day)
+            observer.end_of_day(n, world.open_usd())
+            last = day
+            if progress is not None:
+                progress(n)
+        kpis = observer.kpis(last_day=last, open_usd=world.open_usd(),
+                             escalations=collector.escalations())  # fmt: skip
+        return SimulationResult(strategy, accounts, days, seed, as_of, kpis, observer.series(days),
+                                _time.perf_counter() - began)  # fmt: skip
+    finally:
+        app.close()
+
+
+def _sales(sample: Path, as_of: date) -> int:
+    total = 0
+    for row in csv.DictReader((sample / "invoices.csv").open(encoding="utf-8")):
+        if as_of - date.fromisoformat(row["issue_date"]) <= timedelta(days=365):
+            total += to_usd_cents(_minor(row["amount"]), row["currency"])
+    return total
