@@ -29,7 +29,6 @@ from amicable.entrypoints.cli import report as _report_cli
 from amicable.entrypoints.cli import security as _security_cli
 from amicable.entrypoints.cli import serve as _serve_cli
 from amicable.entrypoints.cli import simulate as _simulate_cli
-from amicable.entrypoints.cli import simulate as _simulate_cli
 from amicable.entrypoints.cli import worker as _worker_cli
 from amicable.entrypoints.cli._common import CliState
 
@@ -65,7 +64,6 @@ for _module in (_security_cli, _audit_cli, _serve_cli):  # users, tokens, audit,
     _module.register(app)
 _queue_cli.register(app)  # the human queue
 _plan_cli.register(app)  # the daily portfolio plan
-_simulate_cli.register(app)  # the debtor-population simulator
 _simulate_cli.register(app)  # the debtor-population simulator
 _report_cli.register(app)  # analytics reports and the offline HTML report
 _worker_cli.register(app)  # procrastinate workers (PostgreSQL)
