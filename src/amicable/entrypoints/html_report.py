@@ -114,7 +114,9 @@ def _ticks(low: float, high: float) -> list[float]:
 
 
 def _label(v: float) -> str:
-    return format(Decimal(repr(v)).normalize(), "f") if v != int(v) else str(int(v))
+    if v == int(v):
+        return f"{int(v):,}"  # 600,000 rather than 600000
+    return format(Decimal(repr(v)).normalize(), ",f")
 
 
 def _points(raw: Sequence[Sequence[object]]) -> list[tuple[float, float]]:
