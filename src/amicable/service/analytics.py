@@ -367,6 +367,7 @@ def summary_report(
             "escalations": escalations_report(uow, start, end),
             "channels": channels_report(uow, start, end, within_days=within_days),
             "roll_rates": roll_rates_report(uow, start, end),
+            "aging": queries.aging(uow, end).to_json(),
         }
         overdue = uow.analytics.overdue_at(start)
     main = _main_currency(overdue, reports["cei"]["currencies"])

@@ -316,7 +316,8 @@ def test_summary_quotes_the_headline_figures_of_the_main_currency(
     assert (kpis["ptp_capture_rate"], kpis["ptp_kept_rate"]) == ("0.5000", "0.2500")
     assert kpis["touches_per_account"] == "1.5000"
     assert set(summary["reports"]) == {"recovery", "cei", "ptp", "plans", "touches",
-                                       "escalations", "channels", "roll_rates"}  # fmt: skip
+                                       "escalations", "channels", "roll_rates", "aging"}  # fmt: skip
+    assert summary["reports"]["aging"]["currencies"]["USD"]["total"] == "170.00"
     data = analytics.html_data(summary)
     assert data["kpis"]["baseline"] == {}
     (series,) = data["series"].values()
