@@ -340,11 +340,13 @@ def call_answered(
 
 @dataclass(frozen=True, slots=True)
 class CallTurn:
-    """One turn of the voice loop: what to say next, and whether the call ends after it."""
+    """One turn of the voice loop: what to say next, whether the call ends after it, and the
+    language of the call (the attempt's)."""
 
     reply: str | None
     ended: bool
     result: dict[str, Any] | None
+    lang: str = "en"
 
 
 def call_turn(
@@ -360,16 +362,16 @@ def call_turn(
         attempt = _attempt_by(uow, key=ref, provider_id=None)
         if attempt is None or attempt.channel not in _TELEPHONE:
             return CallTurn(None, True, None)
-        account = attempt.account
+        account, lang = attempt.account, attempt.new.lang
     if not event.text.strip():
-        return CallTurn(None, False, None)
+        return CallTurn(None, False, None, lang)
     result = receive_inbound(
         uow, account, "call", event.text, now=event.received_at, event_id=event.event_id,
         provider=event.provider, links=links,
     ).to_json()  # fmt: skip
     reply = result.get("reply")
     return CallTurn(reply if isinstance(reply, str) and reply.strip() else None,
-                    bool(result.get("ended")), result)  # fmt: skip
+                    bool(result.get("ended")), result, lang)  # fmt: skip
 
 
 # -- signatures -------------------------------------------------------------------------------

@@ -226,7 +226,7 @@ async def twilio_voice_turn(
     conv = conversation or ref
     event = parse_twilio_speech_turn(params, conversation_id=conv, turn=turn, received_at=_now(app))
     result = await run_in_threadpool(lambda: call_turn(app.uow(org), ref, event))
-    lang = _VOICE_LANG.get(str((result.result or {}).get("lang", "en")), "en-US")
+    lang = _VOICE_LANG.get(result.lang, "en-US")
     if result.ended:
         return _twiml(closing_twiml(result.reply or "Thank you. Goodbye.", language=lang))
     if result.reply is None:
