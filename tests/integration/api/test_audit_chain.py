@@ -1,10 +1,17 @@
 """The audit trail after a realistic run: it verifies, and any single record edited, deleted or
-swapped with another is detected and named — through the service, the API and the CLI."""
+swapped with another is detected and named — through the service, the API and the CLI.
+
+The realistic run: imports, a user, a policy version, a webhook, a note and a token; a chat
+conversation through the API (verification, offer, agreement or escalation); a promise to pay;
+the agent loop over the portfolio for three simulated days (contacts sent and blocked, with their
+compliance decisions); payments through the API (one keeps the promise), a refund and a
+chargeback; a decision on a human-queue item."""
 
 from __future__ import annotations
 
 import itertools
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +19,17 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 from typer.testing import CliRunner
 
+from amicable.adapters.channels.outbox import RecordingOutboxSender
 from amicable.adapters.db.tables_audit import audit_records
+from amicable.domain.clock import SimulatedClock
+from amicable.domain.money import Money
 from amicable.entrypoints.cli import app as cli
 from amicable.policy.load import default_policy_text
+from amicable.policy.offer import Offer, OfferKind, Payment
 from amicable.service import audit
+from amicable.service.payments import create_plan_from_agreement, record_promise
+from amicable.service.runtime import run_days
+from amicable.servicing.plans import ServicingRules
 from conftest import ApiWorld
 
 CONTENT = ("seq", "kind", "subject", "actor", "payload", "at", "prev_hash", "hash")
@@ -35,6 +49,45 @@ def realistic_run(world: ApiWorld, sample: Path) -> None:
     c.post(f"/v1/accounts/{ref}/notes", json={"body": "promised Friday"}, headers=h)
     spare = c.post("/v1/tokens", json={"role": "viewer"}, headers=h).json()
     c.delete(f"/v1/tokens/{spare['id']}", headers=h)
+    owing = [a for a in c.get("/v1/accounts", headers=h).json()["data"] if a["balances"]]
+    talker, promiser, payer, planner = (a["external_id"] for a in owing[:4])
+    code = next(iter(owing[1]["balances"]))
+    # A chat conversation: identity, then accepting what is offered.
+    base = f"/v1/accounts/{talker}/conversations"
+    assert c.post(base, json={}, headers=h).status_code == 201
+    postal = c.get(f"/v1/accounts/{talker}", headers=h).json()["customer"]["postal_code"]
+    for text in (str(postal), "yes", "yes"):
+        assert c.post(f"{base}/messages", json={"text": text}, headers=h).status_code == 200
+    # A promise to pay 50 on 2 March, then three days of the agent loop.
+    clock = world.app.clock
+    assert isinstance(clock, SimulatedClock)
+    record_promise(world.app.uow("acme"), promiser, [(date(2026, 3, 2), Money.of("50.00", code))],
+                   channel="phone", made_on=date(2026, 3, 1), confirmed=True)  # fmt: skip
+    parts = (Payment(date(2026, 3, 2), Money.of("20.00", code)),
+             Payment(date(2026, 3, 16), Money.of("20.00", code)))  # fmt: skip
+    plan = Offer(OfferKind.PLAN, Money.of("40.00", code), parts, Money.of("0.00", code),
+                 down_payment=parts[0].amount)  # fmt: skip
+    create_plan_from_agreement(world.app.uow("acme"), planner, plan, agreed_on=date(2026, 3, 1),
+                               rules=ServicingRules())  # fmt: skip
+    report = run_days(
+        lambda: world.app.uow("acme"), clock, start=date(2026, 3, 2), until=date(2026, 3, 4),
+        sender=RecordingOutboxSender(clock=clock),
+    )  # fmt: skip
+    assert report.errors == 0 and sum(report.sent.values()) > 0
+    # Payments: one keeps the promise; a refund and a chargeback.
+    for ref, reference, amount, on in ((promiser, "PAY-KEEP", "50.00", "2026-03-02"),
+                                       (payer, "PAY-BACK", "30.00", "2026-03-03")):  # fmt: skip
+        body = {"reference": reference, "amount": amount, "currency": code, "received_on": on}
+        assert c.post(f"/v1/accounts/{ref}/payments", json=body, headers=h).status_code == 201
+    r = c.post("/v1/payments/PAY-BACK/refunds", json={"amount": "10.00", "key": "re_1"}, headers=h)
+    assert r.status_code == 200, r.text
+    r = c.post("/v1/payments/PAY-BACK/refunds", json={"chargeback": True, "key": "dp_1"}, headers=h)
+    assert r.status_code == 200, r.text
+    # A person decides one item of the human queue.
+    items = c.get("/v1/queue", headers=h).json()["items"]
+    assert items, "the run opened no queue item"
+    decided = c.post(f"/v1/queue/{items[0]['id']}/decline", json={"reason": "not now"}, headers=h)
+    assert decided.status_code == 200, decided.text
 
 
 def rows(world: ApiWorld, org_id: int) -> list[dict[str, Any]]:
@@ -68,8 +121,11 @@ def test_a_realistic_run_leaves_an_intact_chain_covering_what_happened(
 ) -> None:
     kinds = [r["kind"] for r in run]
     for kind in ("token.created", "import.completed", "user.created", "policy.applied",
-                 "webhook.subscribed", "note.added", "token.revoked"):  # fmt: skip
-        assert kind in kinds
+                 "webhook.subscribed", "note.added", "token.revoked", "message.sent",
+                 "message.received", "promise.made", "promise.kept", "payment.posted",
+                 "payment.reversed", "escalation.opened", "queue.declined", "offer.made",
+                 "plan.created", "plan.events"):  # fmt: skip
+        assert kind in kinds, f"no {kind} record in {sorted(set(kinds))}"
     assert [r["seq"] for r in run] == list(range(1, len(run) + 1))
     assert world.client.get("/v1/audit/verify", headers=world.headers()).json()["ok"] is True
 
@@ -170,11 +226,18 @@ def test_the_cli_verifies_and_exports_the_chain(
     assert broken.exit_code == 1
     problems = json.loads(broken.stdout)["problems"]
     assert problems[0]["code"] == "edited" and problems[0]["seq"] == 2
-    day = run[0]["at"].date().isoformat()
+    first, last = run[0]["at"].date().isoformat(), run[-1]["at"].date().isoformat()
     exported = runner.invoke(
         cli,
-        ["audit", "export", "--org", "acme", "--from", day, "--to", day, "--format", "csv",
+        ["audit", "export", "--org", "acme", "--from", first, "--to", last, "--format", "csv",
          "--database-url", database_url],
     )  # fmt: skip
     assert exported.exit_code == 0
     assert len(exported.stdout.strip().splitlines()) == len(run) + 1
+    only_first = runner.invoke(
+        cli,
+        ["audit", "export", "--org", "acme", "--from", first, "--to", first, "--format", "csv",
+         "--database-url", database_url],
+    )  # fmt: skip
+    on_first = sum(1 for r in run if r["at"].date().isoformat() == first)
+    assert len(only_first.stdout.strip().splitlines()) == on_first + 1 < len(run) + 1
