@@ -190,3 +190,29 @@ def test_the_wire_shape_is_the_contract() -> None:
     assert doc["entities"]["amount"] == {"value": "75.00", "currency": "USD"}
     assert doc["entities"]["date"] == "2025-03-14"
     assert all(set(i) == {"name", "confidence"} for i in doc["intents"])
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("hi, I got a text from you", "en"),
+        ("hello, I received a text from this number", "en"),
+        ("hey, you sent me a text", "en"),
+        ("got ur text", "en"),
+        ("bonjour, j'ai reçu un texto de vous", "fr"),
+        ("hola, me llegó un mensaje de ustedes", "es"),
+    ],
+)
+def test_a_debtor_saying_they_got_our_message_is_not_a_wrong_party(text: str, lang: str) -> None:
+    # Reported bug: "hi, I got a text from you" was read as wrong_party (and would end the
+    # conversation as if the person were not the debtor).
+    parse = NLU.parse(text, lang=lang, today=TODAY)
+    assert not parse.has("wrong_party"), parse.names
+    assert parse.top in {"other", "request_info"}
+
+
+def test_saying_they_got_our_message_and_that_it_is_not_theirs_is_still_a_wrong_party() -> None:
+    parse = NLU.parse(
+        "I got a text from you but I'm not the person you want", lang="en", today=TODAY
+    )
+    assert parse.has("wrong_party")
