@@ -384,14 +384,19 @@ def _burden(offer: dict[str, Any]) -> tuple[int, int]:
     return first, window
 
 
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
 def _load(sample: Path, seed: int, as_of: date) -> dict[str, _Debtor]:
     profiles = {r["customer_id"]: r["lateness_profile"]
-                for r in csv.DictReader((sample / "profiles.csv").open(encoding="utf-8"))}  # fmt: skip
+                for r in _rows(sample / "profiles.csv")}  # fmt: skip
     invoices: dict[str, list[dict[str, str]]] = {}
-    for row in csv.DictReader((sample / "invoices.csv").open(encoding="utf-8")):
+    for row in _rows(sample / "invoices.csv"):
         invoices.setdefault(row["customer_id"], []).append(row)
     out: dict[str, _Debtor] = {}
-    for row in csv.DictReader((sample / "customers.csv").open(encoding="utf-8")):
+    for row in _rows(sample / "customers.csv"):
         ref = row["customer_id"]
         mine = invoices.get(ref, [])
         channels = tuple(
@@ -551,7 +556,7 @@ def simulate(
 
 def _sales(sample: Path, as_of: date) -> int:
     total = 0
-    for row in csv.DictReader((sample / "invoices.csv").open(encoding="utf-8")):
+    for row in _rows(sample / "invoices.csv"):
         if as_of - date.fromisoformat(row["issue_date"]) <= timedelta(days=365):
             total += to_usd_cents(_minor(row["amount"]), row["currency"])
     return total
