@@ -9,6 +9,8 @@ chargeback; a decision on a human-queue item."""
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import json
 from datetime import date
@@ -26,7 +28,7 @@ from amicable.domain.money import Money
 from amicable.entrypoints.cli import app as cli
 from amicable.policy.load import default_policy_text
 from amicable.policy.offer import Offer, OfferKind, Payment
-from amicable.service import audit
+from amicable.service import audit, writeback
 from amicable.service.payments import create_plan_from_agreement, record_promise
 from amicable.service.runtime import run_days
 from amicable.servicing.plans import ServicingRules
@@ -63,6 +65,8 @@ def realistic_run(world: ApiWorld, sample: Path) -> None:
     assert isinstance(clock, SimulatedClock)
     record_promise(world.app.uow("acme"), promiser, [(date(2026, 3, 2), Money.of("50.00", code))],
                    channel="phone", made_on=date(2026, 3, 1), confirmed=True)  # fmt: skip
+    record_promise(world.app.uow("acme"), talker, [(date(2026, 3, 2), Money.of("25.00", code))],
+                   channel="sms", made_on=date(2026, 3, 1))  # fmt: skip
     parts = (Payment(date(2026, 3, 2), Money.of("20.00", code)),
              Payment(date(2026, 3, 16), Money.of("20.00", code)))  # fmt: skip
     plan = Offer(OfferKind.PLAN, Money.of("40.00", code), parts, Money.of("0.00", code),
@@ -124,10 +128,24 @@ def test_a_realistic_run_leaves_an_intact_chain_covering_what_happened(
                  "webhook.subscribed", "note.added", "token.revoked", "message.sent",
                  "message.received", "promise.made", "promise.kept", "payment.posted",
                  "payment.reversed", "escalation.opened", "queue.declined", "offer.made",
-                 "plan.created", "plan.events"):  # fmt: skip
+                 "plan.created", "plan.events", "promise.broken"):  # fmt: skip
         assert kind in kinds, f"no {kind} record in {sorted(set(kinds))}"
     assert [r["seq"] for r in run] == list(range(1, len(run) + 1))
     assert world.client.get("/v1/audit/verify", headers=world.headers()).json()["ok"] is True
+
+
+def test_the_events_csv_lists_every_kind_of_outcome_of_the_run(
+    world: ApiWorld, run: list[dict[str, Any]]
+) -> None:
+    r = world.client.get("/v1/events", params={"format": "csv"}, headers=world.headers())
+    assert r.status_code == 200, r.text
+    lines = list(csv.reader(io.StringIO(r.text)))
+    assert lines[0] == ["event_id", "kind", "created_at", "payload"]
+    kinds = {row[1] for row in lines[1:]}
+    assert kinds == set(writeback.EVENT_KINDS), set(writeback.EVENT_KINDS) ^ kinds
+    assert len({row[0] for row in lines[1:]}) == len(lines) - 1  # one idempotency key each
+    for row in lines[1:]:
+        assert json.loads(row[3])["account"], row
 
 
 def test_editing_any_single_record_is_detected_and_named(
