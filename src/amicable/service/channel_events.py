@@ -20,6 +20,8 @@ answered, one speech turn of the negotiation).
   limited-content voicemail on a machine (voicemail attempts only), else hang up.
 * :func:`call_turn` — one ``SpeechResult`` as a turn of the same negotiation engine
   (``receive_inbound(channel="call")``), idempotent by ``CallSid:turn:N``.
+* :func:`receive_channel_event` — either of the two by the event's kind: the handler for
+  ``ImapPoller.poll`` and the inbound-email webhook (replies and bounces alike).
 * :func:`verify_signed_body` — the ``Amicable-Signature`` HMAC scheme (the one outbound webhooks
   use, :func:`amicable.service.writeback.sign`) for the inbound-email webhook.
 
@@ -56,6 +58,7 @@ __all__ = [
     "apply_receipt",
     "call_answered",
     "call_turn",
+    "receive_channel_event",
     "route_inbound",
     "verify_signed_body",
 ]
@@ -161,6 +164,9 @@ def route_inbound(
         raise InvalidInput(f"event {event.event_id!r} is a {event.kind.value}, not a message")
     if not event.text.strip():
         return InboundRouting(event.event_id, False, "empty", None)
+    if event.metadata.get("auto_reply") == "true":
+        # An out-of-office or other automatic answer is not the debtor speaking.
+        return InboundRouting(event.event_id, False, "auto_reply", None)
     with uow:
         account, reason = _account_for(uow, event)
     if account is None:
@@ -276,6 +282,21 @@ def apply_receipt(
         )  # fmt: skip
         uow.commit()
     return ReceiptResult(event.event_id, attempt.id, True, new_status, status, outcome)
+
+
+def receive_channel_event(
+    uow: ChannelEventsUnitOfWork,
+    event: InboundEvent,
+    *,
+    ref: str | None = None,
+    links: PaymentLinks | None = None,
+) -> dict[str, Any]:
+    """Any inbound event by its kind: a receipt or call result to :func:`apply_receipt`, a message
+    or keyword to :func:`route_inbound`; returns that result's JSON. Usable as the handler of
+    ``ImapPoller.poll`` (``lambda e: receive_channel_event(make_uow(), e)``)."""
+    if event.kind in (InboundKind.DELIVERY_STATUS, InboundKind.CALL_RESULT):
+        return apply_receipt(uow, event, ref=ref).to_json()
+    return route_inbound(uow, event, links=links).to_json()
 
 
 # -- voice ------------------------------------------------------------------------------------

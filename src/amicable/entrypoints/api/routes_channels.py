@@ -56,6 +56,7 @@ from amicable.service.channel_events import (
     apply_receipt,
     call_answered,
     call_turn,
+    receive_channel_event,
     route_inbound,
     verify_signed_body,
 )
@@ -290,8 +291,4 @@ async def inbound_email(
     if not isinstance(payload, dict):
         raise InvalidInput("the inbound email must be a JSON object")
     event = parse_inbound_email_webhook(payload, received_at=now)
-    if event.kind is InboundKind.DELIVERY_STATUS:
-        receipt = await run_in_threadpool(lambda: apply_receipt(app.uow(org), event, ref=None))
-        return receipt.to_json()
-    routing = await run_in_threadpool(route_inbound, app.uow(org), event)
-    return routing.to_json()
+    return await run_in_threadpool(receive_channel_event, app.uow(org), event)
