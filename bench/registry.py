@@ -1,5 +1,7 @@
 """The benchmarks of DESIGN.md §9, by name. Each ``run(scale)`` returns a dict with at least
-``figure``, ``unit``, ``target``, ``met`` and ``baseline_seconds`` (a plain read of the same data).
+``figure``, ``unit``, ``target``, ``met``, ``baseline_seconds`` (a plain read of the same data),
+``baseline`` (what that plain read is) and ``ratio_to_baseline`` (the benchmark's time over the
+plain read's, so the figure can be compared on a noisy machine).
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bench import chat_bench, import_bench, nlu_bench, plan_bench
+from bench import chat_bench, http_turns_bench, import_bench, nlu_bench, plan_bench
 
 
 @dataclass(frozen=True)
@@ -26,5 +28,6 @@ BENCHMARKS: dict[str, Benchmark] = {
         Benchmark("nlu_parse", "load < 2 s, p50 <= 2 ms, p99 <= 10 ms", nlu_bench.run),
         Benchmark("negotiation_turn", "p50 <= 5 ms, p99 <= 25 ms in-process", chat_bench.run),
         Benchmark("planning", plan_bench.TARGET, plan_bench.run),
+        Benchmark("http_turns", http_turns_bench.TARGET, http_turns_bench.run),
     )
 }

@@ -1,7 +1,10 @@
 """The runner behind ``python -m bench [NAME …] [--json] [--scale F]``.
 
 Without names every registered benchmark runs. ``--scale`` shrinks the data (``--scale 0.001`` is
-the smoke run the test suite uses). Results are printed as one JSON document with ``--json``.
+the smoke run the test suite uses). Results are printed as one JSON document with ``--json``:
+``{"machine": {…}, "load_average": [1, 5, 15 min], "results": [{"name", "figure", "unit",
+"target", "met", "baseline_seconds", "baseline", "ratio_to_baseline", "peak_memory_mib",
+"load_average", …}]}``; without it, one line per benchmark after the machine.
 """
 
 from __future__ import annotations
@@ -36,6 +39,14 @@ def _machine() -> dict[str, Any]:
     }
 
 
+def _load() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages (the machine may be shared: quote them)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def _child(name: str, scale: float, conn: Any) -> None:
     try:
         result = BENCHMARKS[name].run(scale)
@@ -67,6 +78,7 @@ def run_one(name: str, scale: float) -> dict[str, Any]:
     result["name"] = name
     result["scale"] = scale
     result["wall_seconds_total"] = round(time.perf_counter() - started, 3)
+    result["load_average"] = _load()
     return result
 
 
@@ -87,16 +99,18 @@ def main(argv: list[str] | None = None) -> int:
         if not args.json:
             print(f"running {name} (scale {args.scale}) …", file=sys.stderr)
         results.append(run_one(name, args.scale))
-    doc = {"machine": _machine(), "results": results}
+    doc = {"machine": _machine(), "load_average": _load(), "results": results}
     if args.json:
         print(json.dumps(doc, indent=2))
     else:
+        print(f"machine {json.dumps(doc['machine'])}  load average {doc['load_average']}")
         for r in results:
             status = (
                 "ERROR " + r["error"] if "error" in r else ("met" if r.get("met") else "MISSED")
             )
             print(
                 f"{r['name']:<28} {r.get('figure', '-')!s:>14} {r.get('unit', ''):<10} "
-                f"target {r['target']:<22} {status}  peak {r.get('peak_memory_mib', '-')} MiB"
+                f"target {r['target']:<22} {status}  peak {r.get('peak_memory_mib', '-')} MiB  "
+                f"plain read {r.get('baseline_seconds', '-')} s  ratio {r.get('ratio_to_baseline', '-')}"
             )
     return 1 if any("error" in r for r in results) else 0
