@@ -17,9 +17,11 @@ SURFACE = {
     },
     "amicable.service.conversations": {
         "LocalPortalLinks", "PaymentLinks", "dialogue_context", "handle_inbound",
-        "start_conversation",
+        "latest_conversation", "start_conversation",
     },
-    "amicable.service.conversations_ports": {"ConversationRepository", "ConversationsUnitOfWork"},
+    "amicable.service.conversations_ports": {
+        "ConversationRepository", "ConversationsUnitOfWork", "StoredConversation", "StoredMessage",
+    },
 }  # fmt: skip
 
 

@@ -3,7 +3,8 @@ entity grammar and the language detector.
 
 Decision rule: an intent is reported when the model scores it at or above :data:`THRESHOLD`
 (:data:`SAFETY_THRESHOLD` for the safety-critical intents) or a high-precision rule matches it; when nothing qualifies, the model's best guess is reported (so a
-parse always has one intent). ``other`` is dropped when a real intent qualifies alongside it.
+parse always has one intent). ``other`` is dropped when a real intent qualifies alongside it with
+at least its score; when ``other`` scores highest it leads and the qualifying intents follow.
 
 Invariants: pure and deterministic for a given corpus (``today`` and ``currency`` are
 parameters); never raises on any text (an empty message is ``other``).
@@ -79,8 +80,12 @@ class EmbeddedUnderstanding:
             for name, score in scores.items()
             if score >= (self._safety_threshold if name in SAFETY_INTENTS else self._threshold)
         }
-        if len(chosen) > 1:
-            chosen.pop("other", None)
+        # "other" gives way to a real intent that scores at least as high; when "other" leads it
+        # stays first and the real intents that qualified follow it (a weak safety signal is
+        # still reported, without taking the lead from a plain "thanks").
+        rivals = [score for name, score in chosen.items() if name != "other"]
+        if "other" in chosen and rivals and max(rivals) >= chosen["other"]:
+            chosen.pop("other")
         if not chosen:
             best = max(scores, key=lambda n: scores[n])
             chosen = {best: scores[best]}

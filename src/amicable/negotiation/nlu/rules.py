@@ -90,7 +90,7 @@ _RULES: Final[dict[str, re.Pattern[str]]] = {
         r"\b[a-z]+\*+[a-z*]*|\b[a-z]\*{2,}",
         r"\b(?:watch\s+(?:your\s+back|yourself|your\s+step)|you(?:'ll|\s+will)\s+(?:regret|be\s+sorry)|i\s+know\s+where\s+you(?:r\s+office)?|i(?:'ll|\s+will)\s+(?:find|get|come\s+for|deal\s+with)\s+(?:you|u)\b|(?:see|find\s+out)\s+what\s+happens|make\s+your\s+life\s+hell|drop\s+dead|go\s+f\b|f\s+off|f\s+u\b|fck|scam(?:mers|\s+artists)|disgusting|disgrace)",
         r"\b(?:vous\s+allez\s+(?:le\s+)?regretter|je\s+sais\s+o[uù]\s+(?:vous|tu|sont\s+vos)|faites\s+gaffe|je\s+vais\s+vous\s+(?:retrouver|pourrir|faire\s+payer|r[ée]gler)|vous\s+allez\s+voir\s+ce\s+qui|honte\s+[aà]\s+vous|arnaqueurs?|vous\s+me\s+d[ée]go[uû]tez|allez\s+vous\s+faire)",
-        r"\b(?:se\s+van\s+a\s+arrepentir|s[eé]\s+d[oó]nde\s+(?:est[aá]n|viven|trabajan)|cu[ií]dense|los\s+voy\s+a\s+(?:encontrar|buscar)|ya\s+ver[aá]n|van\s+a\s+ver\s+lo\s+que|sinverg[uü]enzas|me\s+dan\s+asco|v[aá]yanse\s+a|m[eé]tanse|me\s+cago\s+en)",
+        r"\b(?:se\s+van\s+a\s+arrepentir|s[eé]\s+d[oó]nde\s+(?:est[aá]n|viven|trabajan)|cu[ií]dense|los\s+voy\s+a\s+(?:encontrar|buscar)|ya\s+ver[aá]n|van\s+a\s+ver\s+lo\s+que|sinverg[uü]enzas|me\s+dan\s+asco|v[aá]yanse\s+a|m[eé]tanse|me\s+cago\s+en|que\s+(?:les|te|os)\s+den\b)",
         # insults without a swear word (found on the dev split)
         r"\b(?:losers?|worthless|clowns?|garbage\s+(?:company|people)|trash\b|liars?\b|dumb\b|useless\s+(?:people|company|idiots)|vermin|lowlifes?|sharks?\b)",
         r"\b(?:path[ée]tique|clowns?|pourris?|racaille|raclures?|nuls?\s+(?:que\s+vous|comme))\b",
