@@ -3,6 +3,8 @@
 * ``amicable policy validate FILE [--json]`` — pure: every problem of a file with its location.
 * ``amicable policy apply FILE`` — store a new version (never an invalid one; the previous stays).
 * ``amicable policy show [--version N]``, ``amicable policy list``, ``amicable policy diff A B``.
+* ``amicable policy whatif FILE [--as-of] [--top N] [--json]`` — the overdue portfolio under a
+  proposed policy vs the one in force (expected recovery, agreements, escalations); writes nothing.
 * ``amicable offers ACCOUNT [--as-of] [--json]`` — segment, action, offer space, recommended offer,
   concession ladder and the reasons, under the policy in force.
 * ``amicable offers check ACCOUNT --offer JSON_OR_FILE [--json]`` — the policy gate on one offer.
@@ -21,7 +23,7 @@ from amicable.domain.errors import InvalidInput, InvalidPolicy
 from amicable.entrypoints.cli._common import err_console, fail, print_json
 from amicable.entrypoints.cli._db import AsOfOpt, DbOpt, JsonOpt, OrgOpt, as_of_date, open_app
 from amicable.policy.load import validate_text
-from amicable.service import policies
+from amicable.service import policies, whatif
 
 __all__ = ["register"]
 
@@ -149,6 +151,73 @@ def diff(
     else:
         for line in changes or ["(no differences)"]:
             out.print(line, markup=False)
+
+
+@policy_app.command("whatif")
+def whatif_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Proposed policy YAML file (not stored).")],
+    as_of: AsOfOpt = None,
+    top: Annotated[
+        int, typer.Option("--top", min=0, help="changed accounts listed, largest balance first")
+    ] = whatif.TOP,
+    org: OrgOpt = "default",
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Replay the overdue portfolio under a proposed policy and the one in force; nothing is
+    written. Exit 1 (nothing compared) when the file does not validate."""
+    text = _read(file)
+    try:
+        proposed = whatif.proposed_policy(text, source=str(file))
+    except InvalidPolicy as exc:
+        if as_json:
+            print_json(
+                {
+                    "valid": False,
+                    "file": str(file),
+                    "problems": whatif.located_problems(text, validate_text(text)),
+                }
+            )
+        else:
+            for problem in exc.problems:
+                err_console.print(
+                    getattr(problem, "message", problem), highlight=False, markup=False
+                )
+            err_console.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(1) from None
+    with open_app(ctx, database_url) as app:
+        day = as_of_date(app, as_of)
+        result = whatif.what_if(app.uow(org), proposed, as_of=day, top=top)
+    if as_json:
+        print_json(result)
+    else:
+        _print_whatif(result)
+
+
+def _print_whatif(r: dict[str, Any]) -> None:
+    def money(m: dict[str, str]) -> str:
+        return ", ".join(f"{v} {c}" for c, v in m.items()) or "0"
+
+    def line(name: str, t: dict[str, Any], sign: str = "") -> str:
+        agreements = f"{t['agreements']:{sign}}"
+        escalations = f"{t['escalations']:{sign}}"
+        return (
+            f"{name}: expected recovery {money(t['expected_recovery'])}; "
+            f"agreements {agreements}; escalations {escalations}"
+        )
+
+    echo = typer.echo
+    echo(f"as of {r['as_of']}: {r['accounts']} overdue accounts; P(pays) from {r['probabilities']}")
+    echo(line(f"current  {r['current']['policy']}", r["current"]))
+    echo(line(f"proposed {r['proposed']['policy']}", r["proposed"]))
+    echo(line("difference", r["difference"], "+"))
+    for seg in r["by_segment"]:
+        accounts = f"{seg['current']['accounts']} -> {seg['proposed']['accounts']} accounts"
+        echo(line(f"  segment {seg['segment']} ({accounts})", seg["difference"], "+"))
+    echo(f"{r['changed_accounts']} account(s) change; largest balances first:")
+    for c in r["changed"]:
+        echo(f"  {c['account']} {c['balance']} {c['currency']}: " + "; ".join(c["why"]))
 
 
 def _offer_arg(value: str) -> object:
