@@ -19,10 +19,17 @@ from zoneinfo import ZoneInfo
 from amicable.adapters.channels.outbox import OutboxRecord, RecordingOutboxSender
 from amicable.bootstrap import App
 from amicable.domain.clock import SimulatedClock
+from amicable.domain.errors import Conflict, InvalidInput
+from amicable.service import queue
 from amicable.service.runtime import receive_inbound, run_days
 
 __all__ = ["BUSINESS_HOURS", "AgentCollector", "Collector", "Delivery", "at_slot", "daily_slots"]
 
+#: Queue reasons a person handles personally (the agent stays out); every other item is approved
+#: (a final notice is released, an escalation closed so chasing resumes).
+TAKE_OVER_REASONS: Final = frozenset(
+    {"hardship", "dispute", "legal", "abuse", "human_requested", "identity_doubt"}
+)
 #: The local business hours every strategy's daily send slot is chosen inside.
 BUSINESS_HOURS: Final = (time(8, 0), time(18, 0))
 
@@ -102,8 +109,10 @@ class AgentCollector:
     automated = True
 
     def __init__(self, app: App, clock: SimulatedClock, *, zones: Sequence[str] = (),
-                 seed: int = 0) -> None:  # fmt: skip
+                 seed: int = 0, reviews_per_day: int = 0) -> None:  # fmt: skip
         self._app = app
+        self._reviews = reviews_per_day
+        self.decisions = 0
         self._clock = clock
         self._zones = tuple(zones)
         self._seed = seed
@@ -123,11 +132,30 @@ class AgentCollector:
 
     def act(self, day: date) -> Sequence[Delivery]:
         self._today = []
+        if self._reviews and day.weekday() < 5:
+            self._review(day)
         report = run_days(self._app.uow, self._clock, start=day, until=day, sender=self._sender,
                           slots=daily_slots(day, self._zones), seed=self._seed)  # fmt: skip
         self._escalated += report.escalated
         self.errors += report.errors
         return tuple(self._today)
+
+    def _review(self, day: date) -> None:
+        """The creditor's reviewer works the human queue first thing in the business day (07:00
+        UTC, before the agent's pass), oldest SLA first, up to its capacity: reasons in
+        :data:`TAKE_OVER_REASONS` are taken over, everything else is approved."""
+        self._clock.set(at_slot(day, time(7, 0)))
+        for item in queue.list_items(self._app.uow())[: self._reviews]:
+            if item.status != "open":
+                continue
+            try:
+                if item.new.reason in TAKE_OVER_REASONS:
+                    queue.take_over(self._app.uow(), item.id, actor="simulated-reviewer")
+                else:
+                    queue.approve(self._app.uow(), item.id, actor="simulated-reviewer")
+            except (Conflict, InvalidInput):  # decided meanwhile, or no longer decidable
+                continue
+            self.decisions += 1
 
     def _event_id(self) -> str:
         self._events += 1

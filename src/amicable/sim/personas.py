@@ -29,6 +29,7 @@ __all__ = [
     "draw_persona",
     "keep_chance",
     "pay_chance_after_reminder",
+    "payable_now",
     "read_chance",
     "spontaneous_chance",
 ]
@@ -198,19 +199,29 @@ def annoyed(received_last_week: int) -> int:
 
 
 def pay_chance_after_reminder(persona: Persona, reminders_read: int, annoyance: int) -> float:
-    """Chance of paying in full on the day a reminder is read: the lift of the ``n``-th reminder
-    read in 30 days decays geometrically (diminishing returns); harassment erodes willingness."""
-    if not persona.pays_in_full or persona.disputes or persona.hardship or reminders_read < 1:
+    """Chance of paying what it can (:func:`payable_now`) on the day a reminder is read: the lift
+    of the ``n``-th reminder read in 30 days decays geometrically (diminishing returns);
+    harassment erodes willingness."""
+    if persona.disputes or persona.hardship or reminders_read < 1:
         return 0.0
     willing = max(0.0, persona.willingness - 0.1 * annoyance)
     return min(1.0, willing * REMINDER_LIFT * REMINDER_DECAY ** (reminders_read - 1))
 
 
 def spontaneous_chance(persona: Persona) -> float:
-    """Daily chance of paying in full with no contact at all (able, willing, undisputed)."""
-    if not persona.pays_in_full or persona.disputes or persona.hardship:
+    """Daily chance of paying what it can with no contact at all (willing, undisputed)."""
+    if persona.disputes or persona.hardship:
         return 0.0
     return persona.hazard * persona.willingness
+
+
+def payable_now(persona: Persona, overdue_minor: int, opening_minor: int) -> int:
+    """What a payment made now amounts to: the whole overdue balance when it is affordable at
+    once, else a month's means (its share of the opening overdue balance) — a part payment that
+    no plan is needed for, but that leaves the rest unpaid."""
+    if persona.pays_in_full:
+        return overdue_minor
+    return min(overdue_minor, int(opening_minor * persona.monthly_share))
 
 
 def keep_chance(persona: Persona, *, automated: bool) -> float:

@@ -58,6 +58,7 @@ from amicable.sim.personas import (
     draw_persona,
     keep_chance,
     pay_chance_after_reminder,
+    payable_now,
     read_chance,
     spontaneous_chance,
 )
@@ -130,6 +131,8 @@ class _Debtor:
     said: set[str] = field(default_factory=set)
     asked_on: date | None = None
     pay_on: date | None = None
+    part_paid_on: date | None = None  # a part payment uses up a month's means
+    opening_minor: int = 0
     promise: PromiseRecord | None = None
     closed: bool = False  # with a person (escalated) or settled by agreement
     payments: int = 0
@@ -221,7 +224,7 @@ class _World:
                 d.closed = d.closed or bool(turn.get("escalation"))
                 return
             offer = turn.get("offer")
-            opening_minor = d.overdue(at.date())
+            opening_minor = d.opening_minor or d.overdue(at.date())
             if turn.get("state") == "verifying":
                 kind = "identity"
             elif turn.get("state") == "confirming":
@@ -305,7 +308,7 @@ class _World:
         chance = pay_chance_after_reminder(p, recent, annoyance)
         if m.channel == "call":
             chance = min(1.0, 2 * chance)  # a live conversation weighs like two reminders
-        if chance and rng.random() < chance:
+        if chance and self.has_means(d, day) and rng.random() < chance:
             if d.pay_on is None:
                 d.pay_on = p.next_pay_day(day + timedelta(days=rng.randint(0, 2)))
             return
@@ -351,11 +354,18 @@ class _World:
         if overdue <= 0 or d.promise is not None:
             d.pay_on = None
             return
-        if d.pay_on is None and spont < spontaneous_chance(p):
+        if d.pay_on is None and self.has_means(d, day) and spont < spontaneous_chance(p):
             d.pay_on = p.next_pay_day(day)
         if d.pay_on is not None and d.pay_on <= day:
             d.pay_on = None
-            self.pay(d, overdue, day)
+            amount = payable_now(p, overdue, d.opening_minor or overdue)
+            if amount < overdue:
+                d.part_paid_on = day
+            self.pay(d, amount, day)
+
+    def has_means(self, d: _Debtor, day: date) -> bool:
+        """Whether the debtor has money to pay with today (a part payment uses a month's means)."""
+        return d.part_paid_on is None or (day - d.part_paid_on).days >= 30
 
     def open_usd(self) -> int:
         return sum(to_usd_cents(sum(max(i.open_minor, 0) for i in d.invoices), d.currency)
@@ -437,6 +447,7 @@ def _load(sample: Path, seed: int, as_of: date) -> dict[str, _Debtor]:
             if row[f"consent_{c}"] in ("yes", "no")
         }
         out[ref] = _Debtor(
+            opening_minor=sum(b.open_minor for b in book if b.opening_overdue and b.open_minor > 0),
             persona=persona,
             currency=mine[0]["currency"] if mine else "USD",
             consumer=row["type"] != "business",
@@ -517,7 +528,9 @@ def simulate(
         collector: Collector
         if strategy == "agent":
             zones = sorted({d.persona.timezone for d in debtors.values()})
-            collector = AgentCollector(app, clock, zones=zones, seed=seed)
+            collector = AgentCollector(
+                app, clock, zones=zones, seed=seed, reviews_per_day=reviews_per_day(accounts)
+            )
         elif strategy == "dunning":
             collector = DunningCollector(app, contacts)
         elif strategy == "aggressive":
@@ -552,6 +565,12 @@ def simulate(
                                 _time.perf_counter() - began)  # fmt: skip
     finally:
         app.close()
+
+
+def reviews_per_day(accounts: int) -> int:
+    """The capacity of the person working the agent's human queue: 1 decision a business day per
+    100 accounts (at least 2) — a fraction of the team baseline's 1 call per 40 accounts."""
+    return max(2, accounts // 100)
 
 
 def _sales(sample: Path, as_of: date) -> int:

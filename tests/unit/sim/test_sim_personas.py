@@ -16,8 +16,8 @@ from amicable.sim.personas import (
     draw_persona,
     keep_chance,
     pay_chance_after_reminder,
+    payable_now,
     read_chance,
-    spontaneous_chance,
 )
 
 
@@ -78,10 +78,14 @@ def test_reminders_have_diminishing_returns_and_harassment_erodes_them() -> None
     assert annoyed(3) == 0 and annoyed(5) == 2
 
 
-def test_a_debtor_who_cannot_pay_in_full_never_pays_in_full_and_plans_must_fit() -> None:
-    poor = Persona(**{**_as_dict(_draw()), "pays_in_full": False, "monthly_share": 0.25})
-    assert pay_chance_after_reminder(poor, 1, 0) == 0.0
-    assert spontaneous_chance(poor) == 0.0
+def test_a_debtor_who_cannot_pay_in_full_pays_a_part_and_plans_must_fit() -> None:
+    poor = Persona(**{**_as_dict(_draw()), "pays_in_full": False, "monthly_share": 0.25,
+                      "disputes": False, "hardship": False})  # fmt: skip
+    assert pay_chance_after_reminder(poor, 1, 0) > 0.0
+    assert payable_now(poor, 80_000, 100_000) == 25_000
+    assert payable_now(poor, 10_000, 100_000) == 10_000
+    rich = Persona(**{**_as_dict(poor), "pays_in_full": True})
+    assert payable_now(rich, 80_000, 100_000) == 80_000
     assert affordable(poor, 100_000, upfront_minor=20_000, per_month_minor=25_000)
     assert not affordable(poor, 100_000, upfront_minor=100_000, per_month_minor=0)
     assert not affordable(poor, 100_000, upfront_minor=10_000, per_month_minor=40_000)
