@@ -6,7 +6,8 @@ of issue 5, and the figures of record are measured on the *test* split. Every ta
 plain assert; every target still missed is a strict ``xfail`` recording the measured figure, so the
 suite says so plainly and turns red the day it passes (to have the mark removed). The dev split
 keeps its own asserts as a regression guard on what the tuning achieved (not a generalisation
-claim).
+claim). The dev split is the first held-out split plus the second one (the test split before the
+current one), both seen, so both are tuning material now.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def _words(text: str) -> frozenset[str]:
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_corpus_covers_every_intent_with_hundreds_of_lines(lang: str) -> None:
     corpus = load_split("corpus", lang)
-    assert len(corpus) >= 400
+    assert len(corpus) >= 1100
     seen = {name for ex in corpus for name in ex.intents}
     assert seen == set(INTENTS)
     assert sum(1 for ex in corpus if len(ex.intents) > 1) >= 30  # mixed-intent lines
@@ -77,6 +78,14 @@ def test_each_held_out_split_covers_every_intent_alone(split: str, lang: str) ->
     examples = load_split(split, lang)
     assert {ex.intents for ex in examples} >= {(name,) for name in INTENTS}
     assert all(ex.entities is not None for ex in examples)  # every line is entity-labelled
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_dev_split_is_big_enough_to_measure_safety_recall(lang: str) -> None:
+    dev = load_split("dev", lang)
+    assert len(dev) >= 280
+    for name in SAFETY_INTENTS:
+        assert sum(1 for ex in dev if name in ex.intents) >= 20, name
 
 
 @pytest.mark.parametrize("lang", LANGS)
