@@ -110,7 +110,14 @@ def parse_twilio_message_webhook(
     channel = Channel.WHATSAPP if (from_whatsapp or to_whatsapp) else Channel.SMS
     metadata = {
         name: params[name]
-        for name in ("AccountSid", "MessagingServiceSid", "ErrorCode", "ErrorMessage", "NumMedia")
+        for name in (
+            "AccountSid",
+            "MessagingServiceSid",
+            "ErrorCode",
+            "ErrorMessage",
+            "NumMedia",
+            "OptOutType",
+        )
         if params.get(name)
     }
     if "Body" not in params:
