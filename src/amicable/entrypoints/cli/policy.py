@@ -180,11 +180,9 @@ def whatif_cmd(
                 }
             )
         else:
-            for problem in exc.problems:
-                err_console.print(
-                    getattr(problem, "message", problem), highlight=False, markup=False
-                )
-            err_console.print(str(exc), highlight=False, markup=False)
+            for problem in exc.problems:  # one unwrapped line each: file: line N: path: what
+                typer.echo(getattr(problem, "message", problem), err=True)
+            typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     with open_app(ctx, database_url) as app:
         day = as_of_date(app, as_of)
