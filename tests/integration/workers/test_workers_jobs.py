@@ -12,6 +12,7 @@ three-process SIGKILL acceptance run is ``tests/e2e/test_workers_kill.py``.
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -298,3 +299,39 @@ def test_the_worker_refuses_sqlite_and_points_at_amicable_run(tmp_path: Path) ->
         assert result.exit_code == 2, (args, result.output)
         message = " ".join(result.stderr.split())
         assert "needs PostgreSQL" in message and "amicable run" in message
+
+
+def test_the_cli_sweeps_lists_and_replays(conninfo: str, database_url: str) -> None:
+    runner = CliRunner()
+    db = ["--database-url", database_url]
+    swept = runner.invoke(
+        cli, ["worker", "sweep", "--at", "2026-03-02T14:00:00Z", "--shards", "2", "--json", *db]
+    )
+    assert swept.exit_code == 0, swept.output
+    out = json.loads(swept.stdout)
+    assert out["at"] == AT.isoformat() and out["shards"] == 2 and len(out["enqueued"]) == 2
+    again = json.loads(
+        runner.invoke(cli, ["worker", "sweep", "--shards", "2", "--json", *db]).stdout
+    )
+    assert again["enqueued"] == [] and again["already_queued"] == [0, 1]
+    listed = json.loads(runner.invoke(cli, ["worker", "jobs", "--json", *db]).stdout)["jobs"]
+    assert [(j["task"], j["status"], j["args"]["k"]) for j in listed] == [
+        (TASK_PASS, "todo", 0),
+        (TASK_PASS, "todo", 1),
+    ]
+    # Only a failed job can be replayed.
+    refused = runner.invoke(cli, ["worker", "retry", str(listed[0]["id"]), *db])
+    assert refused.exit_code == 2 and "only a failed job" in " ".join(refused.stderr.split())
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE procrastinate_jobs SET status = 'failed' WHERE id = %s", (listed[0]["id"],)
+        )
+    failed = json.loads(
+        runner.invoke(cli, ["worker", "jobs", "--status", "failed", "--json", *db]).stdout
+    )
+    assert [j["id"] for j in failed["jobs"]] == [listed[0]["id"]]
+    replayed = runner.invoke(cli, ["worker", "retry", str(listed[0]["id"]), "--json", *db])
+    assert replayed.exit_code == 0, replayed.output
+    assert json.loads(replayed.stdout)["status"] == "todo"
+    bad = runner.invoke(cli, ["worker", "sweep", "--at", "tomorrow", *db])
+    assert bad.exit_code == 2 and "ISO 8601" in " ".join(bad.stderr.split())
