@@ -217,6 +217,8 @@ def test_the_backoff_is_exponential_and_bounded() -> None:
     strategy = app.tasks[TASK_PASS].retry_strategy
     assert isinstance(strategy, procrastinate.RetryStrategy)
     assert (strategy.max_attempts, strategy.exponential_wait) == (4, 3)  # waits 3, 9, 27, 81 s
+    never = build_job_app("postgresql://unused", JobSettings(retries=0))
+    assert never.tasks[TASK_PASS].retry_strategy is None  # not "unlimited"
     with pytest.raises(InvalidInput, match="--shards"):
         JobSettings(shards=0)
     with pytest.raises(InvalidInput, match="cron"):

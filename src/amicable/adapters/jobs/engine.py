@@ -180,8 +180,13 @@ def build_job_app(
             "stalled_worker_timeout": settings.stalled_after,
         },
     )
-    retry = procrastinate.RetryStrategy(
-        max_attempts=settings.retries, exponential_wait=settings.retry_wait
+    # procrastinate reads ``max_attempts=0`` as "no limit": no retries is ``retry=False``.
+    retry: procrastinate.RetryStrategy | bool = (
+        procrastinate.RetryStrategy(
+            max_attempts=settings.retries, exponential_wait=settings.retry_wait
+        )
+        if settings.retries
+        else False
     )
 
     @app.task(name=TASK_PASS, queue=settings.queue, retry=retry)
