@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bench import chat_bench, http_turns_bench, import_bench, nlu_bench, plan_bench
+from bench import chat_bench, http_turns_bench, import_bench, nlu_bench, plan_bench, sim_bench
 
 
 @dataclass(frozen=True)
@@ -29,5 +29,6 @@ BENCHMARKS: dict[str, Benchmark] = {
         Benchmark("negotiation_turn", "p50 <= 5 ms, p99 <= 25 ms in-process", chat_bench.run),
         Benchmark("planning", plan_bench.TARGET, plan_bench.run),
         Benchmark("http_turns", http_turns_bench.TARGET, http_turns_bench.run),
+        Benchmark("simulation", sim_bench.TARGET, sim_bench.run),
     )
 }
