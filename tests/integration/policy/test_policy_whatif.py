@@ -5,6 +5,7 @@ escalations, an invalid file refused with its line, and nothing written."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from amicable.entrypoints.cli import app
+from amicable.sim.sample import generate_sample
 
 AS_OF = "2026-03-02"
 
@@ -280,3 +282,23 @@ def test_before_any_version_the_packaged_default_is_read_not_stored(
     data = whatif(database_url, tmp_path / "p.yaml", policy_text("p"))
     assert data["current"]["policy"] == "2026-11 (packaged default, not stored yet)"  # type: ignore[index]
     assert run_json(database_url, "policy", "list") == {"versions": []}
+
+
+@pytest.mark.slow  # trains a gradient-boosting model (~10 s CPU)
+def test_probabilities_come_from_the_trained_risk_model_when_there_is_one(
+    database_url: str, tmp_path: Path
+) -> None:
+    sample = tmp_path / "sample"
+    generate_sample(sample, accounts=40, seed=11, as_of=date(2026, 3, 1))
+    for kind in ("customers", "invoices", "payments"):
+        data = run_json(database_url, "import", kind, str(sample / f"{kind}.csv"))
+        assert data["errors"] == [], data
+    proposed = policy_text("p", consumer_max=10, consumer_term=330)
+    before = whatif(database_url, tmp_path / "p.yaml", proposed)
+    assert before["probabilities"] == "heuristic"
+    run_json(database_url, "risk", "train", "--as-of", AS_OF)
+    after = whatif(database_url, tmp_path / "p.yaml", proposed)
+    assert after["probabilities"] == "model"
+    assert after["accounts"] == before["accounts"]
+    # Same portfolio and policies, other probabilities: other expected figures.
+    assert after["current"] != before["current"]  # type: ignore[comparison-overlap]
