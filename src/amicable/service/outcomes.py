@@ -4,31 +4,24 @@ Every use case that makes an outcome calls one function here, inside its own tra
 after writing the outcome itself — so an outcome, its hash-chained audit record (with the reason
 or decision in the payload) and its write-back event are committed together or not at all.
 
-==========================  ===========================  =====================================
-outcome                     audit kind                   write-back event
-==========================  ===========================  =====================================
-a message in a conversation  ``message.received`` /       —
-                            ``message.sent`` (content
-                            decision, where the text
-                            came from)
-an offer in a conversation  ``offer.made`` (offer, gate  ``offer.made``
-                            decision, policy version)
-an agreement                ``agreement.made``           ``plan.accepted`` (plan offers)
-a promise to pay            ``promise.made``             ``promise.made``
-a promise re-evaluated      ``promise.<status>``         ``promise.kept`` / ``promise.broken``
-                            (rule id)                    (a partly kept one: audit only)
-a plan created              ``plan.created``             ``plan.accepted``
-plan transitions            ``plan.events`` (each event  —
-                            with its rule id)
-a payment posted            ``payment.posted``           ``payment.posted``
-                            (allocations, clearing rule)
-a refund / chargeback       ``payment.reversed``         ``payment.reversed`` (+
-                                                         ``dispute.opened`` for a chargeback)
-a dispute opened            ``dispute.opened``           ``dispute.opened``
-an escalation opened        ``escalation.opened``        ``escalation.opened``
-an outbound contact         ``contact.<status>``         —
-                            (compliance decision)
-==========================  ===========================  =====================================
+Outcome → audit kind (what the payload holds besides the account) → write-back event:
+
+* conversation message → ``message.received`` / ``message.sent`` (intents; the content decision
+  and where the sent text came from) → none;
+* offer in a conversation → ``offer.made`` (offer, gate decision, policy version) → ``offer.made``;
+* agreement → ``agreement.made`` (offer, gate, policy version) → ``plan.accepted`` for a plan;
+* promise to pay → ``promise.made`` → ``promise.made``;
+* promise re-evaluated → ``promise.<status>`` (rule id) → ``promise.kept`` / ``promise.broken``
+  (a partly kept one: audit only);
+* plan created → ``plan.created`` → ``plan.accepted``; plan transitions → ``plan.events`` (each
+  event with its rule id) → none;
+* payment posted → ``payment.posted`` (allocations, clearing rule) → ``payment.posted``;
+* refund / chargeback → ``payment.reversed`` → ``payment.reversed`` (and ``dispute.opened`` for a
+  chargeback);
+* dispute raised → ``dispute.opened`` → ``dispute.opened``;
+* escalation opened → ``escalation.opened`` → ``escalation.opened``;
+* outbound contact → ``contact.<status>`` (the compliance decision) and, on hand-off,
+  ``contact.sent`` / ``contact.failed`` → none.
 
 Invariants: payloads are plain JSON (money as strings with the currency, dates ISO); every payload
 names the account (its external id) so an examiner or an accounting system can join on it; no
@@ -46,6 +39,7 @@ from amicable.service.api_ports import ApiUnitOfWork
 
 __all__ = [
     "agreement_made",
+    "contact_handed_off",
     "contact_recorded",
     "dispute_opened",
     "escalation_opened",
@@ -343,5 +337,36 @@ def contact_recorded(
             "action": action,
             "key": key,
             "decision": None if decision is None else dict(decision),
+        },
+    )
+
+
+def contact_handed_off(
+    uow: ApiUnitOfWork,
+    *,
+    account: str,
+    attempt_id: int,
+    sent: bool,
+    channel: str,
+    key: str,
+    provider: str | None = None,
+    provider_message_id: str | None = None,
+    error: str | None = None,
+) -> None:
+    """What the provider said when an allowed contact was handed to it: ``contact.sent`` with
+    its message id, or ``contact.failed`` with the error (the decision was recorded when the
+    attempt was written)."""
+    audit.record(
+        uow,
+        "contact.sent" if sent else "contact.failed",
+        f"attempt:{attempt_id}",
+        {
+            "account": account,
+            "attempt": attempt_id,
+            "channel": channel,
+            "key": key,
+            "provider": provider,
+            "provider_message_id": provider_message_id,
+            "error": error,
         },
     )
