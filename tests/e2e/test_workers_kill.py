@@ -93,7 +93,7 @@ class Workers:
         proc = subprocess.Popen(
             [
                 AMICABLE, "worker", "--database-url", self.url, "--shards", str(SHARDS),
-                "--sweep-cron", "off", "--recover-cron", "* * * * * *", "--stalled-after", "4",
+                "--sweep-cron", "off", "--recover-cron", "* * * * * *", "--stalled-after", "6",
                 "--retry-wait", "1", "--handoff-log", str(self.journal),
             ],
             stdout=log, stderr=subprocess.STDOUT,
