@@ -95,6 +95,7 @@ class Observer:
     checkpoints: dict[int, int] = field(default_factory=dict)
     recovered_series: list[list[float]] = field(default_factory=list)
     open_series: list[list[float]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)  # refused deliveries, detailed
 
     def touch(self, day: int, channel: str, *, allowed: bool) -> None:
         self.touches[channel] += 1

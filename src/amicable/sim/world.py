@@ -38,6 +38,7 @@ from amicable.compliance import (
     Address,
     ChannelConsent,
     ComplianceContext,
+    ComplianceDecision,
     Debt,
     Debtor,
     HistoryEvent,
@@ -87,6 +88,7 @@ class SimulationResult:
     kpis: dict[str, Any]
     series: dict[str, list[list[float]]]
     seconds: float = 0.0
+    findings: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -97,6 +99,7 @@ class SimulationResult:
             "as_of": self.as_of.isoformat(),
             "kpis": self.kpis,
             "series": self.series,
+            "compliance_findings": self.findings,
             "seconds": round(self.seconds, 1),
         }
 
@@ -175,6 +178,17 @@ class _World:
     # -- compliance re-check -------------------------------------------------------------------
 
     def allowed(self, d: _Debtor, m: Delivery) -> bool:
+        """Re-check a delivered message; a refusal is kept as a finding (first 50)."""
+        decision = self._decide(d, m)
+        if not decision.allowed and len(self.obs.findings) < 50:
+            self.obs.findings.append({
+                "account": d.persona.ref, "channel": m.channel, "at": m.at.isoformat(),
+                "kind": m.kind,
+                "violations": [{"rule": v.rule, "message": v.message} for v in decision.violations],
+            })  # fmt: skip
+        return decision.allowed
+
+    def _decide(self, d: _Debtor, m: Delivery) -> ComplianceDecision:
         p = d.persona
         debtor = Debtor(
             type="consumer" if d.consumer else "business",
@@ -197,7 +211,7 @@ class _World:
         ctx = ComplianceContext("first_party", debtor, debts, tuple(d.history))
         proposal = ProposedContact(m.at, m.channel, tuple(x.id for x in debts), m.text, False,
                                    p.lang, automated=self.collector.automated)  # fmt: skip
-        return decide(ctx, proposal).allowed
+        return decide(ctx, proposal)
 
     # -- conversations -------------------------------------------------------------------------
 
@@ -562,7 +576,7 @@ def simulate(
         kpis = observer.kpis(last_day=last, open_usd=world.open_usd(),
                              escalations=collector.escalations())  # fmt: skip
         return SimulationResult(strategy, accounts, days, seed, as_of, kpis, observer.series(days),
-                                _time.perf_counter() - began)  # fmt: skip
+                                _time.perf_counter() - began, observer.findings)  # fmt: skip
     finally:
         app.close()
 
