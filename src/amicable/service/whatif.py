@@ -151,6 +151,7 @@ class AccountOutcome:
     action: str
     next_action: str
     offer: OfferValue | None
+    currency: str
     recovery_minor: int
     p_accept: Decimal
     needs_person: tuple[str, ...]
@@ -173,7 +174,6 @@ class AccountOutcome:
 
     def to_json(self) -> dict[str, Any]:
         o = self.offer
-        code = None if o is None else o.offer.total.code
         return {
             "segment": self.segment,
             "action": self.action,
@@ -191,9 +191,7 @@ class AccountOutcome:
                 "frequency": None if o.offer.frequency is None else o.offer.frequency.value,
                 "requires_approval": o.requires_approval,
             },
-            "expected_recovery": None
-            if code is None
-            else Money.from_minor(self.recovery_minor, code).amount_str(),
+            "expected_recovery": Money.from_minor(self.recovery_minor, self.currency).amount_str(),
             "p_accept": f"{self.p_accept:.4f}",
             "needs_person": list(self.needs_person),
         }
@@ -257,6 +255,7 @@ def _outcome(policy: Policy, facts: AccountFacts, as_of: date, next_action: str)
         space.action.value,
         next_action,
         best,
+        facts.currency,
         int(recovery),
         p_accept,
         tuple(person),
