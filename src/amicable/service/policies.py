@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from amicable.domain.accounts import AccountFacts as LedgerFacts
-from amicable.domain.errors import InvalidPolicy
+from amicable.domain.errors import Conflict, InvalidPolicy
 from amicable.policy.evaluate import evaluate
 from amicable.policy.facts import AccountFacts
 from amicable.policy.load import default_policy_text, load_policy, validate_text
@@ -134,8 +134,16 @@ def policy_in_force(uow: ApiUnitOfWork) -> StoredPolicy:
     """
     latest = uow.policies.latest()
     if latest is None:
-        latest = _store(uow, default_policy_text(), actor="system (packaged default)")
-        uow.commit()
+        try:
+            latest = _store(uow, default_policy_text(), actor="system (packaged default)")
+        except Conflict:
+            # Another process (a worker beside this one) stored the default at the same moment:
+            # it is in force now.
+            latest = uow.policies.latest()
+            if latest is None:  # pragma: no cover - the conflicting row is committed
+                raise
+        else:
+            uow.commit()
     return _load(latest)
 
 

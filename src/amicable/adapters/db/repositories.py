@@ -25,6 +25,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from amicable.adapters.db.tables import (
     allocations,
@@ -273,12 +274,20 @@ class SqlPolicyVersionRepository:
         latest = self.latest()
         version = 1 if latest is None else latest.version + 1
         checksum = "sha256:" + hashlib.sha256(yaml_text.encode()).hexdigest()
-        self._conn.execute(
-            insert(policy_versions).values(
-                org_id=self._org, version=version, label=label, yaml=yaml_text,
-                checksum=checksum, created_at=self._now,
-            )
-        )  # fmt: skip
+        try:
+            # A savepoint: when another process stored this version number first, the
+            # transaction stays usable and the caller decides (re-read, or report the conflict).
+            with self._conn.begin_nested():
+                self._conn.execute(
+                    insert(policy_versions).values(
+                        org_id=self._org, version=version, label=label, yaml=yaml_text,
+                        checksum=checksum, created_at=self._now,
+                    )
+                )  # fmt: skip
+        except IntegrityError:
+            raise Conflict(
+                f"policy version {version} was stored concurrently by another process"
+            ) from None
         return PolicyVersion(version, label, yaml_text, checksum, self._now)
 
     def latest(self) -> PolicyVersion | None:
