@@ -2,9 +2,12 @@
 entity grammar and the language detector.
 
 Decision rule: an intent is reported when the model scores it at or above :data:`THRESHOLD`
-(:data:`SAFETY_THRESHOLD` for the safety-critical intents) or a high-precision rule matches it; when nothing qualifies, the model's best guess is reported (so a
-parse always has one intent). ``other`` is dropped when a real intent qualifies alongside it with
-at least its score; when ``other`` scores highest it leads and the qualifying intents follow.
+(:data:`SAFETY_THRESHOLD` for the safety-critical intents) or a high-precision rule matches it.
+``other`` is dropped when a real intent qualifies alongside it with at least its score. The most
+likely intent is always reported and leads, so a parse always has one intent and a safety intent
+admitted by its lower threshold follows a likelier plain intent instead of displacing it (when
+``other`` leads, the qualifying intents follow it). Equal confidences (two rules matched) are
+ordered by the model's score.
 
 Invariants: pure and deterministic for a given corpus (``today`` and ``currency`` are
 parameters); never raises on any text (an empty message is ``other``).
@@ -72,7 +75,8 @@ class EmbeddedUnderstanding:
         low = normalize(text)
         if not low:
             return Parse((Intent("other", 1.0),), Entities(), language, self.name)
-        scores = self._get_model().scores(low)
+        model_scores = self._get_model().scores(low)
+        scores = dict(model_scores)
         for name, confidence in rule_intents(low).items():
             scores[name] = max(scores[name], confidence)
         chosen = {
@@ -86,10 +90,14 @@ class EmbeddedUnderstanding:
         rivals = [score for name, score in chosen.items() if name != "other"]
         if "other" in chosen and rivals and max(rivals) >= chosen["other"]:
             chosen.pop("other")
-        if not chosen:
-            best = max(scores, key=lambda n: scores[n])
-            chosen = {best: scores[best]}
-        intents = tuple(Intent(name, min(1.0, max(0.0, score))) for name, score in chosen.items())
+        # The most likely intent is always reported (and so leads): a safety intent admitted by its
+        # lower threshold follows a likelier plain intent instead of displacing it.
+        best = max(scores, key=lambda n: scores[n])
+        chosen[best] = scores[best]
+        # Most likely first; two intents with the same confidence (two rules matched) are ordered
+        # by the model's own score, so the model breaks the tie rather than the intent list.
+        ordered = sorted(chosen, key=lambda n: (-chosen[n], -model_scores[n]))
+        intents = tuple(Intent(name, min(1.0, max(0.0, chosen[name]))) for name in ordered)
         entities = extract_entities(
             text, lang=language, today=today, currency=currency, past="already_paid" in chosen
         )
