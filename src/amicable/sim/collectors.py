@@ -165,6 +165,7 @@ class AgentCollector:
                 kind: str = "") -> dict[str, Any] | None:  # fmt: skip
         """The debtor's text through the real inbound path (``kind``, the simulator's label of
         what the debtor means, is not given to the agent: it has to understand the text)."""
+        at = max(at, self._clock.now())
         self._clock.set(at)
         result = receive_inbound(self._app.uow(), ref, channel, text, now=at,
                                  event_id=self._event_id(), provider="simulated")  # fmt: skip
@@ -174,6 +175,7 @@ class AgentCollector:
         return turn
 
     def opt_out(self, ref: str, channel: str, at: datetime) -> None:
+        at = max(at, self._clock.now())
         self._clock.set(at)
         receive_inbound(self._app.uow(), ref, channel, "STOP", now=at, event_id=self._event_id(),
                         provider="simulated")  # fmt: skip

@@ -70,6 +70,8 @@ __all__ = ["STRATEGIES", "SimulationResult", "simulate"]
 
 STRATEGIES: Final = ("agent", "dunning", "aggressive", "team")
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+#: How long after a message arrives the debtor answers it (reads, thinks, writes).
+REPLY_DELAY: Final = timedelta(minutes=30)
 #: The sample's lateness profiles: days after the due date a current invoice is paid.
 _DELAYS: Final = {"early": (-12, -1), "punctual": (-2, 3), "late": (5, 35),
                   "very_late": (30, 95), "chronic": (60, 200)}  # fmt: skip
@@ -127,7 +129,7 @@ class _Debtor:
     invoices: list[_Invoice]
     react: random.Random
     spont: random.Random
-    stopped: set[str] = field(default_factory=set)
+    stopped: dict[str, datetime] = field(default_factory=dict)  # channel -> when STOP was sent
     history: list[HistoryEvent] = field(default_factory=list)
     received: list[date] = field(default_factory=list)
     reads: list[date] = field(default_factory=list)
@@ -190,16 +192,16 @@ class _World:
 
     def _decide(self, d: _Debtor, m: Delivery) -> ComplianceDecision:
         p = d.persona
+        # only what had happened when the message arrived (a STOP sent after it does not count)
+        stopped = {c for c, at in d.stopped.items() if at <= m.at}
         debtor = Debtor(
             type="consumer" if d.consumer else "business",
             address=Address(d.country, d.region, d.postal),
             phones=d.phones,
             timezone=d.timezone,
-            opt_outs=frozenset({c for c, ok in d.consents.items() if not ok} | d.stopped),
+            opt_outs=frozenset({c for c, ok in d.consents.items() if not ok} | stopped),
             consents=tuple(
-                ChannelConsent(c, _EPOCH)
-                for c, ok in d.consents.items()
-                if ok and c not in d.stopped
+                ChannelConsent(c, _EPOCH) for c, ok in d.consents.items() if ok and c not in stopped
             ),
         )
         day = m.at.date()
@@ -208,7 +210,8 @@ class _World:
             for i in d.invoices
             if i.open_minor > 0
         )
-        ctx = ComplianceContext("first_party", debtor, debts, tuple(d.history))
+        history = tuple(e for e in d.history if e.at <= m.at)
+        ctx = ComplianceContext("first_party", debtor, debts, history)
         proposal = ProposedContact(m.at, m.channel, tuple(x.id for x in debts), m.text, False,
                                    p.lang, automated=self.collector.automated)  # fmt: skip
         return decide(ctx, proposal)
@@ -288,6 +291,7 @@ class _World:
         day = m.at.date()
         if m.channel != "call":
             d.history.append(HistoryEvent(m.at, m.channel, "outbound", "delivered"))
+        at = m.at + REPLY_DELAY  # a debtor answers a while after the message arrived
         d.received.append(day)
         p, rng = d.persona, d.react
         if rng.random() >= read_chance(p, m.channel, m.at):
@@ -302,21 +306,21 @@ class _World:
         ):
             if p.hostile and "abuse" not in d.said:
                 d.said.add("abuse")
-                self.collector.message(p.ref, m.channel, phrase("abuse", p.lang, rng), m.at,
+                self.collector.message(p.ref, m.channel, phrase("abuse", p.lang, rng), at,
                                        "abuse")  # fmt: skip
-            d.stopped.add(m.channel)
-            self.collector.opt_out(p.ref, m.channel, m.at)
+            d.stopped.setdefault(m.channel, at)
+            self.collector.opt_out(p.ref, m.channel, at)
             return
         for flag, kind in ((p.disputes, "dispute"), (p.hardship, "hardship")):
             if flag:
                 if kind not in d.said:
                     d.said.add(kind)
-                    self.converse(d, m.channel, m.at, kind)
+                    self.converse(d, m.channel, at, kind)
                 return
         if p.strategic:
             if "promise" not in d.said and rng.random() < 0.5:
                 d.said.add("promise")
-                self.converse(d, m.channel, m.at, "promise")
+                self.converse(d, m.channel, at, "promise")
             return
         recent = sum(1 for r in d.reads if (day - r).days < 30)
         chance = pay_chance_after_reminder(p, recent, annoyance)
@@ -333,7 +337,7 @@ class _World:
             and (m.channel == "call" or rng.random() < p.reply_propensity)
         ):
             d.asked_on = day
-            self.converse(d, m.channel, m.at, "ask_plan")
+            self.converse(d, m.channel, at, "ask_plan")
 
     # -- the debtor's own day ------------------------------------------------------------------
 
