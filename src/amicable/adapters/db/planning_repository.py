@@ -1,8 +1,9 @@
 """SQL repository of the daily plan: the portfolio's fact families read in bulk, and the bulk
 replace of one day's rows of ``daily_plans``.
 
-The reads are one aggregate query per fact family over the whole organisation, streamed from a
-server-side cursor (PostgreSQL) in chunks of :data:`CHUNK` rows into Polars frames:
+The reads are one aggregate query per fact family over the whole organisation, streamed into
+Polars frames: on PostgreSQL as ``COPY (query) TO STDOUT`` CSV parsed by Polars, on SQLite from
+the cursor in chunks of :data:`CHUNK` rows:
 
 * :meth:`SqlPlanningRepository.open_positions` — per customer and currency as of a date: the
   balance (open invoice amounts plus unallocated credits), the oldest due date and the dispute
@@ -14,12 +15,13 @@ server-side cursor (PostgreSQL) in chunks of :data:`CHUNK` rows into Polars fram
 
 Invariants: every statement filters on the unit of work's organisation; balances are sums of
 ledger entries dated on or before the as-of date, in integer minor units; a day is replaced by a
-DELETE then a bulk insert in the caller's transaction — ``COPY … FROM STDIN`` on PostgreSQL
-(psycopg 3), ``executemany`` in batches on SQLite.
+DELETE then a bulk insert in the caller's transaction — ``COPY … FROM STDIN`` of CSV written by
+Polars on PostgreSQL (psycopg 3), ``executemany`` in batches on SQLite.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, Final
@@ -80,12 +82,15 @@ class SqlPlanningRepository:
         self._now = now
         self._tuned = False
 
-    def _rows(self, as_of: date, plan: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
+    def _frame(self, as_of: date, plan: pl.DataFrame) -> pl.DataFrame:
         extra = {"org_id": self._org, "as_of": as_of, "created_at": self._now}
         frame = plan.select(PLAN_FRAME_COLUMNS).with_columns(
             [pl.lit(v).alias(k) for k, v in extra.items()]
         )
-        yield from frame.select(PLAN_ROW_COLUMNS).iter_rows()
+        return frame.select(PLAN_ROW_COLUMNS)
+
+    def _rows(self, as_of: date, plan: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
+        yield from self._frame(as_of, plan).iter_rows()
 
     def replace_day(self, as_of: date, plan: pl.DataFrame) -> int:
         missing = [c for c in PLAN_FRAME_COLUMNS if c not in plan.columns]
@@ -101,9 +106,13 @@ class SqlPlanningRepository:
         if self._conn.dialect.name == "postgresql":
             raw: Any = self._conn.connection.driver_connection
             names = ", ".join(PLAN_ROW_COLUMNS)
-            with raw.cursor() as cur, cur.copy(f"COPY daily_plans ({names}) FROM STDIN") as copy:
-                for row in self._rows(as_of, plan):
-                    copy.write_row(row)
+            # CSV written by Polars in slices (no Python object per row): NULL is an empty
+            # field, an empty string is quoted; instants carry their offset.
+            sql = f"COPY daily_plans ({names}) FROM STDIN (FORMAT csv)"
+            frame = self._frame(as_of, plan)
+            with raw.cursor() as cur, cur.copy(sql) as copy:
+                for start in range(0, frame.height, _BATCH):
+                    copy.write(frame.slice(start, _BATCH).write_csv(include_header=False))
         else:
             batch: list[dict[str, Any]] = []
             for row in self._rows(as_of, plan):
@@ -128,13 +137,31 @@ class SqlPlanningRepository:
             self._tuned = True
         # Flags are computed as 0/1 (portable SQL), then cast.
         raw = {k: pl.Int64() if v == pl.Boolean else v for k, v in schema.items()}
-        result = self._conn.execute(stmt.execution_options(stream_results=True))
-        frames = [
-            pl.DataFrame(part, schema=raw, orient="row", strict=False)
-            for part in result.partitions(CHUNK)
-        ]
-        frame = pl.concat(frames) if frames else pl.DataFrame(schema=raw)
+        if self._conn.dialect.name == "postgresql":
+            frame = self._copy_out(stmt, raw)
+        else:
+            result = self._conn.execute(stmt.execution_options(stream_results=True))
+            frames = [
+                pl.DataFrame(part, schema=raw, orient="row", strict=False)
+                for part in result.partitions(CHUNK)
+            ]
+            frame = pl.concat(frames) if frames else pl.DataFrame(schema=raw)
         return frame.with_columns(pl.col(k).cast(v) for k, v in schema.items() if raw[k] != v)
+
+    def _copy_out(self, stmt: Select[Any], raw: dict[str, pl.DataType]) -> pl.DataFrame:
+        """PostgreSQL: ``COPY (query) TO STDOUT`` as CSV, its blocks parsed by Polars in one go
+        (no Python object per row). The query's only literals are the organisation id and the
+        as-of date, rendered by SQLAlchemy."""
+        sql = stmt.compile(dialect=self._conn.dialect, compile_kwargs={"literal_binds": True})
+        driver: Any = self._conn.connection.driver_connection
+        out = io.BytesIO()
+        with driver.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+            for block in copy:
+                out.write(block)
+        if not out.tell():
+            return pl.DataFrame(schema=raw)
+        # CSV from COPY: NULL is an unquoted empty field, an empty string is quoted ("").
+        return pl.read_csv(out.getvalue(), has_header=False, schema=raw)
 
     def open_positions(self, as_of: date) -> pl.DataFrame:
         """Per customer and currency (see the module docstring): ``OPEN_POSITIONS_SCHEMA``."""
