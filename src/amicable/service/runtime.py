@@ -54,6 +54,7 @@ from amicable.domain.errors import AmicableError, ChannelUnavailable, InvalidInp
 from amicable.domain.money import Money
 from amicable.domain.records import ConsentRecord
 from amicable.policy.evaluate import evaluate
+from amicable.service import outcomes
 from amicable.service.channels import ChannelSender, OutboundMessage, SendStatus
 from amicable.service.contact_context import contact_context
 from amicable.service.conversations import LocalPortalLinks, PaymentLinks, handle_inbound
@@ -246,11 +247,20 @@ def _hand_off(
         return
     except InvalidInput as exc:
         uow.runtime.mark_failed(attempt_id, str(exc))
+        outcomes.contact_handed_off(
+            uow, account=account, attempt_id=attempt_id, sent=False, channel=attempt.channel,
+            key=attempt.dedupe_key, error=str(exc),
+        )  # fmt: skip
         uow.commit()
         report.errors += 1
         return
     if result.status is SendStatus.REJECTED:
-        uow.runtime.mark_failed(attempt_id, result.error_message or "rejected by the provider")
+        error = result.error_message or "rejected by the provider"
+        uow.runtime.mark_failed(attempt_id, error)
+        outcomes.contact_handed_off(
+            uow, account=account, attempt_id=attempt_id, sent=False, channel=attempt.channel,
+            key=attempt.dedupe_key, provider=result.provider, error=error,
+        )  # fmt: skip
     else:
         uow.runtime.mark_sent(
             attempt_id,
@@ -258,8 +268,28 @@ def _hand_off(
             provider_message_id=result.provider_message_id,
             sent_at=now,
         )
+        outcomes.contact_handed_off(
+            uow, account=account, attempt_id=attempt_id, sent=True, channel=attempt.channel,
+            key=attempt.dedupe_key, provider=result.provider,
+            provider_message_id=result.provider_message_id,
+        )  # fmt: skip
         report.sent[attempt.channel] = report.sent.get(attempt.channel, 0) + 1
     uow.commit()
+
+
+def _add_attempt(uow: RuntimeUnitOfWork, new: NewAttempt, account: str) -> int | None:
+    """Write an attempt; a new one also gets its audit record (``contact.<status>`` with the
+    compliance decision it was checked against), in the same transaction."""
+    attempt_id = uow.runtime.add_attempt(new)
+    if attempt_id is not None:
+        outcomes.contact_recorded(
+            uow, account=account, attempt_id=attempt_id, status=new.status, channel=new.channel,
+            action=new.action, key=new.dedupe_key,
+            decision={"allowed": new.allowed, "violations": list(new.violations),
+                      "earliest_allowed_at": new.earliest_allowed_at, "packs": list(new.packs),
+                      "planned_at": new.planned_at, "reasons": list(new.reasons)},
+        )  # fmt: skip
+    return attempt_id
 
 
 def run_due(
@@ -362,7 +392,12 @@ def run_due(
             if decide(_history_without(ctx, a), proposal).allowed:
                 _hand_off(uow, a.id, a.new, a.account, sender, now, report)
             elif now - a.new.planned_at > STALE_AFTER:
-                uow.runtime.mark_failed(a.id, "stale: not allowed to send within a day of planning")
+                stale = "stale: not allowed to send within a day of planning"
+                uow.runtime.mark_failed(a.id, stale)
+                outcomes.contact_handed_off(
+                    uow, account=a.account, attempt_id=a.id, sent=False, channel=a.channel,
+                    key=a.new.dedupe_key, error=stale,
+                )  # fmt: skip
                 uow.commit()
 
         # 1b. plan servicing messages (reminders, retry links, renegotiation offers), and those
@@ -534,7 +569,7 @@ def _process(
         acct, final, now, action, reasons, balance, debt_ids, status,
         f"{ref}:{c.channel}:{action.action.value}:{today.isoformat()}",
     )  # fmt: skip
-    attempt_id = uow.runtime.add_attempt(new)
+    attempt_id = _add_attempt(uow, new, ref)
     if attempt_id is not None and action.needs_approval:
         # Into the human queue as an approval request (released by ``queue approve``).
         open_item(
@@ -590,7 +625,7 @@ def _store_blocked(
     new = _new_attempt(
         acct, c, now, action, reasons, balance, debt_ids, "blocked", key,
     )  # fmt: skip
-    if uow.runtime.add_attempt(new) is not None:
+    if _add_attempt(uow, new, ref) is not None:
         report.blocked += 1
     uow.commit()
 
@@ -766,12 +801,12 @@ def _send_plan_message(
         soonest = min(candidates, key=lambda c: c.decision.earliest_allowed_at or far)
         held = _plan_attempt(acct, soonest, now, work, balance, debt_ids, "blocked",
                              f"{key}:blocked:{today.isoformat()}")  # fmt: skip
-        if uow.runtime.add_attempt(held) is not None:
+        if _add_attempt(uow, held, ref) is not None:
             report.blocked += 1
         uow.commit()
         return
     new = _plan_attempt(acct, allowed[0], now, work, balance, debt_ids, "planned", key)
-    attempt_id = uow.runtime.add_attempt(new)
+    attempt_id = _add_attempt(uow, new, ref)
     uow.commit()
     if attempt_id is None:
         return  # already sent (a second pass on the same day)

@@ -128,7 +128,8 @@ def test_a_realistic_run_leaves_an_intact_chain_covering_what_happened(
                  "webhook.subscribed", "note.added", "token.revoked", "message.sent",
                  "message.received", "promise.made", "promise.kept", "payment.posted",
                  "payment.reversed", "escalation.opened", "queue.declined", "offer.made",
-                 "plan.created", "plan.events", "promise.broken"):  # fmt: skip
+                 "plan.created", "plan.events", "promise.broken", "contact.planned",
+                 "contact.sent", "contact.blocked"):  # fmt: skip
         assert kind in kinds, f"no {kind} record in {sorted(set(kinds))}"
     assert [r["seq"] for r in run] == list(range(1, len(run) + 1))
     assert world.client.get("/v1/audit/verify", headers=world.headers()).json()["ok"] is True
