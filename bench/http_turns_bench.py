@@ -40,7 +40,9 @@ CONCURRENCY = 50
 FULL_ROUNDS = 6  # conversations per concurrent slot at scale 1
 AS_OF = date(2026, 11, 1)
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-PG_BENCH_DB = "amicable_bench_http"
+#: One database per run (the process id): two runs at once (a smoke test while a person
+#: benchmarks) never drop each other's database.
+PG_BENCH_DB = f"amicable_bench_http_{os.getpid()}"
 SCRIPT = ("no", "I can pay 100 a month", "yes", "yes")  # after the postal code
 
 
@@ -199,11 +201,13 @@ def _client(base: str, token: str) -> httpx.AsyncClient:
                              limits=limits, timeout=120)  # fmt: skip
 
 
-def _log_tail(log: Path, lines: int = 20) -> list[str]:
+def _log_errors(log: Path, lines: int = 12) -> list[str]:
+    """The server log's first lines that name an error (the API logs each failure)."""
     try:
-        return log.read_text(errors="replace").splitlines()[-lines:]
+        text = log.read_text(errors="replace").splitlines()
     except OSError:
         return []
+    return [line[:600] for line in text if "rror" in line or "xception" in line][:lines]
 
 
 def run(scale: float) -> dict[str, Any]:
@@ -242,7 +246,7 @@ def run(scale: float) -> dict[str, Any]:
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
         errors = len(tally.errors) + len(plain.errors)
-        server_log = _log_tail(log) if errors else []
+        server_log = _log_errors(log) if errors else []
     rate = tally.turns / seconds if seconds else 0.0
     return {
         "figure": round(rate, 1),
@@ -261,5 +265,5 @@ def run(scale: float) -> dict[str, Any]:
         "p99_ms": round(_percentile(tally.latencies, 0.99), 2),
         "errors": errors,
         "first_errors": (tally.errors + plain.errors)[:5],
-        "server_log_tail": server_log,
+        "server_log_errors": server_log,
     }

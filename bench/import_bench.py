@@ -8,6 +8,7 @@ The file is read the way ``amicable import invoices`` reads it: the columnar rea
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -23,7 +24,9 @@ from bench.data import count_rows, sample_dir
 
 FULL_ROWS = 1_000_000
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-PG_BENCH_DB = "amicable_bench"
+#: One database per run (the process id): two runs at once (a smoke test while a person
+#: benchmarks) never drop each other's database.
+PG_BENCH_DB = f"amicable_bench_{os.getpid()}"
 
 
 def _accounts_for(scale: float) -> int:
