@@ -71,8 +71,8 @@ _RULES: Final[dict[str, re.Pattern[str]]] = {
     ),
     "wrong_party": _p(
         # mistaken for someone else / not meant for me / who is that (written for the corpus growth)
-        r"\b(?:confus(?:ing|ed)\s+(?:me\s+)?with\s+(?:someone|somebody|another)|(?:wasn'?t|not)\s+(?:meant|intended)\s+for\s+me|sent\s+(?:this\s+)?to\s+the\s+wrong|no\s+idea\s+who\s+(?:that|this|he|she)\s+is|(?:that'?s|this\s+is)\s+not\s+my\s+name|i'?m\s+not\s+(?:her|him|them)\b|never\s+done\s+business\s+with)",
-        r"\b(?:vous\s+(?:me\s+)?confonde[zr]|(?:me|m')\s*confond|ne\s+m'(?:[ée]tait|est)\s+pas\s+destin[ée]|aucune\s+id[ée]e\s+de\s+qui|jamais\s+fait\s+affaire|homonyme|pas\s+mon\s+nom|(?:il|elle)\s+ne\s+travaille\s+plus)",
+        r"\b(?:confus(?:ing|ed)\s+(?:me\s+)?with\s+(?:someone|somebody|another)|(?:wasn'?t|not)\s+(?:meant|intended)\s+for\s+me|sent\s+(?:this\s+)?to\s+the\s+wrong|no\s+idea\s+who\s+(?:that|this|he|she)\s+is|(?:that'?s|this\s+is)\s+not\s+my\s+name|i'?m\s+not\s+(?:her|him|them)\b|never\s+done\s+business\s+with|my\s+name(?:'s|\s+is)\s+not\b)",
+        r"\b(?:vous\s+(?:me\s+)?confonde[zr]|(?:me|m')\s*confond|ne\s+m'(?:[ée]tait|est)\s+pas\s+destin[ée]|aucune\s+id[ée]e\s+de\s+qui|jamais\s+fait\s+affaire|homonyme|pas\s+mon\s+nom|je\s+ne\s+m'appelle\s+pas|(?:il|elle)\s+ne\s+travaille\s+plus)",
         r"\b(?:me\s+(?:est[aá]n\s+)?confund(?:iendo|en)|no\s+(?:era|es)\s+para\s+m[ií]|(?:otra|la)\s+persona\s+equivocada|ni\s+idea\s+de\s+qui[eé]n|no\s+es\s+mi\s+nombre|nunca\s+(?:fui|he\s+sido)\s+cliente)",
         # indirect denials (found on the dev split): the debt, account or phone is someone else's
         r"\b(?:(?:does\s*n'?t|does\s+not|don'?t|do\s+not)\s+belong\s+to\s+me|belongs\s+to\s+(?:someone|somebody)\s+else|(?:is\s*n'?t|is\s+not|not)\s+mine\b|(?:number|phone)\s+(?:was\s+|got\s+)?(?:reassigned|recycled)|you\s+(?:have|got|'ve\s+got)\s+the\s+wrong|that'?s\s+my\s+(?:ex|brother|sister|father|dad|mother|mom|son|daughter|husband|wife|former)\b|(?:used|stole|stolen)\s+my\s+(?:identity|name|details|ssn))",
