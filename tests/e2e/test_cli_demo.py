@@ -23,14 +23,14 @@ KPI_NAMES = {
 
 def test_a_small_demo_prints_the_two_kpi_sets_and_writes_the_report(tmp_path: Path) -> None:
     workspace = tmp_path / "demo"
-    args = ["demo", "--accounts", "40", "--days", "4", "--seed", "3", "--workspace", str(workspace)]
+    args = ["demo", "--accounts", "30", "--days", "3", "--seed", "3", "--workspace", str(workspace)]
     result = CliRunner().invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)  # nothing else on stdout
     assert set(data) == {"agent", "baseline"}
     for side in data.values():
         assert set(side) >= KPI_NAMES
-        assert side["accounts"] == 40
+        assert side["accounts"] == 30
     assert data["agent"]["opening_overdue"] == data["baseline"]["opening_overdue"]
     assert data["agent"]["compliance_violations"] == 0
     assert data["agent"]["policy_violations"] == 0

@@ -120,6 +120,10 @@ def _demo(accounts: int, days: int, seed: int, workspace: Path, start: date,
             name: {side: results[side]["series"].get(name, []) for side, _ in SIDES}
             for name in sorted(set(results["agent"]["series"]) | set(results["baseline"]["series"]))
         },
+        "compliance_findings": {
+            side: results[side].get("compliance_findings", []) for side, _ in SIDES
+        },
+        "seconds": {side: results[side]["seconds"] for side, _ in SIDES},
         "notes": [
             "Same population, personas and seed for both; each strategy in its own database.",
             "Recovered amounts are against the opening overdue balance, in USD at fixed "
