@@ -196,7 +196,11 @@ async def _plain_gets(base: str, token: str, requests: int) -> _Tally:
 
 
 def _client(base: str, token: str) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    # Idle connections expire before Uvicorn's 5 s keep-alive timeout closes them server-side
+    # (reusing one the server is closing fails with a ReadError that is not the API's).
+    limits = httpx.Limits(
+        max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY, keepalive_expiry=2.0
+    )
     return httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"},
                              limits=limits, timeout=120)  # fmt: skip
 
