@@ -132,7 +132,11 @@ class AgentCollector:
 
     def act(self, day: date) -> Sequence[Delivery]:
         self._today = []
-        if self._reviews and day.weekday() < 5:
+        if day.weekday() >= 5:
+            # The house courtesy hours allow no contact at the weekend: a pass would only store
+            # blocked records; plan servicing catches up on Monday (it advances to a date).
+            return ()
+        if self._reviews:
             self._review(day)
         report = run_days(self._app.uow, self._clock, start=day, until=day, sender=self._sender,
                           slots=daily_slots(day, self._zones), seed=self._seed)  # fmt: skip
