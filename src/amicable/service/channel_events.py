@@ -172,9 +172,13 @@ def route_inbound(
     if account is None:
         log.info("inbound %s event %s not routed: %s", event.provider, event.event_id, reason)
         return InboundRouting(event.event_id, False, reason, None)
+    # A keyword counts as such when the provider acted on it (Twilio's Advanced Opt-Out); else
+    # receive_inbound reads the text itself ("yes" may confirm an offer, not opt in).
+    acted_on = event.metadata.get("OptOutType") and event.kind is not InboundKind.MESSAGE
     result = receive_inbound(
         uow, account, event.channel.value, event.text, now=event.received_at,
         event_id=event.event_id, provider=event.provider, links=links,
+        keyword=event.kind.value if acted_on else None,
     )  # fmt: skip
     return InboundRouting(event.event_id, True, None, result.to_json())
 

@@ -887,17 +887,22 @@ def receive_inbound(
     event_id: str | None = None,
     provider: str = "cli",
     links: PaymentLinks | None = None,
+    keyword: str | None = None,
 ) -> InboundResult:
     """Record one inbound message (idempotent by ``(provider, event_id)``) and act on it: a
     STOP / START / HELP keyword changes or explains the channel's consent; anything else is a
-    turn of the account's conversation on ``channel`` (``handle_inbound``)."""
+    turn of the account's conversation on ``channel`` (``handle_inbound``). ``keyword``
+    (``opt_out`` / ``opt_in`` / ``help``) is a keyword the provider already acted on (Twilio's
+    ``OptOutType``); None: detected from the text."""
     now = ensure_utc(now)
     if channel not in ("email", "sms", "whatsapp", "chat", "call"):
         raise InvalidInput(f"unknown inbound channel {channel!r}")
     if not text.strip():
         raise InvalidInput("an inbound message needs some text")
+    if keyword not in (None, "opt_out", "opt_in", "help"):
+        raise InvalidInput(f"unknown inbound keyword kind {keyword!r}")
     event_id = event_id or f"{provider}-{uuid.uuid4().hex}"
-    kind = _keyword(text) if channel != "call" else "message"
+    kind = keyword or (_keyword(text) if channel != "call" else "message")
     with uow:
         ref = resolve_account(uow, account_ref)
         known = uow.runtime.inbound_event(provider, event_id)

@@ -273,3 +273,19 @@ def test_a_stale_or_forged_email_signature_is_refused(world: ChannelWorld) -> No
 
     assert stale.status_code == forged.status_code == 403
     assert _inbound(world) == []
+
+
+def test_a_keyword_twilio_already_acted_on_is_honoured_and_yes_stays_a_reply(
+    world: ChannelWorld,
+) -> None:
+    # A custom opt-out keyword configured at Twilio (Advanced Opt-Out says OptOutType=STOP): the
+    # number is already blocked there, so the consent must be revoked here too.
+    custom = world.post_twilio(SMS_URL, _sms("SM" + "b" * 32, "PARAR", OptOutType="STOP"))
+    # "Yes" without OptOutType answers the conversation (it may confirm an offer).
+    yes = world.post_twilio(SMS_URL, _sms("SM" + "c" * 32, "Yes", sender=ERIC_PHONE))
+
+    assert custom.status_code == yes.status_code == 200
+    assert _inbound(world) == [
+        ("SM" + "b" * 32, "C-DANA", "sms", "opt_out"),
+        ("SM" + "c" * 32, "C-ERIC", "sms", "message"),
+    ]
