@@ -90,7 +90,7 @@ _RULES: Final[dict[str, re.Pattern[str]]] = {
     "abusive": _p(
         # masked swear words ("sh*t", "f***", "a**hole") and threats without an insult
         r"\b[a-z]+\*+[a-z*]*|\b[a-z]\*{2,}",
-        r"\b(?:watch\s+(?:your\s+back|yourself|your\s+step)|you(?:'ll|\s+will)\s+(?:regret|be\s+sorry)|i\s+know\s+where\s+you(?:r\s+office)?|i(?:'ll|\s+will)\s+(?:find|get|come\s+for|deal\s+with)\s+(?:you|u)\b|(?:see|find\s+out)\s+what\s+happens|make\s+your\s+life\s+hell|drop\s+dead|go\s+f\b|f\s+off|f\s+u\b|fck|scam(?:mers|\s+artists)|disgusting|disgrace|i\s+know\s+people|choke\s+on)",
+        r"\b(?:watch\s+(?:your\s+back|yourself|your\s+step)|you(?:'ll|\s+will)\s+(?:regret|be\s+sorry)|i\s+know\s+where\s+you(?:r\s+office)?|i(?:'ll|\s+will)\s+(?:find|get|come\s+for|deal\s+with)\s+(?:you|u)\b|(?:see|find\s+out)\s+what\s+happens|make\s+your\s+life\s+hell|drop\s+dead|go\s+f\b|f\s+off|f\s+u\b|fck|scam(?:mers|\s+artists)|disgusting|disgrace|i\s+know\s+people|choke\s+on|(?:you'?re|ur|you\s+are)\s+(?:all\s+)?(?:a\s+)?(?:joke|clowns?))",
         r"\b(?:vous\s+allez\s+(?:le\s+)?regretter|je\s+sais\s+o[uù]\s+(?:vous|tu|sont\s+vos)|faites\s+gaffe|je\s+vais\s+vous\s+(?:retrouver|pourrir|faire\s+payer|r[ée]gler)|vous\s+allez\s+voir\s+ce\s+qui|honte\s+[aà]\s+vous|arnaqueurs?|vous\s+me\s+d[ée]go[uû]tez|allez\s+vous\s+faire|je\s+connais\s+du\s+monde)",
         r"\b(?:se\s+van\s+a\s+arrepentir|s[eé]\s+d[oó]nde\s+(?:est[aá]n|viven|trabajan)|cu[ií]dense|los\s+voy\s+a\s+(?:encontrar|buscar)|ya\s+ver[aá]n|van\s+a\s+ver\s+lo\s+que|sinverg[uü]enzas|me\s+dan\s+asco|v[aá]yanse\s+a|m[eé]tanse|me\s+cago\s+en|que\s+(?:les|te|os)\s+den\b|in[uú]til(?:es)?\b)",
         # insults without a swear word (found on the dev split)
