@@ -79,7 +79,8 @@ OrgName = Annotated[
 
 
 def _refuse(request: Request, detail: str) -> JSONResponse:
-    route = getattr(request.scope.get("route"), "path", "(no route)")
+    # The route template (``/v1/webhooks/twilio/{org}/sms``), never the concrete path or query.
+    route = "/v1" + str(getattr(request.scope.get("route"), "path", "(no route)"))
     request.app.state.logger.warning("channel webhook refused", route=route, reason=detail)
     return problem(403, "forbidden", "Forbidden", detail)
 
