@@ -289,3 +289,27 @@ def test_a_keyword_twilio_already_acted_on_is_honoured_and_yes_stays_a_reply(
         ("SM" + "b" * 32, "C-DANA", "sms", "opt_out"),
         ("SM" + "c" * 32, "C-ERIC", "sms", "message"),
     ]
+
+
+def test_each_organisation_verifies_with_its_own_twilio_token(world: ChannelWorld) -> None:
+    from channel_webhook_world import settings
+    from fastapi.testclient import TestClient
+    from twilio.request_validator import RequestValidator
+
+    from amicable.entrypoints.api import create_app
+
+    api = create_app(world.app, settings=settings(twilio_auth_tokens={"rival": "rival-token-123"}))
+    params = _sms("SM" + "d" * 32, "hello")
+    rival_url = SMS_URL.replace(ORG, "rival")
+    with TestClient(api) as client:
+
+        def post(url: str, token: str) -> int:
+            signature = RequestValidator(token).compute_signature(url, params)
+            return client.post(
+                url, data=params, headers={"X-Twilio-Signature": signature}
+            ).status_code
+
+        assert post(rival_url, "rival-token-123") == 200
+        assert post(rival_url, TOKEN) == 403  # the server-wide token is not rival's
+        assert post(SMS_URL, TOKEN) == 200  # default falls back to the server-wide token
+        assert post(SMS_URL, "rival-token-123") == 403

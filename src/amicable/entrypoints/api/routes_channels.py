@@ -17,8 +17,8 @@ Routes (all ``POST``, under ``/v1``; ``{org}`` is the organisation):
 
 Invariants:
 * No bearer token: Twilio requests must carry a valid ``X-Twilio-Signature`` (checked with the
-  SDK's ``RequestValidator`` over the public URL and the form, with the server's
-  ``AMICABLE_TWILIO_AUTH_TOKEN``); email deliveries an ``Amicable-Signature`` HMAC with
+  SDK's ``RequestValidator`` over the public URL and the form, with the organisation's auth
+  token: ``AMICABLE_TWILIO_AUTH_TOKENS[org]``, else ``AMICABLE_TWILIO_AUTH_TOKEN``); email deliveries an ``Amicable-Signature`` HMAC with
   ``AMICABLE_INBOUND_EMAIL_SECRET``. A missing or bad signature, or no secret configured, is a
   ``403`` and a warning in the log naming the route template only (never a number, address,
   text or query string). Nothing in the request is used before its signature is verified.
@@ -99,9 +99,9 @@ def _public_base(request: Request) -> str:
     return base or str(request.base_url).rstrip("/")
 
 
-async def _twilio_form(request: Request) -> dict[str, str] | JSONResponse:
-    """The verified form of a Twilio webhook, or the 403 refusal."""
-    token = request.app.state.settings.twilio_auth_token
+async def _twilio_form(request: Request, org: str) -> dict[str, str] | JSONResponse:
+    """The verified form of a Twilio webhook to ``org``, or the 403 refusal."""
+    token = request.app.state.settings.twilio_token_for(org)
     if not token:
         return _refuse(request, "Twilio webhooks are not configured on this server")
     if int(request.headers.get("content-length") or 0) > MAX_BODY:
@@ -128,7 +128,7 @@ async def twilio_message(
 ) -> Response:
     """An SMS or WhatsApp message from a debtor (Twilio's "a message comes in" webhook): routed to
     its account (once per ``MessageSid``); answers TwiML with the agent's reply."""
-    params = await _twilio_form(request)
+    params = await _twilio_form(request, org)
     if isinstance(params, JSONResponse):
         return params
     event = parse_twilio_message_webhook(params, received_at=_now(app))
@@ -153,7 +153,7 @@ async def twilio_message_status(
 ) -> dict[str, Any] | JSONResponse:
     """A message status callback (``MessageStatus``): updates the outbox attempt ``ref``
     (forward only). Answers ``{"event_id", "attempt_id", "applied", "status", …}``."""
-    params = await _twilio_form(request)
+    params = await _twilio_form(request, org)
     if isinstance(params, JSONResponse):
         return params
     event = parse_twilio_message_webhook(params, received_at=_now(app))
@@ -192,7 +192,7 @@ async def twilio_voice_answer(
     """TwiML for an answered call (``AnsweredBy`` from machine detection): a person with active
     artificial-voice consent hears the opening words inside ``<Gather input="speech">``; a
     machine on a voicemail attempt gets the limited-content message; anything else a hang-up."""
-    params = await _twilio_form(request)
+    params = await _twilio_form(request, org)
     if isinstance(params, JSONResponse):
         return params
     now = _now(app)
@@ -222,7 +222,7 @@ async def twilio_voice_turn(
 ) -> Response:
     """One speech turn (``SpeechResult``) of the call's conversation: TwiML with the agent's
     reply and the next ``<Gather>``, or a goodbye and hang-up when the conversation ended."""
-    params = await _twilio_form(request)
+    params = await _twilio_form(request, org)
     if isinstance(params, JSONResponse):
         return params
     conv = conversation or ref
@@ -255,7 +255,7 @@ async def twilio_voice_status(
 ) -> dict[str, Any] | JSONResponse:
     """A call status callback: the call's progress and final outcome on the outbox attempt
     ``ref`` (forward only; the outcome counts for the call-frequency rules)."""
-    params = await _twilio_form(request)
+    params = await _twilio_form(request, org)
     if isinstance(params, JSONResponse):
         return params
     if purpose not in (Channel.CALL.value, Channel.VOICEMAIL.value):

@@ -34,7 +34,11 @@ class ApiSettings(BaseSettings):
             ``/v1/webhooks/stripe/{org}`` endpoint is verified with its own secret (its own
             Stripe account), falling back to ``stripe_webhook_secret``.
         twilio_auth_token: the Twilio auth token that signs Twilio's webhooks
-            (``X-Twilio-Signature``); empty: Twilio webhooks are refused (403).
+            (``X-Twilio-Signature``) of every organisation without its own; empty: their Twilio
+            webhooks are refused (403).
+        twilio_auth_tokens: per-organisation auth tokens, as JSON
+            (``AMICABLE_TWILIO_AUTH_TOKENS='{"acme": "…"}'``), each organisation on its own Twilio
+            account; falling back to ``twilio_auth_token``.
         inbound_email_secret: the HMAC secret signing inbound-email webhook deliveries
             (``Amicable-Signature``); empty: they are refused (403).
         public_base_url: the scheme and host the providers call (``https://ar.example.com``),
@@ -54,6 +58,7 @@ class ApiSettings(BaseSettings):
     stripe_webhook_secret: str = ""
     stripe_webhook_secrets: dict[str, str] = Field(default_factory=dict)
     twilio_auth_token: str = ""
+    twilio_auth_tokens: dict[str, str] = Field(default_factory=dict)
     inbound_email_secret: str = ""
     public_base_url: str = ""
     voicemail_business_name: str = ""
@@ -81,3 +86,7 @@ class ApiSettings(BaseSettings):
     def stripe_secret_for(self, org: str) -> str:
         """The Stripe signing secret of ``org``'s endpoint ('' when none is configured)."""
         return self.stripe_webhook_secrets.get(org) or self.stripe_webhook_secret
+
+    def twilio_token_for(self, org: str) -> str:
+        """The Twilio auth token that signs ``org``'s webhooks ('' when none is configured)."""
+        return self.twilio_auth_tokens.get(org) or self.twilio_auth_token
