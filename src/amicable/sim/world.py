@@ -306,6 +306,7 @@ class _World:
         ):
             if p.hostile and "abuse" not in d.said:
                 d.said.add("abuse")
+                d.history.append(HistoryEvent(at, m.channel, "inbound", "delivered"))
                 self.collector.message(p.ref, m.channel, phrase("abuse", p.lang, rng), at,
                                        "abuse")  # fmt: skip
             d.stopped.setdefault(m.channel, at)
