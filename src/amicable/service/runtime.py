@@ -43,7 +43,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
@@ -302,8 +302,12 @@ def run_due(
     links: PaymentLinks | None = None,
     seed: int = 0,
     shard: tuple[int, int] | None = None,
+    channels: Collection[str] | None = None,
 ) -> RunReport:
     """Process all due work at ``now`` (see the module docstring); commits as it goes.
+
+    ``channels`` limits the channels contacts are planned on to those the sender can deliver
+    (default: every channel of :data:`EMBEDDED_CHANNELS`); a channel outside it is never chosen.
 
     ``shard=(k, n)`` processes only the accounts whose customer id is ``k`` modulo ``n`` (for
     ``n`` workers sharing one run: every account belongs to exactly one shard). Plan servicing
@@ -319,6 +323,12 @@ def run_due(
 
     def mine(cid: int) -> bool:
         return shard is None or cid % shard[1] == shard[0]
+
+    usable = tuple(c for c in EMBEDDED_CHANNELS if channels is None or c in channels)
+    if not usable:
+        raise InvalidInput(
+            f"no channel to contact debtors on: the sender delivers none of {EMBEDDED_CHANNELS}"
+        )
 
     with uow:
         policy = policy_in_force(uow).policy
@@ -407,7 +417,7 @@ def run_due(
             try:
                 _send_plan_message(
                     uow, acct, refs[pending.customer_id].external_id, pending, now, sender,
-                    collector_type, links, report,
+                    collector_type, links, report, usable,
                 )  # fmt: skip
             except AmicableError as exc:
                 uow.rollback()
@@ -438,7 +448,7 @@ def run_due(
             try:
                 _process(
                     uow, account(cid), refs[cid].external_id, now, policy, learning, sender,
-                    collector_type, rules, links, seed, report,
+                    collector_type, rules, links, seed, report, usable,
                 )  # fmt: skip
             except AmicableError as exc:
                 uow.rollback()
@@ -460,6 +470,7 @@ def _process(
     links: PaymentLinks,
     seed: int,
     report: RunReport,
+    channels: Sequence[str] = EMBEDDED_CHANNELS,
 ) -> None:
     today = now.date()
     ledger = facts_of(
@@ -499,7 +510,7 @@ def _process(
     # The planner's tone is only known after planning; the text checked per channel is the
     # plain reminder at the stage's tone, and the final text is re-checked below.
     candidates: dict[str, _Candidate] = {}
-    for channel in EMBEDDED_CHANNELS:
+    for channel in channels:
         to = _recipient(acct.row, channel)
         if to is None:
             continue
@@ -741,6 +752,7 @@ def _send_plan_message(
     collector_type: str | None,
     links: PaymentLinks,
     report: RunReport,
+    channels: Sequence[str] = EMBEDDED_CHANNELS,
 ) -> None:
     """Attempt one plan servicing message while it is still relevant: through ``decide`` on each
     channel with a recipient (email, SMS, WhatsApp in that order); the first allowed is written
@@ -778,7 +790,7 @@ def _send_plan_message(
     link = links.link_for(ref, amount)
     key = f"{ref}:{work.key}"
     candidates: list[_Candidate] = []
-    for channel in EMBEDDED_CHANNELS:
+    for channel in channels:
         to = _recipient(acct.row, channel)
         if to is None:
             continue
@@ -988,6 +1000,7 @@ def run_days(
     collector_type: str | None = None,
     rules: PlannerRules | None = None,
     seed: int = 0,
+    channels: Collection[str] | None = None,
 ) -> RunReport:
     """Step ``clock`` through every slot of every day from ``start`` to ``until`` (inclusive),
     running :func:`run_due` at each; slots before ``not_before`` are skipped. ``processed`` counts
@@ -1005,7 +1018,7 @@ def run_days(
             total.add(
                 run_due(
                     make_uow(), at, sender=sender, collector_type=collector_type, rules=rules,
-                    seed=seed,
+                    seed=seed, channels=channels,
                 )
             )  # fmt: skip
         day += timedelta(days=1)

@@ -1,5 +1,6 @@
 """``amicable run``, ``amicable outbox list/show`` and ``amicable inbound``: the agent loop on the
-embedded default (the recording outbox; nothing leaves the machine).
+embedded default (the recording outbox; nothing leaves the machine) or, with ``--provider live``,
+through SMTP and Twilio as configured (:mod:`amicable.entrypoints.providers`).
 
 ``run --json`` prints exactly ``{"processed": n, "sent": {"email": n, …}, "blocked": n,
 "escalated": n, "errors": n}``. The collector type comes from ``--collector-type`` or
@@ -20,6 +21,8 @@ from amicable.bootstrap import bootstrap
 from amicable.domain.clock import SimulatedClock, SystemClock
 from amicable.entrypoints.cli._common import fail, handle_errors, print_json, state
 from amicable.entrypoints.cli._db import DbOpt, JsonOpt, OrgOpt, open_app
+from amicable.entrypoints.providers import ProviderSettings, live_providers
+from amicable.service.channels import ChannelSender
 from amicable.service.runtime import (
     SEND_SLOTS,
     outbox_list,
@@ -62,11 +65,21 @@ def run(
         typer.Option("--as-of", help="start date YYYY-MM-DD (default: now, UTC)"),
     ] = None,
     collector_type: CollectorOpt = None,
+    provider: Annotated[
+        str,
+        typer.Option(
+            "--provider",
+            help="outbox (default: record, send nothing) | live (SMTP and Twilio from "
+            "AMICABLE_SMTP_* / AMICABLE_TWILIO_*; only the channels configured are used)",
+        ),
+    ] = "outbox",
     json_out: JsonOpt = False,
     org: OrgOpt = "default",
     database_url: DbOpt = None,
 ) -> None:
-    """Process all due work: plan, check compliance, write the outbox, hand off (recorded)."""
+    """Process all due work: plan, check compliance, write the outbox, hand off."""
+    if provider not in ("outbox", "live"):
+        fail(f"--provider must be outbox or live; got {provider!r}")
     end = _date(until, "--until")
     start_day = _date(as_of, "--as-of")
     real_now = SystemClock().now()
@@ -77,15 +90,21 @@ def run(
     with handle_errors():
         app = bootstrap(database_url or state(ctx).database_url, clock=clock)
         try:
-            sender = RecordingOutboxSender(clock=clock)
+            sender: ChannelSender = RecordingOutboxSender(clock=clock)
+            channels: frozenset[str] | None = None
+            if provider == "live":
+                live = live_providers(ProviderSettings(), clock=clock)
+                sender, channels = live.sender, live.channels
             if end is None:
                 report = run_due(
-                    app.uow(org), clock.now(), sender=sender, collector_type=collector_type
-                )
+                    app.uow(org), clock.now(), sender=sender, collector_type=collector_type,
+                    channels=channels,
+                )  # fmt: skip
             else:
                 report = run_days(
                     lambda: app.uow(org), clock, start=start, until=end, sender=sender,
                     not_before=None if start_day else real_now, collector_type=collector_type,
+                    channels=channels,
                 )  # fmt: skip
         finally:
             app.close()
