@@ -636,7 +636,53 @@ def _proposal(state: ConversationState, parse: Parse, draft: _Draft) -> Conversa
     if decision.outcome is Outcome.OK:
         draft.offer = offer
         return _read_back(state, offer, draft)
+    nearest = _nearest_plan(parse, ctx, offer) if offer.kind is OfferKind.PLAN else None
+    if nearest is not None and nearest != state.offer:
+        # The debtor asked for a plan the policy does not allow alone (too many installments,
+        # a frequency or a first date outside it): counter with the allowed plan closest to it
+        # rather than a step of the generic ladder — the debtor still has to accept it.
+        draft.offer = nearest
+        draft.reasons.append("counter:nearest_plan")
+        draft.say(
+            "counter", free=True, offer=describe_offer(nearest, state.lang, ctx.debtor.balance)
+        )
+        return replace(state, state=State.NEGOTIATING, offer=nearest, pending=None, stalled=0)
     return _concede(state, draft, counter=True)
+
+
+def _nearest_plan(parse: Parse, ctx: DialogueContext, asked: Offer) -> Offer | None:
+    """The plan closest to the one the debtor asked for that the gate allows without approval:
+    the debtor's frequency first (then the policy's others), as many installments as they asked
+    for or, when that is above the policy's bound, the most the policy allows; ``None`` when no
+    plan fits (no plan in the policy, or none passes the gate)."""
+    space = ctx.space
+    plan = space.plan
+    if plan is None or not asked.payments:
+        return None
+    balance = space.balance
+    today = ctx.today
+    wanted = Frequency.WEEKLY if parse.entities.per == "week" else Frequency.MONTHLY
+    allowed = plan.frequencies.value
+    frequencies = [f for f in (wanted, *allowed) if f in allowed]
+    lo = max(1, plan.installments_min.value)
+    hi = min(len(asked.payments), plan.installments_max.value)
+    pct = plan.down_payment_min_pct.value
+    down = balance.percent(pct, rounding="ROUND_CEILING") if pct > 0 else None
+    rest = balance if down is None else balance - down
+    first = today + timedelta(days=min(7, plan.first_due_within_days.value))
+    cal = business_calendar(space.country, space.region)
+    for frequency in dict.fromkeys(frequencies):
+        for count in range(hi, lo - 1, -1):
+            offer = build_plan(
+                balance, as_of=today, first_due=first, first_due_latest=first + timedelta(days=7),
+                latest=today + timedelta(days=plan.max_term_days.value), frequency=frequency,
+                count=count, down_payment=down, calendar=cal,
+            )  # fmt: skip
+            if offer is None or not rest.is_positive():
+                continue
+            if check(space, offer).outcome is Outcome.OK:
+                return offer
+    return None
 
 
 def _offer_from(parse: Parse, ctx: DialogueContext, state: ConversationState) -> Offer | None:

@@ -418,3 +418,28 @@ def test_a_plain_no_is_answered_with_the_next_option_not_a_refusal() -> None:
     = negotiating offer reply~Another_option_is:
     """
     play(test_a_plain_no_is_answered_with_the_next_option_not_a_refusal.__doc__ or "", context())
+
+
+def test_a_plan_beyond_the_bound_is_countered_with_the_nearest_allowed_plan() -> None:
+    """
+    open
+    > 94110
+    = negotiating offer
+    > I can only do 100 a month
+    = negotiating offer no-agreement
+    > ok
+    = confirming reply~To_confirm
+    > yes I confirm
+    = agreed agreement
+    """
+    run = play(
+        test_a_plan_beyond_the_bound_is_countered_with_the_nearest_allowed_plan.__doc__ or "",
+        context(),
+    )
+    counter = run.turns[2]
+    assert counter.offer is not None
+    # 12 monthly payments were asked for; the policy allows at most 4 monthly: that is the counter
+    assert len(counter.offer.payments) == 4
+    assert {p.amount for p in counter.offer.payments} == {Money.of("300.00", "USD")}
+    agreement = run.turns[-1].agreement
+    assert agreement is not None and agreement.offer == counter.offer
