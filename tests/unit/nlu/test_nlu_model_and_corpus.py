@@ -132,15 +132,14 @@ def test_retraining_reproduces_the_shipped_weights() -> None:
     assert fresh["bias"] == pytest.approx(shipped["bias"], abs=1e-4)
 
 
-# Measured on the fresh test split (embedded backend), after tuning on training + dev only.
+# Measured once on the second fresh test split (1,309 lines, commit 115bd3c/b553fe1), embedded
+# backend, after tuning on training + dev only (nothing changed after that one eval). Met there:
+# accuracy EN 0.943 / FR 0.924 / ES 0.927, entity accuracy 0.976, recall legal 1.000 (115/115),
+# request_human 0.980 (100/102), abusive 0.980 (98/100). Still missed:
 _TEST_NOT_YET: dict[str, str] = {
-    "accuracy_en": "measured 0.877 on the test split (136/155)",
-    "accuracy_es": "measured 0.800 on the test split (124/155)",
-    "legal": "measured 0.905 (38/42): receivership, 'retained counsel', 'déposé le bilan' missed",
-    "cease_contact": "measured 0.769 (30/39): e.g. 'unsubscribe me from everything', 'oubliez-moi'",
-    "wrong_party": "measured 0.923 (36/39): e.g. a namesake ('mon homonyme')",
-    "request_human": "measured 0.952 (40/42)",
-    "abusive": "measured 0.692 (27/39): threats without insults and masked swear words missed",
+    "hardship": "measured 0.963 (131/136): slow business or job loss as the second intent of a proposal",
+    "cease_contact": "measured 0.956 (108/113): 'olvídense de que existo', 'BAJA', a stop after a wrong party",
+    "wrong_party": "measured 0.961 (98/102): 'who is david? i'm not david', an ex-wife, a namesake father",
 }
 
 
