@@ -38,7 +38,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from amicable.domain.money import Money
 from amicable.negotiation import guardrails
-from amicable.negotiation.nlu.types import Parse
+from amicable.negotiation.nlu.types import SAFETY_INTENTS, Parse
 from amicable.negotiation.replies import (
     describe_offer,
     format_day,
@@ -69,6 +69,11 @@ __all__ = ["open_conversation", "step"]
 
 #: An intent counts when it is the most likely one or at least this confident.
 MIN_CONFIDENCE = 0.6
+
+#: A most-likely intent below this confidence is the NLU's best guess (nothing qualified). A guessed
+#: escalation or ending ("i like trains" read as request_human at 0.11) is not acted on: the
+#: message counts as "other". A guessed cease is still honoured (a missed stop costs more).
+GUESS_FLOOR = 0.3
 
 _TERMS_INTENTS = frozenset({"propose_terms", "request_plan", "commit_payment"})
 
@@ -157,7 +162,14 @@ def step(state: ConversationState, parse: Parse, ctx: DialogueContext, *, text: 
 
 
 def _intents(parse: Parse) -> set[str]:
-    return {i.name for k, i in enumerate(parse.intents) if k == 0 or i.confidence >= MIN_CONFIDENCE}
+    names = {
+        i.name for k, i in enumerate(parse.intents) if k == 0 or i.confidence >= MIN_CONFIDENCE
+    }
+    top = parse.intents[0]
+    if top.confidence < GUESS_FLOOR and top.name in SAFETY_INTENTS and top.name != "cease_contact":
+        names.discard(top.name)
+        names.add("other")
+    return names
 
 
 def _usable(ctx: DialogueContext) -> tuple[LadderStep, ...]:
