@@ -26,7 +26,9 @@ One pass of :func:`run_due` at instant ``now``:
    later than ``now`` (the channel's window opens later) is stored once per day as ``blocked``
    with its violations and earliest allowed instant, and so is a hold for want of any permitted
    channel. A ``final_notice`` is stored as ``needs_approval`` (never sent by the loop) and counted
-   under ``escalated``, as are the planner's ``escalate`` decisions.
+   under ``escalated``, as are the planner's ``escalate`` decisions. An account whose latest
+   policy escalation (``planner:policy_escalate``) a person has decided and closed is planned with
+   ``escalation_released``: chasing resumes without offers instead of escalating it again.
 
 Dedupe keys: ``<account>:<channel>:<action>:<day>`` for a contact, with a ``:blocked`` suffix for a
 blocked one — at most one contact per account, channel and day, so running the same day twice
@@ -59,6 +61,7 @@ from amicable.service.channels import ChannelSender, OutboundMessage, SendStatus
 from amicable.service.contact_context import contact_context
 from amicable.service.conversations import LocalPortalLinks, PaymentLinks, handle_inbound
 from amicable.service.payments import OutboundIntent, service_plans
+from amicable.service.payments_ports import StoredEscalation
 from amicable.service.policies import policy_facts, policy_in_force
 from amicable.service.ports import AccountInvoice, CustomerRef, CustomerRow
 from amicable.service.queries import facts_of, resolve_account
@@ -100,6 +103,8 @@ EMBEDDED_CHANNELS: Final = ("email", "sms", "whatsapp")
 OUTCOME_DAYS: Final = 14
 #: A planned hand-off still not allowed this long after it was planned is given up (failed).
 STALE_AFTER: Final = timedelta(days=1)
+#: The escalation reason of an account the policy's segment hands to people.
+_POLICY_ESCALATION: Final = "planner:policy_escalate"
 
 _STOP_WORDS: Final = frozenset(
     {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "arret", "arrêt", "baja"}
@@ -443,18 +448,32 @@ def run_due(
         )
 
         # 3. every account with an open overdue balance
+        released = _released_policy_escalations(uow.payments.escalations()) if due else set()
         for cid in due:
             report.processed += 1
             try:
                 _process(
                     uow, account(cid), refs[cid].external_id, now, policy, learning, sender,
                     collector_type, rules, links, seed, report, usable,
+                    released=cid in released,
                 )  # fmt: skip
             except AmicableError as exc:
                 uow.rollback()
                 log.warning("account %s not processed: %s", refs[cid].external_id, exc)
                 report.errors += 1
     return report
+
+
+def _released_policy_escalations(stored: Sequence[StoredEscalation]) -> set[int]:
+    """The accounts whose latest ``planner:policy_escalate`` escalation a person has decided
+    (closed): the policy's escalation was put to people and the account handed back, so the
+    planner resumes plain chasing instead of escalating it again. A take-over keeps the
+    escalation open (the account is suspended then), so it never counts here."""
+    latest: dict[int, StoredEscalation] = {}
+    for e in stored:  # in id order: the last one of an account wins
+        if e.reason == _POLICY_ESCALATION:
+            latest[e.customer_id] = e
+    return {cid for cid, e in latest.items() if e.status == "closed"}
 
 
 def _process(
@@ -471,6 +490,8 @@ def _process(
     seed: int,
     report: RunReport,
     channels: Sequence[str] = EMBEDDED_CHANNELS,
+    *,
+    released: bool = False,
 ) -> None:
     today = now.date()
     ledger = facts_of(
@@ -503,6 +524,7 @@ def _process(
         policy_action=space.action,
         plans_allowed=space.plan is not None,
         dispute_open=ledger.open_dispute,
+        escalation_released=released,
     )
     link = links.link_for(ref, balance)
     third_party = ctx.collector_type == "third_party"

@@ -5,7 +5,11 @@ which tone — and why.
 per channel (consent and ``earliest_allowed_at`` from ``compliance.decide``), engagement signals,
 the learning state and ``now``. The rules, in the order they are applied (first match wins):
 
-1. an open dispute → ``hold``; the policy's segment action ``hold`` / ``escalate`` → the same;
+1. an open dispute → ``hold``; the policy's segment action ``hold`` / ``escalate`` → the same,
+   unless a person has already decided that escalation and released the account
+   (``escalation_released``): then the rules below apply with no offer at all (plain reminders,
+   a payment link for the balance, the final notice with its approval) — never a plan offer, as
+   an ``escalate`` segment allows no offer;
 2. more than ``follow_up_days`` (365) past due → ``escalate`` (follow-up ended);
 3. a promise to pay or a payment plan in good standing → ``wait`` until it falls due
    (chasing is suspended);
@@ -39,7 +43,7 @@ machine-readable reason.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
@@ -193,6 +197,9 @@ class AccountSituation:
         plan_next_due: the next installment of a plan in good standing, if any.
         broken_promises: promises broken so far.
         max_tone: the policy's tone ceiling (1 friendly … 4 firm).
+        escalation_released: the policy's ``escalate`` for this account was already put to a
+            person, who decided it and closed it (did not take the account over): chasing
+            resumes without offers instead of escalating the same account again.
     """
 
     account: str
@@ -207,6 +214,7 @@ class AccountSituation:
     plan_next_due: date | None = None
     broken_promises: int = 0
     max_tone: int = 4
+    escalation_released: bool = False
 
     def __post_init__(self) -> None:
         if not self.balance.is_positive():
@@ -374,9 +382,28 @@ def plan_next_action(
     if situation.policy_action is PolicyAction.HOLD:
         return outcome(Action.HOLD, now, Reason("policy_hold", "the policy segment says hold"))
     if situation.policy_action is PolicyAction.ESCALATE:
-        return outcome(
-            Action.ESCALATE, now, Reason("policy_escalate", "the policy segment says escalate")
+        if not situation.escalation_released:
+            return outcome(
+                Action.ESCALATE, now, Reason("policy_escalate", "the policy segment says escalate")
+            )
+        # A person decided the escalation and handed the account back: chase it like any other
+        # account, but with no offer (an escalate segment allows none).
+        plain = replace(
+            situation,
+            policy_action=PolicyAction.NEGOTIATE,
+            plans_allowed=False,
+            escalation_released=False,
         )
+        planned = plan_next_action(
+            plain, permissions, engagement, learning, now=now, rules=rules, seed=seed
+        )
+        if planned.action is Action.ESCALATE:
+            return planned  # a new reason to escalate (follow-up ended) goes to a person again
+        released = Reason(
+            "escalation_released",
+            "a person decided the policy's escalation: reminders resume, no offer",
+        )
+        return replace(planned, reasons=(*planned.reasons, released))
     if dpd > rules.follow_up_days:
         return outcome(
             Action.ESCALATE,

@@ -24,6 +24,7 @@ from amicable.compliance import ProposedContact, decide
 from amicable.domain.clock import SimulatedClock
 from amicable.domain.errors import ChannelUnavailable
 from amicable.entrypoints.cli import app as cli
+from amicable.service import queue
 from amicable.service.channels import OutboundMessage, SendResult
 from amicable.service.contact_context import contact_context
 from amicable.service.imports import import_customers, import_invoices, import_payments
@@ -336,3 +337,45 @@ def test_a_shard_must_name_one_of_n(portfolio: App, clock: SimulatedClock) -> No
     at = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
     with pytest.raises(InvalidInput, match="shard"):
         run_due(portfolio.uow(), at, sender=RecordingOutboxSender(clock=clock), shard=(3, 3))
+
+
+@pytest.mark.parametrize("decision", ["approve", "take_over"])
+def test_a_policy_escalation_a_person_decided_resumes_chasing_and_a_take_over_does_not(
+    portfolio: App, clock: SimulatedClock, decision: str
+) -> None:
+    # Issue #9: the account used to be escalated again on the next pass, so it was never chased.
+    run_days(
+        portfolio.uow, clock, start=START, until=START, sender=RecordingOutboxSender(clock=clock)
+    )
+    with portfolio.uow() as uow:
+        refs = uow.reports.customer_refs()
+    items = [
+        i for i in queue.list_items(portfolio.uow()) if i.new.reason == "planner:policy_escalate"
+    ]
+    assert items
+    item = items[0]
+    if decision == "approve":
+        queue.approve(portfolio.uow(), item.id, actor="reviewer")
+    else:
+        queue.take_over(portfolio.uow(), item.id, actor="reviewer")
+    run_days(
+        portfolio.uow, clock, start=START + timedelta(days=1), until=START + timedelta(days=4),
+        sender=RecordingOutboxSender(clock=clock),
+    )  # fmt: skip
+    with portfolio.uow() as uow:
+        escalations = [
+            (e.reason, e.status)
+            for e in uow.payments.escalations()
+            if e.customer_id == item.new.customer_id
+        ]
+    ref = refs[item.new.customer_id].external_id
+    chased = [a for a in _attempts(portfolio) if a.account == ref]
+    if decision == "take_over":  # the person has it: the agent stays out
+        assert escalations == [("planner:policy_escalate", "open")]
+        assert chased == []
+        return
+    # decided and handed back: not escalated again, chased with no offer
+    assert escalations == [("planner:policy_escalate", "closed")]
+    assert any(a.status in ("sent", "needs_approval") for a in chased), chased
+    assert all(a.new.action != "plan_offer" for a in chased)
+    assert all(any(r["code"] == "escalation_released" for r in a.new.reasons) for a in chased)

@@ -3,6 +3,7 @@ suspended by promises and plans, holding and escalating per policy, adaptive cad
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -175,6 +176,37 @@ def test_holds_and_escalations_follow_disputes_the_policy_and_the_follow_up_limi
     decision = plan(situation(**changes))
     assert (decision.action, decision.channel, decision.reasons[0].code) == (action, None, code)
     assert decision.needs_approval is (action is Action.ESCALATE)
+
+
+def test_a_policy_escalation_a_person_released_resumes_chasing_without_any_offer() -> None:
+    # Issue #9: a person decided the escalation and handed the account back; escalating it again
+    # at once left the account with no contact at all while static dunning collected from it.
+    released = situation(
+        policy_action=PolicyAction.ESCALATE,
+        plans_allowed=False,
+        escalation_released=True,
+        days_past_due=200,
+        probability=0.1,
+    )
+    notice = plan(released)
+    assert notice.action is Action.FINAL_NOTICE and notice.needs_approval
+    assert notice.reasons[-1].code == "escalation_released"
+    after = plan(released, engagement=Engagement(final_notice_sent=True))
+    assert after.channel is not None and after.action is not Action.ESCALATE
+    assert after.action is not Action.PLAN_OFFER  # an escalate segment allows no offer
+    assert after.reasons[-1].code == "escalation_released"
+    # the planner never offers a plan here even if the caller says plans are allowed
+    loose = replace(released, plans_allowed=True)
+    assert plan(loose, engagement=Engagement(final_notice_sent=True)).action is not (
+        Action.PLAN_OFFER
+    )
+    # not released: escalated as before; a new reason to escalate still goes to a person
+    assert plan(replace(released, escalation_released=False)).action is Action.ESCALATE
+    ended = plan(replace(released, days_past_due=366))
+    assert (ended.action, ended.reasons[0].code) == (Action.ESCALATE, "follow_up_ended")
+    # a hold of the policy is never released
+    held = replace(released, policy_action=PolicyAction.HOLD)
+    assert plan(held).action is Action.HOLD
 
 
 def test_follow_up_continues_for_twelve_months() -> None:
