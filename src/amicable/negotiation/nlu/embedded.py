@@ -77,7 +77,7 @@ class EmbeddedUnderstanding:
             return Parse((Intent("other", 1.0),), Entities(), language, self.name)
         model_scores = self._get_model().scores(low)
         scores = dict(model_scores)
-        for name, confidence in rule_intents(low).items():
+        for name, confidence in rule_intents(low, text).items():
             scores[name] = max(scores[name], confidence)
         chosen = {
             name: score

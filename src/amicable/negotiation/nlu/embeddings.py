@@ -102,7 +102,7 @@ class EmbeddingsUnderstanding:
         if not low:
             return Parse((Intent("other", 1.0),), Entities(), language, self.name)
         scores = self.scores(low)
-        for name, confidence in rule_intents(low).items():
+        for name, confidence in rule_intents(low, text).items():
             scores[name] = max(scores[name], confidence)
         chosen = {n: s for n, s in scores.items() if s >= THRESHOLD}
         if len(chosen) > 1:

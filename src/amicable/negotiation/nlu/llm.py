@@ -122,7 +122,7 @@ class LLMUnderstanding:
         intents, entities, _ = checked
         names = {i.name for i in intents}
         kept = list(intents)
-        for name, confidence in rule_intents(normalize(text)).items():
+        for name, confidence in rule_intents(normalize(text), text).items():
             if name not in names:
                 kept.append(Intent(name, confidence))
         parse = Parse(
