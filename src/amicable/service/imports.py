@@ -144,6 +144,25 @@ class _Tally:
     errors: list[RowError] = field(default_factory=list)
 
 
+@dataclass
+class _ImportRun:
+    """What one import knows as it goes.
+
+    Attributes:
+        seen: invoice number -> first line, for duplicates within the file (invoice imports).
+        customers: customer external id -> id, for every customer looked up or created so far.
+        fresh: the organisation held no customer and no invoice when the import started (and,
+            imports being serialised per organisation, nothing else adds any meanwhile): every
+            invoice and customer in the ledger is then one this run wrote, so it is in ``seen``
+            or ``customers`` and the ledger need not be asked. A first import of a whole ledger
+            skips a million lookups.
+    """
+
+    fresh: bool
+    seen: dict[str, int] = field(default_factory=dict)
+    customers: dict[str, int] = field(default_factory=dict)
+
+
 def _chunks(items: Iterable[R], size: int) -> Iterator[list[R]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
@@ -258,13 +277,13 @@ def import_invoices(
     with uow:
         tally = _Tally()
         run_id = uow.ledger.start_import("invoices", source)
-        seen: dict[str, int] = {}  # invoice number -> first line, for duplicates within the file
+        run = _ImportRun(fresh=uow.ledger.holds_nothing())
         pending: list[InvoiceRecord | RowError] = []
 
         def flush() -> None:
             if pending:
                 writing = not dry_run and (skip_invalid or not tally.errors)
-                _invoice_chunk(uow, pending, tally, seen, run_id, writing)
+                _invoice_chunk(uow, pending, tally, run, writing)
                 if progress is not None:
                     progress(len(pending))
                 pending.clear()
@@ -273,7 +292,7 @@ def import_invoices(
             if isinstance(item, InvoiceBatch):
                 flush()
                 writing = not dry_run and (skip_invalid or not tally.errors)
-                _invoice_batch(uow, item, tally, seen, run_id, writing)
+                _invoice_batch(uow, item, tally, run, writing)
                 if progress is not None:
                     progress(len(item))
                 continue
@@ -285,12 +304,7 @@ def import_invoices(
 
 
 def _invoice_batch(
-    uow: UnitOfWork,
-    batch: InvoiceBatch,
-    tally: _Tally,
-    seen: dict[str, int],
-    run_id: int,
-    writing: bool,
+    uow: UnitOfWork, batch: InvoiceBatch, tally: _Tally, run: _ImportRun, writing: bool
 ) -> None:
     """New invoices of a columnar batch written straight from its columns.
 
@@ -298,16 +312,17 @@ def _invoice_batch(
     in the ledger) sends the whole batch down the record path, which owns those rules.
     """
     numbers = batch.number
+    seen = run.seen
     if (
         len(set(numbers)) != len(numbers)
         or not seen.keys().isdisjoint(numbers)
-        or uow.ledger.invoices(numbers)
+        or (not run.fresh and uow.ledger.invoices(numbers))
     ):
-        _invoice_chunk(uow, list(batch.records()), tally, seen, run_id, writing)
+        _invoice_chunk(uow, list(batch.records()), tally, run, writing)
         return
     seen.update(zip(numbers, batch.line, strict=True))
     customer_ids = _ensure_customers(
-        uow, dict(zip(batch.customer_ref, batch.customer_name, strict=True)), writing=writing
+        uow, dict(zip(batch.customer_ref, batch.customer_name, strict=True)), run, writing=writing
     )
     tally.imported += len(batch)
     if not writing:
@@ -345,12 +360,12 @@ def _invoice_chunk(
     uow: UnitOfWork,
     chunk: list[InvoiceRecord | RowError],
     tally: _Tally,
-    seen: dict[str, int],
-    run_id: int,
+    run: _ImportRun,
     writing: bool,
 ) -> None:
     ledger = uow.ledger
     today = uow.today
+    seen = run.seen
     valid: list[InvoiceRecord] = []
     for item in chunk:
         if isinstance(item, RowError):
@@ -367,7 +382,7 @@ def _invoice_chunk(
         valid.append(item)
     if not valid:
         return
-    existing = ledger.invoices([r.number for r in valid])
+    existing = {} if run.fresh else ledger.invoices([r.number for r in valid])
     new: list[InvoiceRecord] = []
     changed: list[tuple[InvoiceRecord, ExistingInvoice]] = []
     for rec in valid:
@@ -382,7 +397,7 @@ def _invoice_chunk(
             changed.append((rec, old))
 
     customer_ids = _ensure_customers(
-        uow, {r.customer_ref: r.customer_name for r in new}, writing=writing
+        uow, {r.customer_ref: r.customer_name for r in new}, run, writing=writing
     )
     entries: list[EntryRow] = []
     disputed: list[int] = []
@@ -469,17 +484,21 @@ def _invoice_conflict(rec: InvoiceRecord, old: ExistingInvoice) -> RowError | No
 
 
 def _ensure_customers(
-    uow: UnitOfWork, refs: dict[str, str | None], *, writing: bool
+    uow: UnitOfWork, refs: dict[str, str | None], run: _ImportRun, *, writing: bool
 ) -> dict[str, int]:
-    """Ids of the customers named by ``refs`` (external id -> name), creating missing ones."""
-    if not refs:
-        return {}
-    found = uow.ledger.customer_ids(list(refs))
+    """Ids of the customers named by ``refs`` (external id -> name), creating missing ones when
+    ``writing``; the run's map of known customers (every ref is in it when ``writing``)."""
+    known = run.customers
+    wanted = {ref: name for ref, name in refs.items() if ref not in known}
+    if not wanted:
+        return known
+    found = {} if run.fresh else uow.ledger.customer_ids(list(wanted))
     missing = [NewCustomer(external_id=ref, name=name or ref)
-               for ref, name in refs.items() if ref not in found]  # fmt: skip
+               for ref, name in wanted.items() if ref not in found]  # fmt: skip
     if missing and writing:
         found.update(uow.ledger.add_customers(missing))
-    return found
+    known.update(found)
+    return known
 
 
 # -- payments ----------------------------------------------------------------------------------
@@ -504,10 +523,11 @@ def import_payments(
     with uow:
         tally = _Tally()
         run_id = uow.ledger.start_import("payments", source)
+        run = _ImportRun(fresh=False)  # payments name invoices: the ledger is asked every time
         seen: dict[str, int] = {}
         for chunk in _chunks(records, chunk_size):
             writing = not dry_run and (skip_invalid or not tally.errors)
-            _payment_chunk(uow, chunk, tally, seen, writing)
+            _payment_chunk(uow, chunk, tally, seen, run, writing)
             if progress is not None:
                 progress(len(chunk))
         return _finish(uow, run_id, tally, dry_run=dry_run, skip_invalid=skip_invalid)
@@ -518,6 +538,7 @@ def _payment_chunk(
     chunk: list[PaymentRecord | RowError],
     tally: _Tally,
     seen: dict[str, int],
+    run: _ImportRun,
     writing: bool,
 ) -> None:
     ledger = uow.ledger
@@ -579,7 +600,7 @@ def _payment_chunk(
     if not writing or not fresh:
         return
     customer_ids = _ensure_customers(uow, {p.customer_ref: p.customer_name for p in fresh},
-                                     writing=True)  # fmt: skip
+                                     run, writing=True)  # fmt: skip
     rows = [PaymentRow(customer_ids[p.customer_ref], p.reference, p.received_on, p.amount.code,
                        p.amount.minor, p.method, p.invoice_number) for p in fresh]  # fmt: skip
     payment_ids = ledger.add_payments(rows)

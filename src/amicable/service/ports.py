@@ -188,7 +188,16 @@ class LedgerRepository(Protocol):
     def add_entry_columns(
         self, rows: Sequence[tuple[int, int, str, str, str, int, str]]
     ) -> None: ...  # (customer_id, invoice_id, kind, reason, currency, minor, effective ISO date)
-    def start_import(self, kind: str, source: str) -> int: ...
+    def start_import(self, kind: str, source: str) -> int:
+        """Record an import run; its id. Imports into one organisation run one at a time: this
+        waits for any other import of the organisation to commit or roll back."""
+        ...
+
+    def holds_nothing(self) -> bool:
+        """Whether the organisation has no customer and no invoice (asked after start_import, so
+        nothing but this import can add either until it ends)."""
+        ...
+
     def finish_import(
         self, run_id: int, *, imported: int, updated: int, unchanged: int, refused: int
     ) -> None: ...

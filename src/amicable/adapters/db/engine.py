@@ -99,6 +99,31 @@ def schema_state(engine: Engine) -> Literal["empty", "current", "behind"]:
 
 
 def migrate(engine: Engine) -> None:
-    """Apply every pending migration (idempotent: a database at its heads is left alone)."""
-    with engine.begin() as conn:
-        command.upgrade(_config(conn), "heads")
+    """Apply every pending migration (idempotent: a database at its heads is left alone).
+
+    SQLite changes a constraint by rebuilding the table (Alembic's batch mode), and dropping a
+    table that others reference fails while foreign keys are enforced. As SQLite's documentation
+    prescribes for such changes, enforcement is switched off for the migration's connection (it
+    cannot change inside a transaction), every key is checked with ``PRAGMA foreign_key_check``
+    before the commit, and a violation rolls the whole migration back.
+    """
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            command.upgrade(_config(conn), "heads")
+        return
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys=OFF")  # autocommit mode: outside any transaction
+        try:
+            with conn.begin():
+                command.upgrade(_config(conn), "heads")
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    table, rowid, parent, _ = broken[0]
+                    raise InvalidInput(
+                        f"migration refused: {len(broken)} row(s) break a foreign key, the first "
+                        f"in {table} (rowid {rowid}) referencing {parent}; nothing was changed"
+                    )
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")

@@ -110,6 +110,15 @@ def _copy_column(values: Sequence[Any]) -> Sequence[str]:
     return list(map(formatted.__getitem__, values))
 
 
+#: First key of the advisory lock that serialises imports into one organisation (the second key
+#: is the organisation's id); "AMIM" in ASCII, chosen to stay clear of other lock users.
+_IMPORT_LOCK_NAMESPACE = 0x414D494D
+
+#: Rows per COPY write: small enough to fit the socket's buffers (the server works on one slice
+#: while the client formats the next), large enough that the per-column formatting stays vectorised.
+_COPY_SLICE = 10_000
+
+
 def _copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
     """Rows in PostgreSQL's COPY text format; equal to formatting each field with _copy_field."""
     columns = [_copy_column(col) for col in zip(*rows, strict=True)]
@@ -164,13 +173,14 @@ class _Bulk:
         if self._postgres:
             raw = self._conn.connection.driver_connection
             assert raw is not None
-            # One text buffer per chunk: psycopg's per-row adaptation costs more than the COPY.
-            data = _copy_text(rows)
+            # Text buffers of _COPY_SLICE rows: psycopg's per-row adaptation costs more than the
+            # COPY, and the server parses and stores one slice while the next is formatted.
             with (
                 raw.cursor() as cursor,
                 cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
             ):
-                copy.write(data.encode())
+                for start in range(0, len(rows), _COPY_SLICE):
+                    copy.write(_copy_text(rows[start : start + _COPY_SLICE]).encode())
             return
         marks = ", ".join("?" for _ in columns)
         self._conn.exec_driver_sql(
@@ -668,12 +678,26 @@ class SqlLedgerRepository:
         self._bulk.insert(ledger_entries, self._ENTRY_COLS, values)
 
     def start_import(self, kind: str, source: str) -> int:
+        if self._conn.dialect.name == "postgresql":
+            # One import per organisation at a time (SQLite's BEGIN IMMEDIATE already serialises
+            # every writer): a transaction-scoped advisory lock, released by commit or rollback.
+            self._conn.execute(
+                text("SELECT pg_advisory_xact_lock(CAST(:ns AS integer), CAST(:org AS integer))"),
+                {"ns": _IMPORT_LOCK_NAMESPACE, "org": self._org},
+            )
         result = self._conn.execute(
             insert(import_runs).values(org_id=self._org, kind=kind, source=source, started_at=self._now)
             .returning(import_runs.c.id)
         )  # fmt: skip
         self._run_id = int(result.scalar_one())
         return self._run_id
+
+    def holds_nothing(self) -> bool:
+        org = self._org
+        for table in (customers, invoices):
+            if self._conn.execute(select(table.c.id).where(table.c.org_id == org).limit(1)).first():
+                return False
+        return True
 
     def finish_import(
         self, run_id: int, *, imported: int, updated: int, unchanged: int, refused: int

