@@ -216,3 +216,59 @@ def test_saying_they_got_our_message_and_that_it_is_not_theirs_is_still_a_wrong_
         "I got a text from you but I'm not the person you want", lang="en", today=TODAY
     )
     assert parse.has("wrong_party")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "intents"),
+    [
+        # a safety intent second to a proposal, a refusal or another safety intent
+        ("sales have dried up, could I do 40 a month", "en", {"propose_terms", "hardship"}),
+        ("les commandes se sont taries, 3 versements ?", "fr", {"propose_terms", "hardship"}),
+        ("el negocio va muy lento, ¿40 al mes?", "es", {"propose_terms", "hardship"}),
+        ("I'm not Dana, you've got the wrong person. Stop now.", "en", {"wrong_party"}),
+        ("BAJA", "es", {"cease_contact"}),
+        ("olvídenme", "es", {"cease_contact"}),
+        ("faites comme si je n'existais pas", "fr", {"cease_contact"}),
+        ("who is Marco? i'm not marco", "en", {"wrong_party"}),
+        ("qui est Karim ? moi c'est Samir", "fr", {"wrong_party"}),
+        ("¿quién es Rosa? yo soy Inés", "es", {"wrong_party"}),
+        ("you want my ex-wife, she kept this address", "en", {"wrong_party"}),
+        ("c'est mon père que vous cherchez, on a le même nom", "fr", {"wrong_party"}),
+        ("será del inquilino anterior", "es", {"wrong_party"}),
+        ("put your boss on", "en", {"request_human"}),
+        ("passez-moi votre patron", "fr", {"request_human"}),
+        ("¿me da el nombre de su superior?", "es", {"request_human"}),
+        ("bunch of chancers", "en", {"abusive"}),
+        ("bande de guignols", "fr", {"abusive"}),
+        ("cierra el pico", "es", {"abusive"}),
+    ],
+)
+def test_third_round_safety_phrases_are_rule_matched(
+    text: str, lang: str, intents: set[str]
+) -> None:
+    parse = NLU.parse(text, lang=lang, today=TODAY)
+    assert intents <= set(parse.names), parse.names
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "absent"),
+    [
+        # capitals that are not a name, a capitalised message, lower-case "not sure"
+        ("I'm not Sure about that", "en", "wrong_party"),
+        ("I Am Not Paying That Amount", "en", "wrong_party"),
+        ("je ne suis pas Sûr que ce soit juste", "fr", "wrong_party"),
+        ("I'm Karim, what is this for?", "en", "wrong_party"),
+        # a previous owner of a car, a boss mentioned in passing, "plus de travail"
+        ("the previous owner of the car said it was paid", "en", "wrong_party"),
+        ("I spoke to your boss last week and he agreed to 3 payments", "en", "request_human"),
+        ("je n'ai plus aucun contact avec lui depuis des années", "fr", "cease_contact"),
+        ("no somos tontos, esa factura está mal", "es", "abusive"),
+        ("j'ai viré 50 € ce matin", "fr", "hardship"),
+        ("vos pratiques sont douteuses", "fr", "abusive"),
+    ],
+)
+def test_third_round_rules_stay_precise(text: str, lang: str, absent: str) -> None:
+    from amicable.negotiation.nlu.lang import normalize
+    from amicable.negotiation.nlu.rules import rule_intents
+
+    assert absent not in rule_intents(normalize(text), text)
