@@ -32,7 +32,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import islice
+from itertools import chain, islice, repeat
 from typing import TypeVar, cast
 
 from amicable.domain.ledger import OpenInvoice, allocate_oldest_first
@@ -58,6 +58,7 @@ __all__ = [
 
 DEFAULT_CHUNK = 10_000
 R = TypeVar("R")
+T = TypeVar("T")
 Progress = Callable[[int], None]
 
 
@@ -339,21 +340,46 @@ def _invoice_batch(
     )  # fmt: skip
     # The same entries, in the same order, as the record path: per invoice its "issued" entry,
     # then a "settled_in_source" adjustment when the source says part is already settled.
-    entries: list[tuple[int, int, str, str, str, int, str]] = []
-    add = entries.append
-    for cid, invoice_id, code, amount, open_, issue in zip(
-        cids, ids, batch.currency, batch.amount_minor, batch.open_minor, batch.issue_iso,
-        strict=True,
-    ):  # fmt: skip
-        add((cid, invoice_id, "invoice", "issued", code, amount, issue))
-        if open_ != amount:
-            # ISO dates compare as text: the later of today and the issue date.
-            on = today_iso if today_iso >= issue else issue
-            add((cid, invoice_id, "adjustment", "settled_in_source", code, open_ - amount, on))
-    uow.ledger.add_entry_columns(entries)
+    settled = [i for i, (a, o) in enumerate(zip(batch.amount_minor, batch.open_minor, strict=True))
+               if a != o]  # fmt: skip
+    if not settled:  # one "issued" entry per invoice: the batch's own columns
+        uow.ledger.add_entry_columns(
+            customer_ids=cids, invoice_ids=ids, kinds=["invoice"] * len(ids),
+            reasons=["issued"] * len(ids), currencies=batch.currency,
+            amounts_minor=batch.amount_minor, effective_iso=batch.issue_iso,
+        )  # fmt: skip
+    else:
+        # Each invoice gives one or two entries; the columns repeat their values per entry.
+        twice = [1 + (a != o) for a, o in zip(batch.amount_minor, batch.open_minor, strict=True)]
+        kinds: list[str] = []
+        minors: list[int] = []
+        dates: list[str] = []
+        for amount, open_, issue, count in zip(
+            batch.amount_minor, batch.open_minor, batch.issue_iso, twice, strict=True
+        ):
+            if count == 1:
+                kinds.append("invoice")
+                minors.append(amount)
+                dates.append(issue)
+            else:  # ISO dates compare as text: the adjustment is on the later of today and issue
+                kinds += ("invoice", "adjustment")
+                minors += (amount, open_ - amount)
+                dates += (issue, today_iso if today_iso >= issue else issue)
+        uow.ledger.add_entry_columns(
+            customer_ids=_repeat_each(cids, twice), invoice_ids=_repeat_each(ids, twice),
+            kinds=kinds,
+            reasons=["issued" if k == "invoice" else "settled_in_source" for k in kinds],
+            currencies=_repeat_each(batch.currency, twice), amounts_minor=minors,
+            effective_iso=dates,
+        )  # fmt: skip
     disputed = [i for i, d in zip(ids, batch.disputed, strict=True) if d]
-    if disputed:
-        uow.ledger.open_dispute(disputed, "marked disputed in the imported file")
+    if disputed:  # new invoices, written with dispute_status "open": only the records are due
+        uow.ledger.record_open_disputes(disputed, "marked disputed in the imported file")
+
+
+def _repeat_each(values: list[T], counts: list[int]) -> list[T]:
+    """``values`` with each item repeated by its count: ([a, b], [1, 2]) -> [a, b, b]."""
+    return list(chain.from_iterable(map(repeat, values, counts)))
 
 
 def _invoice_chunk(

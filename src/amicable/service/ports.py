@@ -174,6 +174,10 @@ class LedgerRepository(Protocol):
     def update_invoice(
         self, invoice_id: int, *, issue_date: date, due_date: date, description: str | None
     ) -> None: ...
+    def record_open_disputes(self, invoice_ids: Sequence[int], reason: str | None) -> None:
+        """Dispute records for invoices just written with dispute status open."""
+        ...
+
     def open_dispute(self, invoice_ids: Sequence[int], reason: str | None) -> None: ...
     def payments(self, references: Collection[str]) -> dict[str, ExistingPayment]: ...
     def add_payments(self, rows: Sequence[PaymentRow]) -> list[int]: ...
@@ -186,8 +190,10 @@ class LedgerRepository(Protocol):
         descriptions: Sequence[str | None],
     ) -> list[int]: ...  # fmt: skip
     def add_entry_columns(
-        self, rows: Sequence[tuple[int, int, str, str, str, int, str]]
-    ) -> None: ...  # (customer_id, invoice_id, kind, reason, currency, minor, effective ISO date)
+        self, *, customer_ids: Sequence[int], invoice_ids: Sequence[int], kinds: Sequence[str],
+        reasons: Sequence[str], currencies: Sequence[str], amounts_minor: Sequence[int],
+        effective_iso: Sequence[str],
+    ) -> None: ...  # fmt: skip
     def start_import(self, kind: str, source: str) -> int:
         """Record an import run; its id. Imports into one organisation run one at a time: this
         waits for any other import of the organisation to commit or roll back."""

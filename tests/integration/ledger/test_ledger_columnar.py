@@ -107,8 +107,36 @@ _FIELD = st.one_of(
 def test_copy_text_built_by_column_equals_formatting_each_field(
     width: int, data: st.DataObject
 ) -> None:
-    from amicable.adapters.db.repositories import _copy_field, _copy_text
+    from amicable.adapters.db.bulk import _copy_field, _copy_text
 
     rows = data.draw(st.lists(st.tuples(*[_FIELD] * width), min_size=1, max_size=8))
     expected = "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows)
     assert _copy_text(rows) == expected
+
+
+@given(width=st.integers(1, 4), data=st.data())
+def test_copy_buffers_written_by_polars_equal_the_python_formatter(
+    width: int, data: st.DataObject
+) -> None:
+    from amicable.adapters.db.bulk import _copy_parts, _copy_text
+
+    rows = data.draw(st.lists(st.tuples(*[_FIELD] * width), min_size=1, max_size=12))
+    # Columns of one kind (the import's case: ids, amounts, codes, text with NULLs) and mixed.
+    typed = data.draw(
+        st.sampled_from(
+            [_FIELD, st.none() | st.text(max_size=6), st.integers(-(2**63), 2**63 - 1) | st.none()]
+        )
+    )
+    rows = [(*row, data.draw(typed)) for row in rows]
+    columns = list(zip(*rows, strict=True))
+    parts = _copy_parts(columns, slice_rows=data.draw(st.integers(1, 5)), frame_min_rows=0)
+    assert b"".join(parts) == _copy_text(rows).encode()
+
+
+def test_copy_buffers_escape_specials_and_keep_nulls_and_big_integers() -> None:
+    from amicable.adapters.db.bulk import _copy_parts
+
+    rows = [(1, "a\\b\tc\nd\re", None, 2**63 - 1), (2**64, "", "x", None)]
+    assert b"".join(_copy_parts(list(zip(*rows, strict=True)), frame_min_rows=0)) == (
+        b"1\ta\\\\b\\tc\\nd\\re\t\\N\t9223372036854775807\n18446744073709551616\t\tx\t\\N\n"
+    )

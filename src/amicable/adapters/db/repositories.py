@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, date, datetime
-from itertools import repeat
 from typing import Any
 
 from sqlalchemy import (
@@ -27,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from amicable.adapters.db.bulk import Bulk
 from amicable.adapters.db.tables import (
     allocations,
     consents,
@@ -66,142 +66,9 @@ def _batches(keys: Collection[str] | Sequence[int]) -> Iterator[list[Any]]:
         yield items[i : i + _BATCH]
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_str(value: str) -> str:
-    return value.translate(_COPY_ESCAPES)
-
-
-def _copy_iso(value: date) -> str:
-    return value.isoformat()
-
-
-# One formatter per Python type: a dict lookup per field beats a chain of isinstance checks.
-_COPY_FORMAT: dict[type, Any] = {
-    str: _copy_str,
-    int: str,
-    type(None): lambda _v: "\\N",
-    bool: lambda v: "t" if v else "f",
-    date: _copy_iso,
-    datetime: _copy_iso,
-}
-
-
-def _copy_field(value: Any) -> str:
-    """One field in PostgreSQL's COPY text format (NULL as backslash-N; specials escaped)."""
-    return str(_COPY_FORMAT[type(value)](value))
-
-
-def _copy_column(values: Sequence[Any]) -> Sequence[str]:
-    """One column in COPY text form, the formatter chosen once per column (not per value)."""
-    kinds = set(map(type, values))
-    if kinds == {str}:
-        joined = "".join(values)
-        if any(ch in joined for ch in "\\\t\n\r"):
-            return [v.translate(_COPY_ESCAPES) for v in values]
-        return values
-    if kinds == {int}:
-        return list(map(str, values))
-    if bool in kinds and int in kinds:  # True == 1: distinct values cannot be told apart
-        return [_copy_field(v) for v in values]
-    # Dates, instants, flags and NULLs repeat: format each distinct value once.
-    formatted = {v: _copy_field(v) for v in set(values)}
-    return list(map(formatted.__getitem__, values))
-
-
 #: First key of the advisory lock that serialises imports into one organisation (the second key
 #: is the organisation's id); "AMIM" in ASCII, chosen to stay clear of other lock users.
 _IMPORT_LOCK_NAMESPACE = 0x414D494D
-
-#: Rows per COPY write: small enough to fit the socket's buffers (the server works on one slice
-#: while the client formats the next), large enough that the per-column formatting stays vectorised.
-_COPY_SLICE = 10_000
-
-
-def _copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
-    """Rows in PostgreSQL's COPY text format; equal to formatting each field with _copy_field."""
-    columns = [_copy_column(col) for col in zip(*rows, strict=True)]
-    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
-
-
-class _Bulk:
-    """Fast bulk writes for the import hot path, below SQLAlchemy's per-row parameter handling.
-
-    Ids are allocated up front so that child rows (entries) can reference new parents without
-    ``RETURNING`` (which SQLite answers one row at a time): on SQLite from ``max(id)`` under the
-    write lock that ``BEGIN IMMEDIATE`` took; on PostgreSQL from the table's sequence, which is
-    safe under concurrency. Rows are written with ``executemany`` on SQLite and ``COPY`` on
-    PostgreSQL. Values go through the dialect's own bind processors, so what is stored is
-    byte-identical to what SQLAlchemy would have stored.
-    """
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._dialect = conn.dialect
-        self._postgres = conn.dialect.name == "postgresql"
-        self._sequences: dict[str, str] = {}
-
-    def processor(self, column: Any) -> Any:
-        return self._dialect.type_descriptor(column.type).bind_processor(self._dialect)
-
-    def ids(self, table: Any, n: int) -> list[int]:
-        if n == 0:
-            return []
-        if self._postgres:
-            # The sequence is resolved once: pg_get_serial_sequence per row costs ~4 µs a row.
-            seq = self._sequences.get(table.name)
-            if seq is None:
-                seq = str(
-                    self._conn.execute(
-                        text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}
-                    ).scalar_one()
-                )
-                self._sequences[table.name] = seq
-            got = self._conn.execute(
-                text("SELECT array_agg(nextval(CAST(:s AS regclass))) FROM generate_series(1, :n)"),
-                {"s": seq, "n": n},
-            ).scalar_one()
-            return [int(i) for i in got]
-        top = self._conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-        return list(range(int(top) + 1, int(top) + 1 + n))
-
-    def insert(self, table: Any, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        names = ", ".join(columns)
-        if self._postgres:
-            raw = self._conn.connection.driver_connection
-            assert raw is not None
-            # Text buffers of _COPY_SLICE rows: psycopg's per-row adaptation costs more than the
-            # COPY, and the server parses and stores one slice while the next is formatted.
-            with (
-                raw.cursor() as cursor,
-                cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
-            ):
-                for start in range(0, len(rows), _COPY_SLICE):
-                    copy.write(_copy_text(rows[start : start + _COPY_SLICE]).encode())
-            return
-        marks = ", ".join("?" for _ in columns)
-        self._conn.exec_driver_sql(
-            f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(rows)
-        )
-
-    def stamp(self, column: Any, value: Any) -> Any:
-        """A constant value (the unit of work's instant) in the form the driver expects."""
-        proc = self.processor(column)
-        return value if proc is None else proc(value)
-
-    def day(self, column: Any) -> Any:
-        """A per-row converter for a date column (identity on PostgreSQL).
-
-        SQLite stores a ``Date`` as ``YYYY-MM-DD`` text: ``date.isoformat`` writes exactly that,
-        in C, several times faster than the generic processor on a million rows.
-        """
-        if self._dialect.name == "sqlite":
-            return date.isoformat
-        proc = self.processor(column)
-        return (lambda v: v) if proc is None else proc
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -333,7 +200,7 @@ class SqlLedgerRepository:
         self._org = org_id
         self._now = now
         self._run_id: int | None = None
-        self._bulk = _Bulk(conn)
+        self._bulk = Bulk(conn)
 
     # -- customers ------------------------------------------------------------------------
 
@@ -575,12 +442,10 @@ class SqlLedgerRepository:
             return []
         ids = self._bulk.ids(invoices, n)
         now = self._bulk.stamp(invoices.c.created_at, self._now)
-        values = list(zip(
-            ids, repeat(self._org, n), customer_ids, numbers, kinds, issue_iso, due_iso,
-            currencies, amounts_minor, dispute_statuses, descriptions, repeat(self._run_id, n),
-            repeat(now, n), strict=True,
-        ))  # fmt: skip
-        self._bulk.insert(invoices, self._INVOICE_COLS, values)
+        self._bulk.insert_columns(invoices, self._INVOICE_COLS, [
+            ids, [self._org] * n, customer_ids, numbers, kinds, issue_iso, due_iso, currencies,
+            amounts_minor, dispute_statuses, descriptions, [self._run_id] * n, [now] * n,
+        ])  # fmt: skip
         return ids
 
     def update_invoice(
@@ -590,6 +455,12 @@ class SqlLedgerRepository:
             update(invoices).where(invoices.c.org_id == self._org, invoices.c.id == invoice_id)
             .values(issue_date=issue_date, due_date=due_date, description=description)
         )  # fmt: skip
+
+    def record_open_disputes(self, invoice_ids: Sequence[int], reason: str | None) -> None:
+        """Dispute records for invoices just written with ``dispute_status`` open (bulk)."""
+        now = self._bulk.stamp(disputes.c.opened_at, self._now)
+        rows = [(self._org, i, "open", reason, now) for i in invoice_ids]
+        self._bulk.insert(disputes, ("org_id", "invoice_id", "status", "reason", "opened_at"), rows)
 
     def open_dispute(self, invoice_ids: Sequence[int], reason: str | None) -> None:
         for batch in _batches(invoice_ids):
@@ -667,15 +538,21 @@ class SqlLedgerRepository:
         ]  # fmt: skip
         self._bulk.insert(ledger_entries, self._ENTRY_COLS, values)
 
-    def add_entry_columns(self, rows: Sequence[tuple[int, int, str, str, str, int, str]]) -> None:
-        """Invoice entries ``(customer_id, invoice_id, kind, reason, currency, minor, ISO date)``
-        stored exactly as :meth:`add_entries` stores them."""
-        if not rows:
+    def add_entry_columns(
+        self, *, customer_ids: Sequence[int], invoice_ids: Sequence[int], kinds: Sequence[str],
+        reasons: Sequence[str], currencies: Sequence[str], amounts_minor: Sequence[int],
+        effective_iso: Sequence[str],
+    ) -> None:  # fmt: skip
+        """Invoice entries from columns (dates as ``YYYY-MM-DD`` text), stored exactly as
+        :meth:`add_entries` stores them."""
+        n = len(invoice_ids)
+        if n == 0:
             return
-        org, run = self._org, self._run_id
         now = self._bulk.stamp(ledger_entries.c.recorded_at, self._now)
-        values = [(org, c, i, None, k, r, cur, m, on, now, run) for c, i, k, r, cur, m, on in rows]
-        self._bulk.insert(ledger_entries, self._ENTRY_COLS, values)
+        self._bulk.insert_columns(ledger_entries, self._ENTRY_COLS, [
+            [self._org] * n, customer_ids, invoice_ids, [None] * n, kinds, reasons, currencies,
+            amounts_minor, effective_iso, [now] * n, [self._run_id] * n,
+        ])  # fmt: skip
 
     def start_import(self, kind: str, source: str) -> int:
         if self._conn.dialect.name == "postgresql":
