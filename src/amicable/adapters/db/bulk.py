@@ -18,7 +18,9 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
+import psycopg
 from sqlalchemy import Connection, event, func, select, text
+from sqlalchemy.exc import DBAPIError
 
 __all__ = ["Bulk", "CopyWriter"]
 
@@ -160,8 +162,11 @@ class CopyWriter:
                     with self._raw.cursor() as cursor, cursor.copy(sql) as copy:
                         for part in parts:
                             copy.write(part)
-            except BaseException as exc:  # handed to the caller by drain()
-                self._error = exc
+            except Exception as exc:  # handed to the caller by drain()
+                if isinstance(exc, psycopg.Error) and job is not None:  # as SQLAlchemy raises it
+                    self._error = DBAPIError.instance(job[0], None, exc, psycopg.Error)
+                else:
+                    self._error = exc
             finally:
                 self._jobs.task_done()
 
@@ -210,20 +215,33 @@ class Bulk:
         self._writer: CopyWriter | None = None
         if self._postgres:
             event.listen(conn, "before_cursor_execute", self._before_statement)
-            event.listen(conn, "commit", self._end_of_transaction)
-            event.listen(conn, "rollback", self._end_of_transaction)
+            event.listen(conn, "commit", self._before_commit)
+            event.listen(conn, "rollback", self._before_rollback)
 
     def _before_statement(self, *_args: Any) -> None:
         if self._writer is not None:
             self._writer.drain()
 
-    def _end_of_transaction(self, *_args: Any) -> None:
+    def _before_commit(self, *_args: Any) -> None:
+        # A failed COPY is raised here, so the commit does not happen. SQLAlchemy ends its
+        # transaction even so: the database's is rolled back here, leaving the connection usable.
         writer, self._writer = self._writer, None
         if writer is not None:
             try:
                 writer.drain()
+            except BaseException:
+                raw = self._conn.connection.driver_connection
+                assert raw is not None
+                raw.rollback()
+                raise
             finally:
                 writer.close()
+
+    def _before_rollback(self, *_args: Any) -> None:
+        # Rolling back discards the COPYs' rows anyway: wait for the thread, raise nothing.
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
 
     def processor(self, column: Any) -> Any:
         return self._dialect.type_descriptor(column.type).bind_processor(self._dialect)
