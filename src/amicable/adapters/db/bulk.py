@@ -213,10 +213,7 @@ class Bulk:
         self._spare: dict[str, list[int]] = {}
         self._taken: dict[str, int] = {}
         self._writer: CopyWriter | None = None
-        if self._postgres:
-            event.listen(conn, "before_cursor_execute", self._before_statement)
-            event.listen(conn, "commit", self._before_commit)
-            event.listen(conn, "rollback", self._before_rollback)
+        self._listening = False  # the connection events, added by the first COPY
 
     def _before_statement(self, *_args: Any) -> None:
         if self._writer is not None:
@@ -303,6 +300,11 @@ class Bulk:
         if self._writer is None:
             raw = self._conn.connection.driver_connection
             assert raw is not None
+            if not self._listening:  # a unit of work that never bulk-writes pays nothing
+                event.listen(self._conn, "before_cursor_execute", self._before_statement)
+                event.listen(self._conn, "commit", self._before_commit)
+                event.listen(self._conn, "rollback", self._before_rollback)
+                self._listening = True
             self._writer = CopyWriter(raw)
         self._writer.put(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN", parts)
 
