@@ -7,7 +7,9 @@ One pass of :func:`run_due` at instant ``now``:
 1. **Hand-offs left over** (a crash between writing an attempt and handing it to the provider):
    every ``planned`` attempt is re-checked with ``compliance.decide`` at ``now`` and handed off
    again under its own dedupe key (the provider / recording outbox is idempotent by it); one
-   still not allowed after a day is marked ``failed`` (stale), never sent late.
+   still not allowed after a day is marked ``failed`` (stale), never sent late. A final notice a
+   person approved is handed off the same way, and step 3 then plans its account from what was
+   just sent (no reminder beside the notice).
    **Plan servicing** (first of all, :func:`~amicable.service.payments.service_plans` under the
    policy in force): every plan reminder, retry link and renegotiation offer due today, and every
    one held by compliance on an earlier pass that is still relevant and not superseded by a newer
@@ -18,7 +20,8 @@ One pass of :func:`run_due` at instant ``now``:
    ``success`` of its (segment, channel) arm; one with no payment after ``OUTCOME_DAYS`` is a
    ``failure``. The learning state is derived from these outcomes on every pass.
 3. **Every account with an open overdue balance** and no active plan, open promise or open
-   escalation: the compliance context (:func:`~amicable.service.contact_context.contact_context`),
+   escalation, the largest overdue amount first (so the largest debts also reach the human queue
+   first): the compliance context (:func:`~amicable.service.contact_context.contact_context`),
    one ``decide`` per candidate channel at ``now`` with the exact text that would be sent,
    ``automated=True``; then :func:`amicable.strategy.nba.plan_next_action`. A contact due now is
    written as an attempt *with its decision* and committed **before** the hand-off; the hand-off
@@ -26,7 +29,9 @@ One pass of :func:`run_due` at instant ``now``:
    later than ``now`` (the channel's window opens later) is stored once per day as ``blocked``
    with its violations and earliest allowed instant, and so is a hold for want of any permitted
    channel. A ``final_notice`` is stored as ``needs_approval`` (never sent by the loop) and counted
-   under ``escalated``, as are the planner's ``escalate`` decisions. An account whose latest
+   under ``escalated``, as are the planner's ``escalate`` decisions; the account is not silenced
+   while the notice awaits approval: the planner's ordinary contact is carried out in the same
+   pass, and later passes count only what was sent for the cadence. An account whose latest
    policy escalation (``planner:policy_escalate``) a person has decided and closed is planned with
    ``escalation_released``: chasing resumes without offers instead of escalating it again.
 
@@ -197,16 +202,18 @@ def _engagement(attempts: Sequence[Attempt], inbound: Sequence[InboundRecord]) -
     return Engagement(
         channels=tuple(channels),
         response_hours=frozenset(e.received_at.hour for e in replies),
-        # A final notice waiting for approval counts as the latest touch for the cadence, so the
-        # loop does not send a plain reminder beside it while a person decides.
-        last_contact_at=max(
-            [a.sent_at for a in sent if a.sent_at is not None]
-            + [a.new.planned_at for a in attempts if a.status == "needs_approval"],
-            default=None,
-        ),
+        # Only what reached the debtor is a touch: a final notice waiting for a person's approval
+        # does not silence the ordinary reminders (issue #9: while the human queue was behind,
+        # accounts at the final-notice age went without any contact for one to two weeks).
+        last_contact_at=max((a.sent_at for a in sent if a.sent_at is not None), default=None),
         last_response_at=max((e.received_at for e in replies), default=None),
         touches=len(sent),
-        final_notice_sent=any(a.new.action == "final_notice" for a in attempts),
+        final_notice_sent=any(
+            a.new.action == "final_notice" and a.status != "needs_approval" for a in attempts
+        ),
+        final_notice_pending=any(
+            a.new.action == "final_notice" and a.status == "needs_approval" for a in attempts
+        ),
     )
 
 
@@ -353,9 +360,19 @@ def run_due(
         # Only the accounts with work in this pass have their history read: the ones due for a
         # decision, those with a hand-off left over, and (shard 0) those with plan messages.
         suspended = uow.runtime.suspended(today)
+
+        def exposure(cid: int) -> tuple[int, str]:
+            # Largest overdue amount first (minor units of the account's currency; no FX), so
+            # the largest debts are worked first and reach the human queue first: its items are
+            # listed by SLA, and items opened in the same pass share one.
+            overdue = sum(
+                i.open_minor for i in invoices[cid] if i.open_minor > 0 and i.due_date < today
+            )
+            return -overdue, refs[cid].external_id
+
         due = [
             cid
-            for cid in sorted(invoices, key=lambda c: refs[c].external_id)
+            for cid in sorted(invoices, key=exposure)
             if mine(cid)
             and cid not in suspended
             and any(i.open_minor > 0 and i.due_date < today for i in invoices[cid])
@@ -390,7 +407,9 @@ def run_due(
                 tuple(settled.get(cid, ())),
             )
 
-        # 1. hand-offs left over by a crash or a transient provider failure
+        # 1. hand-offs left over by a crash or a transient provider failure (and final notices a
+        # person approved since the last pass)
+        handed: set[int] = set()
         for a in leftover:
             acct = account(a.customer_id)
             ctx = contact_context(
@@ -406,6 +425,7 @@ def run_due(
             )
             if decide(_history_without(ctx, a), proposal).allowed:
                 _hand_off(uow, a.id, a.new, a.account, sender, now, report)
+                handed.add(a.customer_id)
             elif now - a.new.planned_at > STALE_AFTER:
                 stale = "stale: not allowed to send within a day of planning"
                 uow.runtime.mark_failed(a.id, stale)
@@ -447,7 +467,13 @@ def run_due(
             {k: ArmStats(s, f) for k, (s, f) in uow.runtime.outcome_counts().items()}
         )
 
-        # 3. every account with an open overdue balance
+        # 3. every account with an open overdue balance; what step 1 has just sent is the latest
+        # touch of its account (an approved final notice is not followed by a reminder beside it)
+        if handed:
+            fresh: dict[int, list[Attempt]] = defaultdict(list)
+            for a in uow.runtime.attempts(customer_ids=handed):
+                fresh[a.customer_id].append(a)
+            by_customer.update(fresh)
         released = _released_policy_escalations(uow.payments.escalations()) if due else set()
         for cid in due:
             report.processed += 1
@@ -555,7 +581,6 @@ def _process(
     action = plan_next_action(
         situation, permissions, engagement, learning, now=now, rules=rules, seed=seed
     )
-    reasons = tuple(r.to_json() for r in action.reasons)
     if action.action is Action.ESCALATE:
         # Into the human queue (the payments area's escalations): an open escalation suspends
         # chasing, so the account is escalated once, not on every pass.
@@ -572,51 +597,98 @@ def _process(
         uow.commit()
         report.escalated += 1
         return
-    if action.channel is None:
-        if action.action is Action.HOLD and any(
-            r.code == "no_permitted_channel" for r in action.reasons
-        ):
-            for c in candidates.values():  # one blocked record per day: the evidence of why
-                _store_blocked(uow, acct, ref, c, now, action, reasons, balance, debt_ids, report)
-                break
-        return
-    c = candidates[action.channel]
-    r = reminder(
-        action=action.action.value, channel=c.channel, lang=customer.language, tone=action.tone,
-        name=customer.name, creditor=uow.org_name, balance=balance, invoices=debt_ids,
-        days_past_due=ledger.max_days_past_due, link=link, third_party=third_party,
-        consumer=consumer, first_communication=first,
+    act = _Act(
+        uow, acct, ref, now, ctx, candidates, balance, debt_ids, ledger.max_days_past_due, link,
+        first, sender, report,
     )  # fmt: skip
-    final = replace(c, subject=r.subject, text=r.text, lang=r.lang)
-    if action.at > now:
-        # The channel's window opens later: evidence of the block, once per day.
-        _store_blocked(uow, acct, ref, final, now, action, reasons, balance, debt_ids, report)
-        return
-    decision = decide(ctx, ProposedContact(now, c.channel, debt_ids, r.text, first, r.lang))
-    final = replace(final, decision=decision)
-    if not decision.allowed:
-        _store_blocked(uow, acct, ref, final, now, action, reasons, balance, debt_ids, report)
-        return
-    status = "needs_approval" if action.needs_approval else "planned"
-    new = _new_attempt(
-        acct, final, now, action, reasons, balance, debt_ids, status,
-        f"{ref}:{c.channel}:{action.action.value}:{today.isoformat()}",
-    )  # fmt: skip
-    attempt_id = _add_attempt(uow, new, ref)
-    if attempt_id is not None and action.needs_approval:
-        # Into the human queue as an approval request (released by ``queue approve``).
-        open_item(
-            uow, customer_id=acct.row.id, source="attempt", source_id=attempt_id,
-            source_ref=new.dedupe_key, reason="final_notice",
-            summary=f"{action.action.value} by {c.channel} to {ref}: {r.text[:200]}",
+    if act.carry_out(action) and action.action is Action.FINAL_NOTICE:
+        # The final notice waits for a person's approval; the debt is still reminded meanwhile
+        # (the planner's ordinary contact, checked with compliance like any other).
+        meanwhile = replace(engagement, final_notice_pending=True)
+        act.carry_out(
+            plan_next_action(
+                situation, permissions, meanwhile, learning, now=now, rules=rules, seed=seed
+            )
+        )
+
+
+@dataclass(slots=True)
+class _Act:
+    """Carries out one planner decision about an account in a pass (see :func:`_process`)."""
+
+    uow: RuntimeUnitOfWork
+    acct: _Account
+    ref: str
+    now: datetime
+    ctx: ComplianceContext
+    candidates: dict[str, _Candidate]
+    balance: Money
+    debt_ids: tuple[str, ...]
+    days_past_due: int
+    link: str
+    first: bool
+    sender: ChannelSender
+    report: RunReport
+
+    def carry_out(self, action: NextAction) -> bool:
+        """Store (and hand off) ``action``; true when it went to a person for approval."""
+        uow, acct, ref, now, report = self.uow, self.acct, self.ref, self.now, self.report
+        balance, debt_ids, candidates = self.balance, self.debt_ids, self.candidates
+        reasons = tuple(r.to_json() for r in action.reasons)
+        if action.action is Action.ESCALATE:  # pragma: no cover - handled by the caller
+            raise InvalidInput("an escalation is not a contact")
+        if action.channel is None:
+            if action.action is Action.HOLD and any(
+                r.code == "no_permitted_channel" for r in action.reasons
+            ):
+                for c in candidates.values():  # one blocked record per day: the evidence of why
+                    _store_blocked(
+                        uow, acct, ref, c, now, action, reasons, balance, debt_ids, report
+                    )
+                    break
+            return False
+        customer = acct.row.customer
+        c = candidates[action.channel]
+        r = reminder(
+            action=action.action.value, channel=c.channel, lang=customer.language,
+            tone=action.tone, name=customer.name, creditor=uow.org_name, balance=balance,
+            invoices=debt_ids, days_past_due=self.days_past_due, link=self.link,
+            third_party=self.ctx.collector_type == "third_party",
+            consumer=customer.customer_type == "consumer", first_communication=self.first,
         )  # fmt: skip
-    uow.commit()
-    if attempt_id is None:
-        return  # already done today (a second pass on the same day)
-    if action.needs_approval:
-        report.escalated += 1
-        return
-    _hand_off(uow, attempt_id, new, ref, sender, now, report)
+        final = replace(c, subject=r.subject, text=r.text, lang=r.lang)
+        if action.at > now:
+            # The channel's window opens later: evidence of the block, once per day.
+            _store_blocked(uow, acct, ref, final, now, action, reasons, balance, debt_ids, report)
+            return False
+        decision = decide(
+            self.ctx, ProposedContact(now, c.channel, debt_ids, r.text, self.first, r.lang)
+        )
+        final = replace(final, decision=decision)
+        if not decision.allowed:
+            _store_blocked(uow, acct, ref, final, now, action, reasons, balance, debt_ids, report)
+            return False
+        status = "needs_approval" if action.needs_approval else "planned"
+        new = _new_attempt(
+            acct, final, now, action, reasons, balance, debt_ids, status,
+            f"{ref}:{c.channel}:{action.action.value}:{now.date().isoformat()}",
+        )  # fmt: skip
+        attempt_id = _add_attempt(uow, new, ref)
+        if attempt_id is not None and action.needs_approval:
+            # Into the human queue as an approval request (released by ``queue approve``).
+            open_item(
+                uow, customer_id=acct.row.id, source="attempt", source_id=attempt_id,
+                source_ref=new.dedupe_key, reason="final_notice",
+                summary=f"{action.action.value} by {c.channel} to {ref}: {r.text[:200]}",
+            )  # fmt: skip
+        uow.commit()
+        if attempt_id is None:
+            return False  # already done today (a second pass on the same day)
+        if action.needs_approval:
+            report.escalated += 1
+            return True
+        _hand_off(uow, attempt_id, new, ref, sender=self.sender, now=now, report=report)
+        return False
 
 
 def _new_attempt(

@@ -17,8 +17,10 @@ the learning state and ``now``. The rules, in the order they are applied (first 
 5. the last touch is more recent than the stage's cadence (re-engagement cadence once the
    debtor has been silent for ``silence_days`` late in the life of the debt) → ``wait``;
 6. no channel with consent and a permitted time → ``hold`` (nothing lawful to do);
-7. the final-notice age reached and no final notice sent → ``final_notice`` on the best written
-   channel, which **needs human approval**;
+7. the final-notice age reached and no final notice sent or awaiting approval → ``final_notice``
+   on the best written channel, which **needs human approval**; while it awaits that approval the
+   account is not silenced: rule 8 goes on at the stage's cadence (``final_notice_pending``) —
+   the approval is about the firm notice, not about whether the debt may be reminded;
 8. otherwise a channel is chosen by expected value ``rate × m × V − cost``: ``rate`` is the
    learned success rate of the (segment, channel) arm (Thompson sampling with bounded
    exploration, :mod:`amicable.strategy.learning`), ``V`` the balance × P(pay) (risk model),
@@ -163,7 +165,10 @@ class Engagement:
         last_contact_at: the latest touch (aware UTC), if any.
         last_response_at: the latest reply or payment (aware UTC), if any.
         touches: touches so far.
-        final_notice_sent: a final notice has gone out.
+        final_notice_sent: a final notice has gone out (or a person decided it: a declined one is
+            not asked for again).
+        final_notice_pending: a final notice awaits a person's approval; only what was actually
+            sent counts as a touch (``last_contact_at``), so ordinary reminders go on meanwhile.
     """
 
     channels: tuple[ChannelEngagement, ...] = ()
@@ -172,6 +177,7 @@ class Engagement:
     last_response_at: datetime | None = None
     touches: int = 0
     final_notice_sent: bool = False
+    final_notice_pending: bool = False
 
     def on(self, channel: str) -> ChannelEngagement:
         for c in self.channels:
@@ -465,7 +471,8 @@ def plan_next_action(
             why.append(Reason("debtor_active_hours", f"the debtor responds around {at:%H}:00Z"))
         return at, why
 
-    if dpd >= rules.final_notice_after_days and not engagement.final_notice_sent:
+    final_age = dpd >= rules.final_notice_after_days
+    if final_age and not engagement.final_notice_sent and not engagement.final_notice_pending:
         written = [c for c in _WRITTEN if c in by_channel]
         if written:
             perm = by_channel[written[0]]
@@ -529,6 +536,13 @@ def plan_next_action(
     ):
         action = Action.PLAN_OFFER
         reasons.append(Reason("plan_offer", "late and risky: offer a payment plan"))
+    if final_age and engagement.final_notice_pending and not engagement.final_notice_sent:
+        reasons.append(
+            Reason(
+                "final_notice_pending",
+                "a final notice awaits approval: ordinary reminders go on meanwhile",
+            )
+        )
     # The posterior-mean value of the touch, rounded to the currency's minor unit.
     expected = Money.quantize(
         Decimal(repr(max(0.0, choice.means[channel]))),

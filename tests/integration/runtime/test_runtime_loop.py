@@ -379,3 +379,83 @@ def test_a_policy_escalation_a_person_decided_resumes_chasing_and_a_take_over_do
     assert any(a.status in ("sent", "needs_approval") for a in chased), chased
     assert all(a.new.action != "plan_offer" for a in chased)
     assert all(any(r["code"] == "escalation_released" for r in a.new.reasons) for a in chased)
+
+
+def test_a_final_notice_awaiting_approval_does_not_silence_the_account(
+    portfolio: App, clock: SimulatedClock
+) -> None:
+    # Issue #9: an account at the final-notice age got nothing at all until a person approved the
+    # notice (one to two weeks when the queue was behind); now it is reminded meanwhile.
+    sender = RecordingOutboxSender(clock=clock)
+    run_days(portfolio.uow, clock, start=START, until=START, sender=sender)
+    first = _attempts(portfolio)
+    awaiting = {a.account for a in first if a.status == "needs_approval"}
+    assert awaiting, "the portfolio should have accounts at the final-notice age"
+    assert all(a.new.action == "final_notice" for a in first if a.status == "needs_approval")
+    meanwhile = [a for a in first if a.account in awaiting and a.status == "sent"]
+    assert {a.account for a in meanwhile} == awaiting
+    assert all(a.new.action != "final_notice" for a in meanwhile)
+    assert all(any(r["code"] == "final_notice_pending" for r in a.new.reasons) for a in meanwhile)
+    # the same day again: nothing twice
+    run_due(portfolio.uow(), clock.now(), sender=sender)
+    assert len(_attempts(portfolio)) == len(first)
+    # a person approves one notice: the next pass sends it, and no reminder beside it
+    ref = sorted(awaiting)[0]
+    item = next(
+        i
+        for i in queue.list_items(portfolio.uow())
+        if i.new.reason == "final_notice" and i.new.source_ref.startswith(f"{ref}:")
+    )
+    queue.approve(portfolio.uow(), item.id, actor="reviewer")
+    run_days(
+        portfolio.uow, clock, start=START + timedelta(days=1), until=START + timedelta(days=1),
+        sender=sender,
+    )  # fmt: skip
+    later = [a for a in _attempts(portfolio) if a.account == ref]
+    assert [a.new.action for a in later if a.status == "sent"][-1] == "final_notice"
+    assert len([a for a in later if a.status == "sent"]) == 2
+
+
+def test_the_largest_overdue_debts_are_worked_first_and_reach_the_human_queue_first(
+    portfolio: App, clock: SimulatedClock
+) -> None:
+    # Issue #9: high balances were worked (and put to people) in account-number order.
+    at = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # one pass, inside contact hours everywhere
+    clock.set(at)
+    run_due(portfolio.uow(), at, sender=RecordingOutboxSender(clock=clock))
+    with portfolio.uow() as uow:
+        overdue: dict[int, int] = defaultdict(int)
+        for inv in uow.reports.invoice_balances(START):
+            if inv.open_minor > 0 and inv.due_date < START:
+                overdue[inv.customer_id] += inv.open_minor
+        attempts = uow.runtime.attempts()
+    items = sorted(queue.list_items(portfolio.uow(), status="all"), key=lambda i: i.id)
+    assert {i.new.reason for i in items} >= {"planner:policy_escalate", "final_notice"}
+    amounts = [overdue[i.new.customer_id] for i in items]  # in the order they were opened
+    assert amounts == sorted(amounts, reverse=True)
+    worked = [overdue[a.new.customer_id] for a in sorted(attempts, key=lambda a: a.id)]
+    assert len(worked) > len(items)
+    assert worked == sorted(worked, reverse=True)
+
+
+def test_an_approved_final_notice_goes_out_alone_on_its_pass(
+    portfolio: App, clock: SimulatedClock
+) -> None:
+    # The pass that hands off an approved final notice used to plan the account from what it had
+    # read before the hand-off, so a reminder went out beside the notice once the cadence allowed.
+    at = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
+    clock.set(at)
+    sender = RecordingOutboxSender(clock=clock)
+    run_due(portfolio.uow(), at, sender=sender)
+    items = [i for i in queue.list_items(portfolio.uow()) if i.new.reason == "final_notice"]
+    assert items
+    for item in items:
+        queue.approve(portfolio.uow(), item.id, actor="reviewer")
+    later = at + timedelta(days=11)  # Friday 2026-03-13: past the mid and late cadences
+    clock.set(later)
+    run_due(portfolio.uow(), later, sender=sender)
+    attempts = _attempts(portfolio)
+    for item in items:
+        ref = item.new.source_ref.split(":")[0]
+        sent = [a for a in attempts if a.account == ref and a.sent_at == later]
+        assert [a.new.action for a in sent] == ["final_notice"], ref

@@ -223,6 +223,21 @@ def test_a_final_notice_needs_human_approval_and_goes_in_writing() -> None:
     assert sent.action is not Action.FINAL_NOTICE
 
 
+def test_a_final_notice_awaiting_approval_does_not_silence_ordinary_reminders() -> None:
+    # Issue #9: while a person had not yet approved the final notice the account got nothing.
+    waiting = Engagement(final_notice_pending=True)
+    decision = plan(situation(days_past_due=61, probability=0.8), engagement=waiting)
+    assert decision.is_contact and not decision.needs_approval
+    assert decision.action is not Action.FINAL_NOTICE
+    assert "final_notice_pending" in [r.code for r in decision.reasons]
+    # the cadence still counts what was actually sent
+    touched = replace(waiting, touches=1, last_contact_at=NOW - timedelta(days=2))
+    assert plan(situation(days_past_due=61), engagement=touched).action is Action.WAIT
+    # and the notice itself is asked for once only
+    again = plan(situation(days_past_due=75), engagement=waiting)
+    assert again.action is not Action.FINAL_NOTICE
+
+
 def test_opened_but_not_paid_switches_to_the_next_channel_with_a_payment_link() -> None:
     engagement = Engagement(
         channels=(ChannelEngagement("email", sent=1, opened=1, opened_not_paid=True),),
