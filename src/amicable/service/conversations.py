@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from amicable.domain.errors import InvalidInput
 from amicable.domain.money import Money
+from amicable.domain.records import ConsentRecord
 from amicable.negotiation.dialogue import open_conversation, step
 from amicable.negotiation.guardrails import PhrasedReply, Phraser
 from amicable.negotiation.llm import phrase_turn
@@ -323,8 +325,45 @@ def handle_inbound(
         turn, phrased = phrase_turn(turn, ctx, phraser)
         uow.conversations.save(conv_id, version, turn.state.to_json())
         _persist(uow, conv_id, customer_id, ctx, turn, text, phrased)
+        _honour_stop(uow, ctx.debtor.reference, conv_id, turn, parse.entities.channel or channel)
         uow.commit()
         return turn
+
+
+#: Channels a debtor can opt out of (the consent channels the loop contacts on).
+_OPT_OUT_CHANNELS = frozenset({"email", "sms", "whatsapp", "call"})
+
+
+def _honour_stop(
+    uow: ConversationsUnitOfWork, account: str, conv_id: int, turn: Turn, channel: str
+) -> None:
+    """Record on the customer, in the turn's transaction, a stop the debtor asked for in
+    conversation: a cease as the customer's ``cease`` tag (every compliance pack then refuses
+    every later contact, on every channel and path), a channel opt-out as a withdrawn consent
+    for the channel named (else the conversation's). The conversation ending is not enough: the
+    loop plans contacts from the customer's record, not from conversations."""
+    cease = "cease" in turn.reasons
+    if not cease and ("opt_out" not in turn.reasons or channel not in _OPT_OUT_CHANNELS):
+        return
+    stored = uow.ledger.customers([account])[account]
+    customer = stored.customer
+    if cease:
+        if "cease" in customer.tags:
+            return
+        updated = replace(customer, tags=(*customer.tags, "cease"), consents=())
+    else:
+        withdrawn = ConsentRecord(
+            channel=channel,  # type: ignore[arg-type]  # one of _OPT_OUT_CHANNELS
+            granted=False,
+            at=uow.now,
+            source=f"asked in conversation {conv_id}",
+        )
+        updated = replace(customer, consents=(withdrawn,))
+    uow.ledger.update_customer(stored.id, updated)
+    outcomes.contact_stopped(
+        uow, account=account, conversation_id=conv_id, kind="cease" if cease else "opt_out",
+        channel=None if cease else channel,
+    )  # fmt: skip
 
 
 def latest_conversation(

@@ -11,7 +11,10 @@ import pytest
 
 from amicable.adapters.importers import read_customers, read_invoices, read_payments
 from amicable.bootstrap import App, bootstrap
+from amicable.compliance.engine import decide
+from amicable.compliance.model import ProposedContact
 from amicable.domain.clock import SimulatedClock
+from amicable.service.contact_context import contact_context
 from amicable.service.conversations import handle_inbound, start_conversation
 from amicable.service.imports import import_customers, import_invoices, import_payments
 from amicable.service.queries import accounts_list, resolve_account, show_account
@@ -108,3 +111,39 @@ def test_a_message_while_a_person_owns_the_case_stays_in_that_conversation(
     assert later.state.state.value == "escalated" and later.offer is None
     assert later.reply is not None  # says a person has the case
     assert after["conversation_escalations"] == before["conversation_escalations"]
+
+
+def test_a_cease_said_in_conversation_is_recorded_on_the_customer_for_every_channel(
+    sample: tuple[App, str, str],
+) -> None:
+    # The loop plans from the customer's record, not from conversations: the cease must be
+    # there (its "cease" tag), so compliance refuses every later contact on every channel.
+    app, ref, postal = sample
+    start_conversation(app.uow(), ref, "sms", today=TODAY, lang="en")
+    handle_inbound(app.uow(), ref, "sms", postal, today=TODAY)
+    handle_inbound(app.uow(), ref, "sms", "stop contacting me, leave me alone", today=TODAY)
+    with app.uow() as uow:
+        customer = uow.ledger.customers([ref])[ref].customer
+        ctx = contact_context(customer, (), (), (), as_of=TODAY)
+        stops = [r for r in uow.audit.records() if r.kind == "contact.stopped"]
+    assert "cease" in customer.tags and ctx.debtor.cease
+    assert [r.subject for r in stops] == [f"account:{ref}"]
+    for channel in ("email", "sms", "whatsapp", "call", "letter"):
+        at = datetime(2026, 3, 3, 15, tzinfo=UTC)  # a Tuesday afternoon
+        decision = decide(ctx, ProposedContact(at, channel, text="Friendly reminder"))
+        assert not decision.allowed
+        assert any("cease" in v.rule for v in decision.violations), decision.violations
+
+
+def test_an_opt_out_said_in_conversation_withdraws_that_channels_consent_only(
+    sample: tuple[App, str, str],
+) -> None:
+    app, ref, postal = sample
+    start_conversation(app.uow(), ref, "sms", today=TODAY, lang="en")
+    handle_inbound(app.uow(), ref, "sms", postal, today=TODAY)
+    handle_inbound(app.uow(), ref, "sms", "no more emails please, texts are fine", today=TODAY)
+    with app.uow() as uow:
+        customer = uow.ledger.customers([ref])[ref].customer
+    ctx = contact_context(customer, (), (), (), as_of=TODAY)
+    assert "cease" not in customer.tags and not ctx.debtor.cease
+    assert ctx.debtor.opt_outs == {"email"}
