@@ -130,6 +130,10 @@ class _Debtor:
     react: random.Random
     spont: random.Random
     stopped: dict[str, datetime] = field(default_factory=dict)  # channel -> when STOP was sent
+    #: When the debtor asked for all contact to stop (every "abuse" phrasing says "leave me
+    #: alone"): every later message breaks the house pack's cease rule, whatever the
+    #: collector understood.
+    ceased_at: datetime | None = None
     history: list[HistoryEvent] = field(default_factory=list)
     received: list[date] = field(default_factory=list)
     reads: list[date] = field(default_factory=list)
@@ -199,6 +203,7 @@ class _World:
             address=Address(d.country, d.region, d.postal),
             phones=d.phones,
             timezone=d.timezone,
+            cease=d.ceased_at is not None and d.ceased_at <= m.at,
             opt_outs=frozenset({c for c, ok in d.consents.items() if not ok} | stopped),
             consents=tuple(
                 ChannelConsent(c, _EPOCH) for c, ok in d.consents.items() if ok and c not in stopped
@@ -306,6 +311,7 @@ class _World:
         ):
             if p.hostile and "abuse" not in d.said:
                 d.said.add("abuse")
+                d.ceased_at = at
                 d.history.append(HistoryEvent(at, m.channel, "inbound", "delivered"))
                 self.collector.message(p.ref, m.channel, phrase("abuse", p.lang, rng), at,
                                        "abuse")  # fmt: skip
