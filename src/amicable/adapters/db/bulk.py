@@ -258,16 +258,28 @@ class Bulk:
         return list(range(int(top) + 1, int(top) + 1 + n))
 
     def _next_values(self, table: Any, n: int) -> list[int]:
+        if self._writer is None:
+            return self._draw(self._conn, table, n)
+        # COPYs are queued on this connection: a statement here would wait for all of them and
+        # leave the server idle while this side prepares the next chunk. Sequences are not
+        # transactional (a value drawn is never drawn again, committed or not), so the values
+        # are drawn on a connection of their own.
+        with self._conn.engine.connect() as side:
+            got = self._draw(side, table, n)
+            side.commit()
+        return got
+
+    def _draw(self, conn: Connection, table: Any, n: int) -> list[int]:
         # The sequence is resolved once: pg_get_serial_sequence per row costs ~4 µs a row.
         seq = self._sequences.get(table.name)
         if seq is None:
             seq = str(
-                self._conn.execute(
+                conn.execute(
                     text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}
                 ).scalar_one()
             )
             self._sequences[table.name] = seq
-        got = self._conn.execute(
+        got = conn.execute(
             text("SELECT array_agg(nextval(CAST(:s AS regclass))) FROM generate_series(1, :n)"),
             {"s": seq, "n": n},
         ).scalar_one()
