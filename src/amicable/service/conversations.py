@@ -47,6 +47,7 @@ from amicable.policy.optimise import optimise
 from amicable.service import outcomes
 from amicable.service.conversations_ports import ConversationsUnitOfWork
 from amicable.service.policies import policy_facts, policy_in_force
+from amicable.service.ports import UnitOfWork
 from amicable.service.queries import resolve_account, show_account
 from amicable.service.queue import open_item
 
@@ -345,25 +346,34 @@ def _honour_stop(
     cease = "cease" in turn.reasons
     if not cease and ("opt_out" not in turn.reasons or channel not in _OPT_OUT_CHANNELS):
         return
-    stored = uow.ledger.customers([account])[account]
-    customer = stored.customer
     if cease:
+        stored = uow.ledger.customers([account])[account]
+        customer = stored.customer
         if "cease" in customer.tags:
             return
-        updated = replace(customer, tags=(*customer.tags, "cease"), consents=())
+        uow.ledger.update_customer(stored.id, replace(customer, tags=(*customer.tags, "cease")))
     else:
-        withdrawn = ConsentRecord(
-            channel=channel,  # type: ignore[arg-type]  # one of _OPT_OUT_CHANNELS
-            granted=False,
-            at=uow.now,
-            source=f"asked in conversation {conv_id}",
-        )
-        updated = replace(customer, consents=(withdrawn,))
-    uow.ledger.update_customer(stored.id, updated)
+        record_consent(uow, account, channel, granted=False, at=uow.now,
+                       source=f"asked in conversation {conv_id}")  # fmt: skip
     outcomes.contact_stopped(
         uow, account=account, conversation_id=conv_id, kind="cease" if cease else "opt_out",
         channel=None if cease else channel,
     )  # fmt: skip
+
+
+def record_consent(
+    uow: UnitOfWork, account: str, channel: str, *, granted: bool, at: datetime, source: str
+) -> None:
+    """Append a consent record (given or withdrawn) for one channel of the account's customer;
+    the caller commits. Used by a STOP / START keyword and by an opt-out said in conversation."""
+    stored = uow.ledger.customers([account])[account]
+    record = ConsentRecord(
+        channel=channel,  # type: ignore[arg-type]  # the callers pass a consent channel
+        granted=granted,
+        at=at,
+        source=source,
+    )
+    uow.ledger.update_customer(stored.id, replace(stored.customer, consents=(record,)))
 
 
 def latest_conversation(

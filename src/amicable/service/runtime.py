@@ -59,12 +59,16 @@ from amicable.compliance import ComplianceContext, ComplianceDecision, ProposedC
 from amicable.domain.clock import SimulatedClock, ensure_utc
 from amicable.domain.errors import AmicableError, ChannelUnavailable, InvalidInput, NotFound
 from amicable.domain.money import Money
-from amicable.domain.records import ConsentRecord
 from amicable.policy.evaluate import evaluate
 from amicable.service import outcomes
 from amicable.service.channels import ChannelSender, OutboundMessage, SendStatus
 from amicable.service.contact_context import contact_context
-from amicable.service.conversations import LocalPortalLinks, PaymentLinks, handle_inbound
+from amicable.service.conversations import (
+    LocalPortalLinks,
+    PaymentLinks,
+    handle_inbound,
+    record_consent,
+)
 from amicable.service.payments import OutboundIntent, service_plans
 from amicable.service.payments_ports import StoredEscalation
 from amicable.service.policies import policy_facts, policy_in_force
@@ -1025,14 +1029,8 @@ def receive_inbound(
             raise InvalidInput(f"event {event_id!r} is being processed")
         result: dict[str, Any]
         if kind in ("opt_out", "opt_in"):
-            stored = uow.ledger.customers([ref.external_id])[ref.external_id]
-            record = ConsentRecord(
-                channel=channel,  # type: ignore[arg-type]  # checked above
-                granted=kind == "opt_in",
-                at=now,
-                source=f"inbound {text.strip().upper()} ({provider} {event_id})",
-            )
-            uow.ledger.update_customer(stored.id, replace(stored.customer, consents=(record,)))
+            record_consent(uow, ref.external_id, channel, granted=kind == "opt_in", at=now,
+                           source=f"inbound {text.strip().upper()} ({provider} {event_id})")  # fmt: skip
             reply = (
                 "You will receive no more messages here. Reply START to opt back in."
                 if kind == "opt_out"

@@ -17,6 +17,7 @@ from amicable.domain.clock import SimulatedClock
 from amicable.service.contact_context import contact_context
 from amicable.service.conversations import handle_inbound, start_conversation
 from amicable.service.imports import import_customers, import_invoices, import_payments
+from amicable.service.ports import NewCustomer
 from amicable.service.queries import accounts_list, resolve_account, show_account
 from amicable.sim.sample import generate_sample
 
@@ -113,18 +114,25 @@ def test_a_message_while_a_person_owns_the_case_stays_in_that_conversation(
     assert after["conversation_escalations"] == before["conversation_escalations"]
 
 
+def _after_saying(sample: tuple[App, str, str], text: str) -> NewCustomer:
+    """The customer's stored record after a verified debtor said ``text`` by SMS."""
+    app, ref, postal = sample
+    start_conversation(app.uow(), ref, "sms", today=TODAY, lang="en")
+    handle_inbound(app.uow(), ref, "sms", postal, today=TODAY)
+    handle_inbound(app.uow(), ref, "sms", text, today=TODAY)
+    with app.uow() as uow:
+        return uow.ledger.customers([ref])[ref].customer
+
+
 def test_a_cease_said_in_conversation_is_recorded_on_the_customer_for_every_channel(
     sample: tuple[App, str, str],
 ) -> None:
     # The loop plans from the customer's record, not from conversations: the cease must be
     # there (its "cease" tag), so compliance refuses every later contact on every channel.
-    app, ref, postal = sample
-    start_conversation(app.uow(), ref, "sms", today=TODAY, lang="en")
-    handle_inbound(app.uow(), ref, "sms", postal, today=TODAY)
-    handle_inbound(app.uow(), ref, "sms", "stop contacting me, leave me alone", today=TODAY)
+    app, ref, _ = sample
+    customer = _after_saying(sample, "stop contacting me, leave me alone")
+    ctx = contact_context(customer, (), (), (), as_of=TODAY)
     with app.uow() as uow:
-        customer = uow.ledger.customers([ref])[ref].customer
-        ctx = contact_context(customer, (), (), (), as_of=TODAY)
         stops = [r for r in uow.audit.records() if r.kind == "contact.stopped"]
     assert "cease" in customer.tags and ctx.debtor.cease
     assert [r.subject for r in stops] == [f"account:{ref}"]
@@ -138,12 +146,7 @@ def test_a_cease_said_in_conversation_is_recorded_on_the_customer_for_every_chan
 def test_an_opt_out_said_in_conversation_withdraws_that_channels_consent_only(
     sample: tuple[App, str, str],
 ) -> None:
-    app, ref, postal = sample
-    start_conversation(app.uow(), ref, "sms", today=TODAY, lang="en")
-    handle_inbound(app.uow(), ref, "sms", postal, today=TODAY)
-    handle_inbound(app.uow(), ref, "sms", "no more emails please, texts are fine", today=TODAY)
-    with app.uow() as uow:
-        customer = uow.ledger.customers([ref])[ref].customer
+    customer = _after_saying(sample, "no more emails please, texts are fine")
     ctx = contact_context(customer, (), (), (), as_of=TODAY)
     assert "cease" not in customer.tags and not ctx.debtor.cease
     assert ctx.debtor.opt_outs == {"email"}
