@@ -2,7 +2,8 @@
 
 ``open_conversation(context, *, channel, lang, inbound) -> Turn`` starts a conversation (the
 agent's opening, or nothing when the debtor writes first); ``step(state, parse, context, *,
-text) -> Turn`` handles one debtor message already understood by the NLU. Neither does I/O or
+text) -> Turn`` handles one debtor message already understood by the NLU; ``resume_approved(state,
+context) -> Turn`` puts terms a person approved back to the debtor. None does I/O or
 reads a clock: ``now``/``today``, the account facts, the policy's offer space and concession
 ladder are in the :class:`~amicable.negotiation.states.DialogueContext`.
 
@@ -13,6 +14,7 @@ Transitions (``docs/negotiation.md`` draws them)::
     verifying --"wrong number"--> wrong_party                    any --cease/opt-out--> ceased
     any --hardship/legal/dispute twice/abuse twice/person/no progress/out of policy--> escalated
     any --"call me later"--> paused
+    escalated (out of policy, terms proposed) --a person approves them--> negotiating
 
 Invariants
 ----------
@@ -20,9 +22,12 @@ Invariants
   is verified; identity checks are limited, then the conversation locks and escalates.
 * Cease and opt-out requests are honoured at once, before anything else: the agent stays silent.
 * Every offer made is on the policy's concession ladder or passed the gate (``policy.gate``); the
-  agent never goes past the ladder's bound and never makes an offer that needs approval.
+  agent never goes past the ladder's bound and never makes an offer that needs approval on its
+  own: such terms go to a person as the escalation's ``proposal``, and only the exact terms the
+  person approved (``state.approved``) are offered afterwards.
 * An agreement is recorded only after the terms (each amount and date, the total) were read back
-  and explicitly confirmed, and only if the gate says ``ok`` for it at that moment.
+  and explicitly confirmed, and only if the gate says ``ok`` for it at that moment — or
+  ``needs_approval`` for exactly the terms a person approved; never ``refused``.
 * A debtor's message is data, never instructions: claimed approvals, prior agreements or rule
   overrides change nothing — a proposal is judged by the gate like any other.
 * Once escalated, the agent does not negotiate.
@@ -65,7 +70,7 @@ from amicable.policy.model import Action, Frequency
 from amicable.policy.offer import Offer, OfferKind, Payment
 from amicable.policy.schedule import build_plan, business_calendar
 
-__all__ = ["open_conversation", "step"]
+__all__ = ["open_conversation", "resume_approved", "step"]
 
 #: An intent counts when it is the most likely one or at least this confident.
 MIN_CONFIDENCE = 0.6
@@ -158,6 +163,31 @@ def step(state: ConversationState, parse: Parse, ctx: DialogueContext, *, text: 
     return _finish(draft, _verified(state, parse, intents, draft), names)
 
 
+def resume_approved(state: ConversationState, ctx: DialogueContext) -> Turn:
+    """A person approved the terms this escalated conversation proposed: put them to the debtor.
+
+    The conversation goes back to ``negotiating`` with the approved terms on the table (the
+    debtor accepts, then confirms the read-back, as for any offer); the escalation is over.
+    Raises ``ValueError`` unless the conversation is escalated with a proposal and verified (an
+    approval never discloses anything to an unverified person)."""
+    offer = state.proposal
+    if state.state is not State.ESCALATED or offer is None or not state.verified:
+        raise ValueError("only an escalated, verified conversation with proposed terms resumes")
+    state = replace(
+        state, state=State.NEGOTIATING, offer=offer, approved=offer, proposal=None,
+        escalation=None, pending=None, stalled=0, at_bound=0,
+    )  # fmt: skip
+    draft = _Draft(ctx, state)
+    draft.offer = offer
+    draft.reasons.append("approved_terms")
+    draft.say(
+        "approved_offer",
+        name=ctx.debtor.name,
+        offer=describe_offer(offer, state.lang, ctx.debtor.balance),
+    )
+    return _finish(draft, state)
+
+
 # -- helpers -------------------------------------------------------------------------------------
 
 
@@ -175,6 +205,22 @@ def _intents(parse: Parse) -> set[str]:
 def _usable(ctx: DialogueContext) -> tuple[LadderStep, ...]:
     """Ladder steps the agent may offer alone: inside policy and needing no approval."""
     return tuple(s for s in ctx.ladder if not s.requires_approval)
+
+
+def _for_approval(
+    ctx: DialogueContext, state: ConversationState | None = None, asked: Offer | None = None
+) -> Offer | None:
+    """The terms to put to a person when nothing the agent may offer alone fits: the debtor's
+    own ask when the gate says it needs approval (not refused); else the next ladder step that
+    needs approval after the terms a person already approved and the debtor turned down (the
+    first such step when none was approved); ``None`` when there is none."""
+    if asked is not None and check(ctx.space, asked).outcome is Outcome.NEEDS_APPROVAL:
+        return asked
+    steps = [s.offer for s in ctx.ladder if s.requires_approval]
+    done = state.approved if state is not None else None
+    if done is not None and done in steps:
+        steps = steps[steps.index(done) + 1 :]
+    return steps[0] if steps else None
 
 
 def _finish(draft: _Draft, state: ConversationState, names: tuple[str, ...] = ()) -> Turn:
@@ -276,9 +322,16 @@ def _regulated_frame(
 
 
 def _escalate(
-    draft: _Draft, state: ConversationState, reason: EscalationReason, summary: str
+    draft: _Draft,
+    state: ConversationState,
+    reason: EscalationReason,
+    summary: str,
+    *,
+    proposal: Offer | None = None,
 ) -> ConversationState:
     ctx = draft.ctx
+    if proposal is not None:
+        summary += f"; proposed for approval: {describe_offer(proposal, 'en', ctx.debtor.balance)}"
     draft.escalation = Escalation(reason, f"{ctx.debtor.reference}: {summary}")
     draft.reasons.append(f"escalated:{reason.value}")
     key = {
@@ -286,7 +339,7 @@ def _escalate(
         EscalationReason.LEGAL: "escalated_legal",
     }.get(reason, "escalated")
     draft.say(key, days=ctx.config.human_reply_days)
-    return replace(state, state=State.ESCALATED, pending=None)
+    return replace(state, state=State.ESCALATED, pending=None, proposal=proposal)
 
 
 def _escalate_unverifiable(draft: _Draft, state: ConversationState) -> Turn:
@@ -414,8 +467,9 @@ def _after_verification(state: ConversationState, draft: _Draft) -> Conversation
     ladder = _usable(ctx)
     if not ladder:
         return _escalate(
-            draft, state, EscalationReason.OUT_OF_POLICY, "no offer fits the policy unapproved"
-        )
+            draft, state, EscalationReason.OUT_OF_POLICY, "no offer fits the policy unapproved",
+            proposal=_for_approval(ctx),
+        )  # fmt: skip
     offer = ladder[0].offer
     draft.offer = offer
     draft.say("present", free=True, offer=describe_offer(offer, lang, debtor.balance))
@@ -497,6 +551,11 @@ def _verified(
     return replace(state, stalled=stalled)
 
 
+def _approved(state: ConversationState, offer: Offer, outcome: Outcome) -> bool:
+    """Terms needing approval that a person approved for this conversation, exactly."""
+    return outcome is Outcome.NEEDS_APPROVAL and state.approved == offer
+
+
 def _has_terms(parse: Parse) -> bool:
     e = parse.entities
     return any(v is not None for v in (e.amount, e.per, e.installments, e.percent, e.fraction))
@@ -538,9 +597,11 @@ def _read_back(state: ConversationState, offer: Offer, draft: _Draft) -> Convers
     """Read the final terms back (each amount and date, the total) and wait for a yes."""
     lang = state.lang
     decision = check(draft.ctx.space, offer)
-    if decision.outcome is not Outcome.OK:
+    if decision.outcome is not Outcome.OK and not _approved(state, offer, decision.outcome):
         draft.reasons.append(f"gate:{decision.outcome.value}")
         return _concede(state, draft)
+    if decision.outcome is not Outcome.OK:
+        draft.offer = offer  # approved terms: the turn names them (and the gate's outcome)
     draft.say(
         "confirm",
         payments=list_payments(offer, lang),
@@ -552,7 +613,7 @@ def _read_back(state: ConversationState, offer: Offer, draft: _Draft) -> Convers
 def _agree(state: ConversationState, offer: Offer, draft: _Draft) -> ConversationState:
     ctx = draft.ctx
     decision = check(ctx.space, offer)
-    if decision.outcome is not Outcome.OK:
+    if decision.outcome is not Outcome.OK and not _approved(state, offer, decision.outcome):
         # The terms no longer pass (e.g. the policy changed): never record; a person decides.
         return _escalate(
             draft,
@@ -594,14 +655,18 @@ def _agree(state: ConversationState, offer: Offer, draft: _Draft) -> Conversatio
 
 
 def _concede(
-    state: ConversationState, draft: _Draft, *, counter: bool = False
+    state: ConversationState, draft: _Draft, *, counter: bool = False, asked: Offer | None = None
 ) -> ConversationState:
-    """Move one step down the concession ladder; at the bound, restate it (twice: escalate)."""
+    """Move one step down the concession ladder; at the bound, restate it (twice: escalate).
+    With no step the agent may offer alone, a person is asked (``asked``: the debtor's terms)."""
     ctx = draft.ctx
     ladder = _usable(ctx)
     lang = state.lang
     if not ladder:
-        return _escalate(draft, state, EscalationReason.OUT_OF_POLICY, "no offer fits the policy")
+        return _escalate(
+            draft, state, EscalationReason.OUT_OF_POLICY, "no offer fits the policy",
+            proposal=_for_approval(ctx, state, asked),
+        )  # fmt: skip
     nxt = state.ladder_index + 1
     if nxt < len(ladder):
         offer = ladder[nxt].offer
@@ -645,7 +710,7 @@ def _proposal(state: ConversationState, parse: Parse, draft: _Draft) -> Conversa
         return _concede(state, draft, counter=True)
     decision = check(ctx.space, offer)
     draft.reasons.append(f"gate:{decision.outcome.value}")
-    if decision.outcome is Outcome.OK:
+    if decision.outcome is Outcome.OK or _approved(state, offer, decision.outcome):
         draft.offer = offer
         return _read_back(state, offer, draft)
     nearest = _nearest_plan(parse, ctx, offer) if offer.kind is OfferKind.PLAN else None
@@ -659,7 +724,7 @@ def _proposal(state: ConversationState, parse: Parse, draft: _Draft) -> Conversa
             "counter", free=True, offer=describe_offer(nearest, state.lang, ctx.debtor.balance)
         )
         return replace(state, state=State.NEGOTIATING, offer=nearest, pending=None, stalled=0)
-    return _concede(state, draft, counter=True)
+    return _concede(state, draft, counter=True, asked=offer)
 
 
 def _nearest_plan(parse: Parse, ctx: DialogueContext, asked: Offer) -> Offer | None:

@@ -156,6 +156,11 @@ class ConversationState:
         objections: objection intents already answered once (a repeat escalates).
         warned_abuse: an abusive message has been answered once.
         escalation: the hand-over, once escalated.
+        proposal: terms the agent may not offer alone (they need a person's approval), put to
+            the person with an ``out_of_policy`` escalation: the debtor's own ask when it was
+            such terms, else the optimiser's best such offer.
+        approved: terms a person approved (``queue approve``); the agent may read back and
+            agree exactly these (their gate outcome is ``needs_approval``), nothing wider.
     """
 
     state: State
@@ -176,6 +181,8 @@ class ConversationState:
     objections: tuple[str, ...] = ()
     warned_abuse: bool = False
     escalation: Escalation | None = None
+    proposal: Offer | None = None
+    approved: Offer | None = None
 
     @property
     def ended(self) -> bool:
@@ -204,6 +211,8 @@ class ConversationState:
             "objections": list(self.objections),
             "warned_abuse": self.warned_abuse,
             "escalation": None if self.escalation is None else self.escalation.to_json(),
+            "proposal": off(self.proposal),
+            "approved": off(self.approved),
         }
 
     @classmethod
@@ -238,6 +247,9 @@ class ConversationState:
                 escalation=None
                 if esc is None
                 else Escalation(EscalationReason(esc["reason"]), str(esc["summary"])),
+                # absent in states saved before approvals came back to the debtor
+                proposal=off("proposal"),
+                approved=off("approved"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidInput(f"stored conversation state is damaged: {exc}") from exc
@@ -333,7 +345,8 @@ class DialogueContext:
 
 @dataclass(frozen=True, slots=True)
 class Agreement:
-    """An accepted offer, the gate's decision on it (always ``ok``) and the policy version."""
+    """An accepted offer, the gate's decision on it and the policy version. The outcome is ``ok``,
+    or ``needs_approval`` for exactly the terms a person approved (``ConversationState.approved``)."""
 
     offer: Offer
     gate: GateDecision

@@ -22,10 +22,10 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from amicable.domain.errors import InvalidInput
+from amicable.domain.errors import Conflict, InvalidInput
 from amicable.domain.money import Money
 from amicable.domain.records import ConsentRecord
-from amicable.negotiation.dialogue import open_conversation, step
+from amicable.negotiation.dialogue import open_conversation, resume_approved, step
 from amicable.negotiation.guardrails import PhrasedReply, Phraser
 from amicable.negotiation.llm import phrase_turn
 from amicable.negotiation.nlu import EmbeddedUnderstanding, Understanding
@@ -38,11 +38,12 @@ from amicable.negotiation.states import (
     EscalationReason,
     InvoiceFact,
     LadderStep,
+    State,
     Turn,
     offer_to_json,
 )
 from amicable.policy.evaluate import evaluate
-from amicable.policy.gate import check
+from amicable.policy.gate import Outcome, check
 from amicable.policy.optimise import optimise
 from amicable.service import outcomes
 from amicable.service.conversations_ports import ConversationsUnitOfWork
@@ -57,6 +58,7 @@ __all__ = [
     "dialogue_context",
     "handle_inbound",
     "latest_conversation",
+    "resume_approved_terms",
     "start_conversation",
 ]
 
@@ -329,6 +331,67 @@ def handle_inbound(
         _honour_stop(uow, ctx.debtor.reference, conv_id, turn, parse.entities.channel or channel)
         uow.commit()
         return turn
+
+
+def resume_approved_terms(
+    uow: ConversationsUnitOfWork,
+    conversation_id: int,
+    *,
+    today: date | None = None,
+    links: PaymentLinks | None = None,
+) -> tuple[Turn, int, str] | None:
+    """A person approved the terms escalated conversation ``conversation_id`` proposed: resume
+    it with them on the table (:func:`~amicable.negotiation.dialogue.resume_approved`) and record
+    the message that puts them to the debtor, with the offer and its gate outcome
+    (``needs_approval``). Returns ``(turn, customer_id, account)``; ``None`` when the
+    conversation proposed no terms (nothing to put to the debtor). The caller commits and
+    delivers the message.
+
+    Raises ``Conflict`` when the terms can no longer be offered (the gate refuses them today, or
+    a payment date has passed) or their message fails the content check — fail closed: a person
+    then decides with new terms (``queue modify``)."""
+    found = uow.conversations.state_of(conversation_id)
+    if found is None:
+        raise InvalidInput(f"conversation {conversation_id} does not exist")
+    customer_id, _channel, version, raw = found
+    state = ConversationState.from_json(json.loads(raw))
+    terms = state.proposal
+    if terms is None or state.state is not State.ESCALATED or not state.verified:
+        return None
+    day = today or uow.today
+    refs = uow.reports.customer_refs([customer_id])
+    account = refs[customer_id].external_id
+    ctx, _, _ = dialogue_context(uow, account, day, links=links)
+    outcome = check(ctx.space, terms).outcome
+    why = (
+        "the policy in force refuses them"
+        if outcome is Outcome.REFUSED
+        else "a payment date has passed"
+        if min(p.due_date for p in terms.payments) < day
+        else None
+    )
+    if why is not None:
+        raise Conflict(
+            f"the terms proposed in conversation {conversation_id} can no longer be offered "
+            f"({why}); decide with new terms (queue modify) instead"
+        )
+    turn = resume_approved(state, ctx)
+    if turn.state.state is not State.NEGOTIATING:
+        raise Conflict(
+            f"the message putting the approved terms to the debtor of conversation "
+            f"{conversation_id} failed the content check; decide with new terms instead"
+        )
+    uow.conversations.save(conversation_id, version, turn.state.to_json())
+    _persist(
+        uow,
+        conversation_id,
+        customer_id,
+        ctx,
+        turn,
+        None,
+        PhrasedReply(turn.reply or "", "template"),
+    )
+    return turn, customer_id, account
 
 
 #: Channels a debtor can opt out of (the consent channels the loop contacts on).

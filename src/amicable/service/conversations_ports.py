@@ -58,6 +58,10 @@ class ConversationRepository(Protocol):
         """``(id, version, state_json)`` of the customer's newest conversation on ``channel``."""
         ...
 
+    def state_of(self, conversation_id: int) -> tuple[int, str, int, str] | None:
+        """``(customer_id, channel, version, state_json)`` of one conversation, or ``None``."""
+        ...
+
     def start(self, customer_id: int, channel: str, lang: str, state: dict[str, Any]) -> int:
         """A new conversation (version 1) holding ``state``; returns its id."""
         ...

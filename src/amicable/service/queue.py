@@ -19,8 +19,11 @@ Invariants
 * Every decision writes one audit record (``queue.<decision>``) and one write-back event
   (``escalation.decided``) in the same transaction as the decision itself.
 * Flow-back: an approved final notice becomes ``planned`` again (the next run re-checks it with
-  compliance before sending); a declined one is ``declined`` and never sent. An approved or
-  modified conversation item records the agreement on the conversation. Deciding closes the
+  compliance before sending); a declined one is ``declined`` and never sent. An approved
+  conversation item whose escalation proposed terms puts exactly those terms back to the debtor
+  (the conversation resumes; the message is planned for the next run, which re-checks it with
+  compliance); the debtor still has to accept and confirm them. A modified conversation item
+  records the agreement on the conversation. Deciding closes the
   source escalation (so chasing resumes); a take-over keeps it open (the conversation stays
   escalated: the agent does not negotiate it again) and assigns the item to the taker.
 """
@@ -45,6 +48,7 @@ from amicable.service.conversations_ports import ConversationsUnitOfWork as Queu
 from amicable.service.policies import NothingOwed, offers_for, policy_facts, policy_in_force
 from amicable.service.queries import account_facts
 from amicable.service.queue_ports import NewQueueItem, QueueHolder, QueueItem
+from amicable.service.runtime_ports import RuntimeUnitOfWork
 
 __all__ = [
     "AUTHORITY",
@@ -350,17 +354,31 @@ def _final(
 
 
 def approve(
-    uow: QueueUnitOfWork, item_id: int, *, actor: str, note: str | None = None
+    uow: RuntimeUnitOfWork, item_id: int, *, actor: str, note: str | None = None
 ) -> QueueItem:
     """Approve the suggested action. A final notice is released to the next run (which checks
-    it with compliance before sending); the source escalation is closed. Commits."""
+    it with compliance before sending). A conversation that escalated with terms for approval
+    resumes with them, and the message putting them to the debtor is planned for the next run
+    (:func:`~amicable.service.runtime.offer_approved_terms`; the decision records the terms and
+    the attempt). The source escalation is closed. Commits."""
+    # Imported here: the runtime opens queue items (it imports this module).
+    from amicable.service.runtime import offer_approved_terms
+
     with uow:
         item = _get(uow, item_id)
         _decidable(item)
+        details: dict[str, Any] = {"note": note}
         if item.new.source == "attempt" and not uow.queue.release_attempt(item.new.source_id):
             raise Conflict(f"attempt {item.new.source_id} is no longer awaiting approval")
+        if item.new.source == "conversation":
+            conv_id = uow.queue.conversation_of_escalation(item.new.source_id)
+            offered = (
+                None if conv_id is None else offer_approved_terms(uow, conv_id, item_id=item.id)
+            )
+            if offered is not None:
+                details["approved_terms"] = offered
         uow.queue.set_source_status(item.new.source, item.new.source_id, "closed")
-        out = _final(uow, item, "approved", actor, {"note": note})
+        out = _final(uow, item, "approved", actor, details)
         uow.commit()
         return out
 

@@ -39,6 +39,13 @@ _SUBJECT: Final = {
     "fr": "Votre compte chez {creditor}",
     "es": "Su cuenta con {creditor}",
 }
+
+
+def account_subject(lang: str, creditor: str) -> str:
+    """The subject of an e-mail about the account (``en`` when ``lang`` has no wording)."""
+    return _SUBJECT.get(lang, _SUBJECT["en"]).format(creditor=creditor)
+
+
 _OPENING: Final = {
     "en": {
         1: "Hello {name}, this is a friendly reminder from {creditor}: {balance} is past due "

@@ -59,6 +59,7 @@ from amicable.compliance import ComplianceContext, ComplianceDecision, ProposedC
 from amicable.domain.clock import SimulatedClock, ensure_utc
 from amicable.domain.errors import AmicableError, ChannelUnavailable, InvalidInput, NotFound
 from amicable.domain.money import Money
+from amicable.negotiation.states import offer_to_json
 from amicable.policy.evaluate import evaluate
 from amicable.service import outcomes
 from amicable.service.channels import ChannelSender, OutboundMessage, SendStatus
@@ -68,6 +69,7 @@ from amicable.service.conversations import (
     PaymentLinks,
     handle_inbound,
     record_consent,
+    resume_approved_terms,
 )
 from amicable.service.payments import OutboundIntent, service_plans
 from amicable.service.payments_ports import StoredEscalation
@@ -75,7 +77,7 @@ from amicable.service.policies import policy_facts, policy_in_force
 from amicable.service.ports import AccountInvoice, CustomerRef, CustomerRow
 from amicable.service.queries import facts_of, resolve_account
 from amicable.service.queue import open_item
-from amicable.service.reminders import PLAN_KINDS, plan_message, reminder
+from amicable.service.reminders import PLAN_KINDS, account_subject, plan_message, reminder
 from amicable.service.runtime_ports import Attempt, InboundRecord, NewAttempt, RuntimeUnitOfWork
 from amicable.servicing.plans import InstallmentStatus, PlanStatus
 from amicable.strategy.learning import ArmStats, LearningState
@@ -96,6 +98,7 @@ __all__ = [
     "SEND_SLOTS",
     "InboundResult",
     "RunReport",
+    "offer_approved_terms",
     "outbox_list",
     "outbox_show",
     "receive_inbound",
@@ -1049,6 +1052,72 @@ def receive_inbound(
         uow.runtime.set_inbound_result(row_id, result)
         uow.commit()
     return InboundResult(event_id, False, kind, ref.external_id, channel, result)
+
+
+# -- approved terms ---------------------------------------------------------------------------
+
+
+def offer_approved_terms(
+    uow: RuntimeUnitOfWork,
+    conversation_id: int,
+    *,
+    item_id: int,
+    collector_type: str | None = None,
+    links: PaymentLinks | None = None,
+) -> dict[str, Any] | None:
+    """Put the terms a person approved back to the debtor of escalated conversation
+    ``conversation_id`` (called by ``queue approve``, in its transaction; the caller commits).
+
+    The conversation resumes with the terms on the table
+    (:func:`~amicable.service.conversations.resume_approved_terms`) and the message saying so is
+    written as a ``planned`` attempt on the conversation's channel, with the compliance decision
+    at ``uow.now`` — the next pass re-checks it with ``decide`` and hands it off like an approved
+    final notice (step 1), never outside the contact rules. On a channel the loop cannot write
+    on (chat) or without an address, no attempt is written: the terms wait in the conversation
+    for the debtor's next message. Returns ``{"terms", "conversation", "attempt"}`` (``attempt``
+    ``None`` then), or ``None`` when the conversation proposed no terms. The attempt's dedupe
+    key names the queue item ``item_id`` approved (one message per approval).
+    """
+    resumed = resume_approved_terms(uow, conversation_id, links=links)
+    if resumed is None:
+        return None
+    turn, customer_id, ref = resumed
+    state = turn.state
+    terms = offer_to_json(state.offer) if state.offer is not None else None
+    out: dict[str, Any] = {"terms": terms, "conversation": conversation_id, "attempt": None}
+    if turn.reply is None or state.channel not in EMBEDDED_CHANNELS:
+        return out
+    row = uow.ledger.customers([ref])[ref]
+    to = _recipient(row, state.channel)
+    if to is None:
+        return out
+    now = uow.now
+    today = now.date()
+    invoices = [i for i in uow.reports.invoice_balances(today, customer_id) if i.open_minor]
+    ctx = contact_context(
+        row.customer, invoices, uow.runtime.attempts(customer_id=customer_id),
+        uow.runtime.inbound(customer_id=customer_id), as_of=today, collector_type=collector_type,
+    )  # fmt: skip
+    balance = state.offer.total if state.offer is not None else None
+    owed = tuple(i.number for i in invoices if i.open_minor > 0)
+    decision = decide(
+        ctx,
+        ProposedContact(now, state.channel, owed, turn.reply, False, state.lang, automated=True),
+    )
+    d = _decision_parts(decision)
+    open_minor = sum(i.open_minor for i in invoices if balance and i.currency == balance.code)
+    new = NewAttempt(
+        customer_id=customer_id, channel=state.channel, action="approved_offer",
+        dedupe_key=f"{ref}:{state.channel}:approved_offer:{item_id}", planned_at=now,
+        allowed=d["allowed"], violations=d["violations"],
+        earliest_allowed_at=d["earliest_allowed_at"], packs=d["packs"], recipient=to,
+        subject=account_subject(state.lang, uow.org_name) if state.channel == "email" else None,
+        text=turn.reply, lang=state.lang, debt_ids=owed,
+        reasons=({"code": "approved_terms", "text": f"terms approved in conversation {conversation_id}"},),
+        status="planned", currency=state.currency, balance_minor=open_minor, segment="approved",
+    )  # fmt: skip
+    out["attempt"] = _add_attempt(uow, new, ref)
+    return out
 
 
 # -- outbox queries ---------------------------------------------------------------------------

@@ -37,7 +37,8 @@ BUSINESS_HOURS: Final = (time(8, 0), time(18, 0))
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """One message that reached a debtor: account, channel, instant, text and its kind
-    (``reminder``, ``final_notice``, ``plan`` for plan servicing, ``call`` for a live call)."""
+    (``reminder``, ``final_notice``, ``plan`` for plan servicing, ``offer`` for terms a person
+    approved, ``call`` for a live call)."""
 
     ref: str
     channel: str
@@ -99,6 +100,8 @@ def _kind(record: OutboxRecord) -> str:
         return "plan"
     if ":final_notice:" in key:
         return "final_notice"
+    if ":approved_offer:" in key:
+        return "offer"
     return "reminder"
 
 

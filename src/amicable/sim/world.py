@@ -47,7 +47,7 @@ from amicable.compliance import (
 )
 from amicable.domain.clock import SimulatedClock
 from amicable.domain.money import Money
-from amicable.service import imports, policies
+from amicable.service import imports, policies, queue
 from amicable.service.payments import ProviderEvent, apply_provider_event
 from amicable.sim.baselines import AggressiveCollector, Contact, DunningCollector, TeamCollector
 from amicable.sim.collectors import AgentCollector, Collector, Delivery
@@ -270,6 +270,51 @@ class _World:
                 self.collector.message(p.ref, channel, text, at, kind)
                 return
 
+    def consider(self, d: _Debtor, channel: str, at: datetime) -> None:
+        """Terms a person approved arrived: the debtor says yes to see them read back, then
+        confirms them if they fit its means (a strategic defaulter always does) or turns them
+        down — the same test as for any offer in :meth:`converse`."""
+        p, rng = d.persona, d.react
+        if channel != "call":
+            d.history.append(HistoryEvent(at, channel, "inbound", "delivered"))
+        turn = self.collector.message(p.ref, channel, phrase("accept", p.lang, rng), at, "accept")
+        if turn is None:
+            return
+        self.obs.conversations += 1
+        offer = turn.get("offer")
+        if turn.get("state") != "confirming" or not offer:
+            d.closed = d.closed or bool(turn.get("escalation"))
+            return
+        opening_minor = d.opening_minor or d.overdue(at.date())
+        upfront, monthly = _burden(offer)
+        fits = affordable(p, opening_minor, upfront_minor=upfront, per_month_minor=monthly)
+        kind = "accept" if p.strategic or fits else "decline"
+        if channel != "call":
+            d.history.append(HistoryEvent(at, channel, "inbound", "delivered"))
+        turn = self.collector.message(p.ref, channel, phrase(kind, p.lang, rng), at, kind)
+        if turn is not None and turn.get("agreement"):
+            self.agreed(d, turn["agreement"], at.date())
+        elif turn is not None:
+            d.closed = d.closed or bool(turn.get("escalation"))
+
+    def _approved(self, ref: str, offer: dict[str, Any]) -> bool:
+        """Whether a person approved exactly these terms for the account (the human queue's
+        decisions: terms needing approval are inside the policy only then)."""
+
+        def terms(o: dict[str, Any]) -> tuple[object, ...]:
+            parts = o.get("installments") or ()
+            return (
+                str(o.get("total")),
+                tuple((str(i["due_date"]), str(i["amount"])) for i in parts),
+            )
+
+        wanted = terms(offer)
+        for item in queue.list_items(self.app.uow(), status="approved"):
+            approved = (item.decision or {}).get("approved_terms") or {}
+            if item.account == ref and approved.get("terms") and terms(approved["terms"]) == wanted:
+                return True
+        return False
+
     def agreed(self, d: _Debtor, offer: dict[str, Any], day: date) -> None:
         schedule = [
             (date.fromisoformat(str(i["due_date"])), _minor(str(i["amount"])))
@@ -278,7 +323,10 @@ class _World:
         if not schedule:
             schedule = [(day + timedelta(days=3), _minor(str(offer["total"])))]
         checked = policies.check_offer(self.app.uow(), d.persona.ref, offer, day)
-        if not isinstance(checked, dict) or checked.get("outcome") != "ok":
+        outcome = checked.get("outcome") if isinstance(checked, dict) else None
+        if outcome != "ok" and not (
+            outcome == "needs_approval" and self._approved(d.persona.ref, offer)
+        ):
             self.obs.policy_violations += 1
         automated = self.collector.automated
         kept = d.react.random() < keep_chance(d.persona, automated=automated)
@@ -300,6 +348,12 @@ class _World:
         d.received.append(day)
         p, rng = d.persona, d.react
         if rng.random() >= read_chance(p, m.channel, m.at):
+            return
+        if m.kind == "offer" and d.promise is None and d.ceased_at is None:
+            # terms a person approved, put to a debtor whose case was with people: answered
+            # like any offer (the escalation is over)
+            d.closed = False
+            self.consider(d, m.channel, at)
             return
         if m.kind == "plan" or d.promise is not None or d.closed:
             return

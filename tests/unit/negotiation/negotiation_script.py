@@ -79,9 +79,10 @@ def context(
     disputed: bool = False,
     consumer: bool = False,
     postal: str | None = POSTAL,
+    policy_text: str = POLICY,
 ) -> DialogueContext:
     bal = Money.of(balance, currency)
-    policy = load_policy(POLICY.replace("currency: USD", f"currency: {currency}"))
+    policy = load_policy(policy_text.replace("currency: USD", f"currency: {currency}"))
     from amicable.policy.model import DisputeStatus
 
     facts = AccountFacts(
@@ -123,7 +124,8 @@ class Run:
 
 
 def assert_turn_is_safe(turn: Turn, ctx: DialogueContext) -> None:
-    """Every reply passes the content checker; every agreement passes the gate with ``ok``."""
+    """Every reply passes the content checker; every agreement passes the gate with ``ok`` (or
+    ``needs_approval`` for exactly the terms a person approved in this conversation)."""
     st = turn.state
     if turn.reply is not None:
         facts = guardrails.content_facts(ctx, st, turn.offer)
@@ -149,7 +151,10 @@ def assert_turn_is_safe(turn: Turn, ctx: DialogueContext) -> None:
                 == ()
             )
     if turn.agreement is not None:
-        assert check(ctx.space, turn.agreement.offer).outcome is Outcome.OK
+        outcome = check(ctx.space, turn.agreement.offer).outcome
+        assert outcome is Outcome.OK or (
+            outcome is Outcome.NEEDS_APPROVAL and turn.agreement.offer == st.approved
+        )
         assert turn.promise is not None and turn.promise.confirmed
 
 

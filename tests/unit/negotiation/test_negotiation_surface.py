@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 SURFACE = {
-    "amicable.negotiation.dialogue": {"open_conversation", "step"},
+    "amicable.negotiation.dialogue": {"open_conversation", "resume_approved", "step"},
     "amicable.negotiation.llm": {
         "LLMSettings", "OpenAIPhraser", "PHRASING_PROMPT", "make_phraser", "phrase_turn",
     },
@@ -17,7 +17,7 @@ SURFACE = {
     },
     "amicable.service.conversations": {
         "LocalPortalLinks", "PaymentLinks", "dialogue_context", "handle_inbound",
-        "latest_conversation", "start_conversation",
+        "latest_conversation", "resume_approved_terms", "start_conversation",
     },
     "amicable.service.conversations_ports": {
         "ConversationRepository", "ConversationsUnitOfWork", "StoredConversation", "StoredMessage",

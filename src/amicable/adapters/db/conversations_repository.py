@@ -46,6 +46,21 @@ class SqlConversationRepository:
         ).first()
         return None if row is None else (int(row.id), int(row.version), str(row.state_json))
 
+    def state_of(self, conversation_id: int) -> tuple[int, str, int, str] | None:
+        row = self._conn.execute(
+            select(
+                conversations.c.customer_id,
+                conversations.c.channel,
+                conversations.c.version,
+                conversations.c.state_json,
+            )
+            .where(conversations.c.org_id == self._org)
+            .where(conversations.c.id == conversation_id)
+        ).first()
+        if row is None:
+            return None
+        return int(row.customer_id), str(row.channel), int(row.version), str(row.state_json)
+
     def start(self, customer_id: int, channel: str, lang: str, state: dict[str, Any]) -> int:
         result = self._conn.execute(
             insert(conversations).values(

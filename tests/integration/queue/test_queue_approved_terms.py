@@ -1,0 +1,109 @@
+"""Approved terms come back to the debtor (SQLite and PostgreSQL): a conversation that escalated
+because every offer needs a person's approval proposes terms; ``queue approve`` resumes it and
+plans one message with exactly those terms, which the next run hands off through compliance; the
+debtor's yes and confirmation record the agreement (gate outcome ``needs_approval``), and the
+decision names the terms and the attempt."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from amicable.adapters.channels.outbox import RecordingOutboxSender
+from amicable.adapters.importers import read_customers, read_invoices
+from amicable.bootstrap import App
+from amicable.domain.clock import SimulatedClock
+from amicable.domain.errors import Conflict
+from amicable.service import queue
+from amicable.service.conversations import handle_inbound, latest_conversation
+from amicable.service.imports import import_customers, import_invoices
+from amicable.service.runtime import run_due
+
+TODAY = date(2026, 3, 2)  # a Monday
+#: 16:00 UTC: inside contact hours on the US west coast (08:00) and in the east.
+AT = datetime(2026, 3, 2, 16, tzinfo=UTC)
+
+CUSTOMERS = """\
+customer_id,name,type,tier,language,country,region,timezone,emails,phones,address,postal_code,consent_email,consent_sms,consent_call,consent_whatsapp,tags
+BIG1,Summit Supply LLC,business,smb,en,US,CA,America/Los_Angeles,ap@summit.example,+14155550101,1 Market Street,94105,yes,yes,,,
+"""
+#: 12,000.00 overdue: the default policy needs a person's approval for any terms above 10,000.
+INVOICES = """\
+customer_id,customer_name,invoice_number,issue_date,due_date,currency,amount,open_amount,disputed,description
+BIG1,Summit Supply LLC,INV-9001,2025-12-01,2026-01-15,USD,12000.00,12000.00,no,PO 1
+"""
+
+
+def _escalated(app: App, clock: SimulatedClock, tmp_path: Path) -> queue.QueueItem:
+    (tmp_path / "customers.csv").write_text(CUSTOMERS)
+    (tmp_path / "invoices.csv").write_text(INVOICES)
+    assert not import_customers(app.uow(), read_customers(tmp_path / "customers.csv")).errors
+    assert not import_invoices(app.uow(), read_invoices(tmp_path / "invoices.csv")).errors
+    clock.set(AT)
+    handle_inbound(app.uow(), "BIG1", "sms", "hi, can we talk about my invoice?", today=TODAY)
+    turn = handle_inbound(app.uow(), "BIG1", "sms", "94105", today=TODAY)
+    assert turn.escalation is not None and turn.escalation.reason.value == "out_of_policy"
+    assert turn.state.proposal is not None
+    (item,) = queue.list_items(app.uow())
+    assert item.new.reason == "out_of_policy" and "proposed for approval" in item.new.summary
+    return item
+
+
+def test_an_approval_puts_the_proposed_terms_to_the_debtor_who_agrees_to_them(
+    app: App, clock: SimulatedClock, tmp_path: Path
+) -> None:
+    item = _escalated(app, clock, tmp_path)
+    with app.uow() as uow:
+        conv = uow.queue.conversation_of_escalation(item.new.source_id)
+        assert conv is not None
+        proposal = uow.conversations.state_of(conv)
+    assert proposal is not None
+
+    approved = queue.approve(app.uow(), item.id, actor="ana")
+    assert approved.status == "approved" and approved.decision is not None
+    offered = approved.decision["approved_terms"]
+    assert offered["conversation"] == conv and offered["attempt"] is not None
+    terms = offered["terms"]
+    with app.uow() as uow:
+        attempt = uow.runtime.attempt(offered["attempt"])
+    assert attempt is not None and attempt.status == "planned"
+    assert attempt.new.action == "approved_offer" and attempt.channel == "sms"
+    first = Decimal(str(terms["installments"][0]["amount"]))
+    assert f"${first:,.2f}" in attempt.new.text  # the message states the approved terms
+
+    # the next run re-checks the message with compliance and hands it off, once
+    sender = RecordingOutboxSender(clock=clock)
+    run_due(app.uow(), AT, sender=sender)
+    run_due(app.uow(), AT, sender=sender)
+    keys = [r.message.dedupe_key for r in sender.records]
+    assert keys.count(attempt.new.dedupe_key) == 1
+    with app.uow() as uow:
+        sent = uow.runtime.attempt(attempt.id)
+    assert sent is not None and sent.status == "sent"
+
+    # the debtor's yes reads the terms back; the confirmation records exactly them
+    yes = handle_inbound(app.uow(), "BIG1", "sms", "yes", today=TODAY)
+    assert yes.state.state.value == "confirming" and yes.agreement is None
+    done = handle_inbound(app.uow(), "BIG1", "sms", "yes I confirm", today=TODAY)
+    assert done.agreement is not None
+    assert done.agreement.gate.outcome.value == "needs_approval"
+    assert done.agreement.offer.total.amount_str() == terms["total"]
+    messages = latest_conversation(app.uow(), "BIG1", "sms")["conversation"]["messages"]
+    assert any("approved these terms" in (m["text"] or "") for m in messages)
+
+
+def test_terms_that_can_no_longer_be_offered_are_not_approved_and_nothing_is_written(
+    app: App, clock: SimulatedClock, tmp_path: Path
+) -> None:
+    item = _escalated(app, clock, tmp_path)
+    # weeks later the proposed payment dates have passed: fail closed, a person sets new terms
+    clock.set(datetime(2026, 4, 20, 16, tzinfo=UTC))
+    with pytest.raises(Conflict, match="can no longer be offered"):
+        queue.approve(app.uow(), item.id, actor="ana")
+    (still,) = queue.list_items(app.uow())
+    assert still.id == item.id and still.status == "open"
+    with app.uow() as uow:
+        assert not uow.runtime.attempts(actions=("approved_offer",))
