@@ -30,16 +30,17 @@ Invariants
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from amicable.domain.clock import ensure_utc
 from amicable.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from amicable.domain.money import Money
-from amicable.negotiation.states import offer_to_json
+from amicable.negotiation.states import ConversationState, State, offer_to_json
 from amicable.policy.evaluate import evaluate
 from amicable.policy.gate import GateDecision, Outcome, check
 from amicable.policy.report import parse_offer
@@ -274,9 +275,11 @@ def show_item(uow: QueueUnitOfWork, item_id: int) -> dict[str, Any]:
         as_of = uow.today
         messages: list[dict[str, Any]] = []
         conversation_id: int | None = None
+        proposed: dict[str, Any] | None = None
         if item.new.source == "conversation":
             conversation_id = uow.queue.conversation_of_escalation(item.new.source_id)
             if conversation_id is not None:
+                proposed = _proposed_terms(uow, conversation_id, as_of)
                 messages = [
                     {"seq": m.seq, "direction": m.direction, "text": m.text, "state": m.state,
                      "at": _iso(m.at)}
@@ -287,6 +290,7 @@ def show_item(uow: QueueUnitOfWork, item_id: int) -> dict[str, Any]:
     return {
         "item": item_json(item, now),
         "suggested": {"action": item.new.suggested_action, "why": item.new.suggested_why},
+        "proposed_terms": proposed,
         "conversation": {"id": conversation_id, "messages": messages},
         "account": {
             "account": facts.external_id,
@@ -303,6 +307,26 @@ def show_item(uow: QueueUnitOfWork, item_id: int) -> dict[str, Any]:
         },
         "offers": offers.to_json() if isinstance(offers, NothingOwed) else offers,
     }
+
+
+def _proposed_terms(
+    uow: QueueUnitOfWork, conversation_id: int, as_of: date
+) -> dict[str, Any] | None:
+    """The terms an escalated conversation put to a person (what ``approve`` offers the debtor),
+    with the gate's decision on them under the policy in force at ``as_of``; ``None`` if none."""
+    found = uow.conversations.state_of(conversation_id)
+    if found is None:
+        return None
+    state = ConversationState.from_json(json.loads(found[3]))
+    if state.proposal is None or state.state is not State.ESCALATED:
+        return None
+    out = offer_to_json(state.proposal)
+    refs = uow.reports.customer_refs([found[0]])
+    facts = policy_facts(account_facts(uow, refs[found[0]].external_id, as_of))
+    if facts is not None:
+        gate = check(evaluate(policy_in_force(uow).policy, facts, as_of=as_of), state.proposal)
+        out["gate"] = gate.to_json()
+    return out
 
 
 # -- deciding -----------------------------------------------------------------------------------
@@ -354,13 +378,15 @@ def _final(
 
 
 def approve(
-    uow: RuntimeUnitOfWork, item_id: int, *, actor: str, note: str | None = None
+    uow: RuntimeUnitOfWork, item_id: int, *, actor: str, role: str, note: str | None = None
 ) -> QueueItem:
     """Approve the suggested action. A final notice is released to the next run (which checks
     it with compliance before sending). A conversation that escalated with terms for approval
     resumes with them, and the message putting them to the debtor is planned for the next run
     (:func:`~amicable.service.runtime.offer_approved_terms`; the decision records the terms and
-    the attempt). The source escalation is closed. Commits."""
+    the attempt); approving terms is a decision on them, so their gate outcome must be within
+    ``role``'s :data:`AUTHORITY` (else :class:`PermissionDenied`, nothing written). The source
+    escalation is closed. Commits."""
     # Imported here: the runtime opens queue items (it imports this module).
     from amicable.service.runtime import offer_approved_terms
 
@@ -372,11 +398,20 @@ def approve(
             raise Conflict(f"attempt {item.new.source_id} is no longer awaiting approval")
         if item.new.source == "conversation":
             conv_id = uow.queue.conversation_of_escalation(item.new.source_id)
-            offered = (
-                None if conv_id is None else offer_approved_terms(uow, conv_id, item_id=item.id)
-            )
-            if offered is not None:
-                details["approved_terms"] = offered
+            proposed = None if conv_id is None else _proposed_terms(uow, conv_id, uow.today)
+            if conv_id is not None and proposed is not None:
+                outcome = Outcome(proposed.get("gate", {}).get("outcome", Outcome.REFUSED))
+                # (refused terms are refused for everyone: offer_approved_terms says why)
+                if outcome is not Outcome.REFUSED and outcome not in AUTHORITY.get(
+                    role, frozenset()
+                ):
+                    raise PermissionDenied(
+                        f"the proposed terms are {outcome.value} under the policy and role "
+                        f"{role!r} may not approve them"
+                    )
+                offered = offer_approved_terms(uow, conv_id, item_id=item.id)
+                if offered is not None:
+                    details["approved_terms"] = offered
         uow.queue.set_source_status(item.new.source, item.new.source_id, "closed")
         out = _final(uow, item, "approved", actor, details)
         uow.commit()

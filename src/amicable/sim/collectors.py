@@ -161,7 +161,9 @@ class AgentCollector:
                 if item.new.reason in TAKE_OVER_REASONS:
                     queue.take_over(self._app.uow(), item.id, actor="simulated-reviewer")
                 else:
-                    queue.approve(self._app.uow(), item.id, actor="simulated-reviewer")
+                    queue.approve(
+                        self._app.uow(), item.id, actor="simulated-reviewer", role="admin"
+                    )
             except (Conflict, InvalidInput):  # decided meanwhile, or no longer decidable
                 continue
             self.decisions += 1

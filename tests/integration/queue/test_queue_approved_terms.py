@@ -16,7 +16,7 @@ from amicable.adapters.channels.outbox import RecordingOutboxSender
 from amicable.adapters.importers import read_customers, read_invoices
 from amicable.bootstrap import App
 from amicable.domain.clock import SimulatedClock
-from amicable.domain.errors import Conflict
+from amicable.domain.errors import Conflict, PermissionDenied
 from amicable.service import queue
 from amicable.service.conversations import handle_inbound, latest_conversation
 from amicable.service.imports import import_customers, import_invoices
@@ -62,7 +62,7 @@ def test_an_approval_puts_the_proposed_terms_to_the_debtor_who_agrees_to_them(
         proposal = uow.conversations.state_of(conv)
     assert proposal is not None
 
-    approved = queue.approve(app.uow(), item.id, actor="ana")
+    approved = queue.approve(app.uow(), item.id, actor="ana", role="admin")
     assert approved.status == "approved" and approved.decision is not None
     offered = approved.decision["approved_terms"]
     assert offered["conversation"] == conv and offered["attempt"] is not None
@@ -102,8 +102,24 @@ def test_terms_that_can_no_longer_be_offered_are_not_approved_and_nothing_is_wri
     # weeks later the proposed payment dates have passed: fail closed, a person sets new terms
     clock.set(datetime(2026, 4, 20, 16, tzinfo=UTC))
     with pytest.raises(Conflict, match="can no longer be offered"):
-        queue.approve(app.uow(), item.id, actor="ana")
+        queue.approve(app.uow(), item.id, actor="ana", role="admin")
     (still,) = queue.list_items(app.uow())
     assert still.id == item.id and still.status == "open"
+    with app.uow() as uow:
+        assert not uow.runtime.attempts(actions=("approved_offer",))
+
+
+def test_the_item_shows_the_proposed_terms_and_only_an_admin_may_approve_them(
+    app: App, clock: SimulatedClock, tmp_path: Path
+) -> None:
+    item = _escalated(app, clock, tmp_path)
+    shown = queue.show_item(app.uow(), item.id)["proposed_terms"]
+    assert shown is not None and shown["gate"]["outcome"] == "needs_approval"
+    assert shown["installments"]
+    # terms that need approval are beyond a collector's authority: refused, nothing written
+    with pytest.raises(PermissionDenied, match="may not approve"):
+        queue.approve(app.uow(), item.id, actor="cole", role="collector")
+    (still,) = queue.list_items(app.uow())
+    assert still.status == "open"
     with app.uow() as uow:
         assert not uow.runtime.attempts(actions=("approved_offer",))

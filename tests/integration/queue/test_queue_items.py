@@ -125,7 +125,9 @@ def test_a_broken_plan_opens_one_item_and_approving_it_closes_the_escalation(app
     )
     before = rows(app, "SELECT status FROM escalations")
     assert before == [("open",)]
-    done = queue.approve(app.uow(), item.id, actor="ana", note="called, will renegotiate")
+    done = queue.approve(
+        app.uow(), item.id, actor="ana", role="admin", note="called, will renegotiate"
+    )
     assert (done.status, done.decided_by) == ("approved", "ana")
     assert done.decision == {"decision": "approved", "note": "called, will renegotiate"}
     assert rows(app, "SELECT status FROM escalations") == [("closed",)]
@@ -148,9 +150,9 @@ def test_a_decided_item_cannot_be_decided_again_and_a_decline_needs_a_reason(app
         "decision": "declined", "reason": "debtor deceased"
     }  # fmt: skip
     with pytest.raises(Conflict, match="already declined"):
-        queue.approve(app.uow(), item.id, actor="bob")
+        queue.approve(app.uow(), item.id, actor="bob", role="admin")
     with pytest.raises(NotFound):
-        queue.approve(app.uow(), item.id + 1000, actor="bob")
+        queue.approve(app.uow(), item.id + 1000, actor="bob", role="admin")
 
 
 def _full(balance: Money, on: date) -> dict[str, object]:
@@ -223,7 +225,7 @@ def test_assign_then_take_over_keeps_the_conversation_escalated_and_the_item_wit
         assert item.new.customer_id in uow.runtime.suspended(TODAY)
     # A taken-over item is still waiting: its taker can later close it with a decision.
     assert [i.id for i in queue.list_items(app.uow(), assignee="bob")] == [item.id]
-    assert queue.approve(app.uow(), item.id, actor="bob").status == "approved"
+    assert queue.approve(app.uow(), item.id, actor="bob", role="admin").status == "approved"
 
 
 def test_an_item_past_its_sla_is_listed_overdue_and_reminded_once(app: App) -> None:

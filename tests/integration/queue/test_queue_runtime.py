@@ -39,7 +39,7 @@ def test_the_loop_queues_final_notices_once_and_an_approved_one_is_sent(
     assert all(by_source[("attempt", a.id)].new.kind == "approval" for a in awaiting)
     assert awaiting and planner, "the portfolio should produce final notices and escalations"
     first = by_source[("attempt", awaiting[0].id)]
-    assert queue.approve(app.uow(), first.id, actor="ana").status == "approved"
+    assert queue.approve(app.uow(), first.id, actor="ana", role="admin").status == "approved"
     with app.uow() as uow:
         released = uow.runtime.attempt(awaiting[0].id)
     assert released is not None and released.status == "planned"

@@ -355,7 +355,7 @@ def test_a_policy_escalation_a_person_decided_resumes_chasing_and_a_take_over_do
     assert items
     item = items[0]
     if decision == "approve":
-        queue.approve(portfolio.uow(), item.id, actor="reviewer")
+        queue.approve(portfolio.uow(), item.id, actor="reviewer", role="admin")
     else:
         queue.take_over(portfolio.uow(), item.id, actor="reviewer")
     run_days(
@@ -406,7 +406,7 @@ def test_a_final_notice_awaiting_approval_does_not_silence_the_account(
         for i in queue.list_items(portfolio.uow())
         if i.new.reason == "final_notice" and i.new.source_ref.startswith(f"{ref}:")
     )
-    queue.approve(portfolio.uow(), item.id, actor="reviewer")
+    queue.approve(portfolio.uow(), item.id, actor="reviewer", role="admin")
     run_days(
         portfolio.uow, clock, start=START + timedelta(days=1), until=START + timedelta(days=1),
         sender=sender,
@@ -450,7 +450,7 @@ def test_an_approved_final_notice_goes_out_alone_on_its_pass(
     items = [i for i in queue.list_items(portfolio.uow()) if i.new.reason == "final_notice"]
     assert items
     for item in items:
-        queue.approve(portfolio.uow(), item.id, actor="reviewer")
+        queue.approve(portfolio.uow(), item.id, actor="reviewer", role="admin")
     later = at + timedelta(days=11)  # Friday 2026-03-13: past the mid and late cadences
     clock.set(later)
     run_due(portfolio.uow(), later, sender=sender)

@@ -79,8 +79,11 @@ def approve_item(
     item_id: ItemId, uow: Uow, who: CurrentPrincipal, body: ApproveBody | None = None
 ) -> dict[str, Any]:
     """Approve the suggested action (an approved final notice goes out on the next run, after
-    compliance)."""
-    item = queue.approve(uow, item_id, actor=who.actor, note=(body or ApproveBody()).note)
+    compliance; terms an escalated conversation proposed go back to the debtor — their gate
+    outcome must be within the token role's authority, else 403)."""
+    item = queue.approve(
+        uow, item_id, actor=who.actor, role=who.role, note=(body or ApproveBody()).note
+    )
     return queue.item_json(item, item.updated_at)
 
 

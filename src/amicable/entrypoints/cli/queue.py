@@ -118,13 +118,15 @@ def queue_approve(
     item_id: IdArg,
     note: Annotated[str | None, typer.Option("--note", help="why")] = None,
     actor: ActorOpt = "cli",
+    role: RoleOpt = "admin",
     org: OrgOpt = "default",
     database_url: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Approve the suggested action (a final notice is sent by the next run, via compliance)."""
+    """Approve the suggested action (a final notice is sent by the next run, via compliance;
+    terms an escalated conversation proposed go back to the debtor, within --role's authority)."""
     with _app(ctx, database_url) as app:
-        item = svc.approve(app.uow(org), item_id, actor=actor, note=note)
+        item = svc.approve(app.uow(org), item_id, actor=actor, role=role, note=note)
         _done(item, app.clock.now(), json, "approved")
 
 
