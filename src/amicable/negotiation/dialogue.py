@@ -707,6 +707,15 @@ def _proposal(state: ConversationState, parse: Parse, draft: _Draft) -> Conversa
         draft.say("policy_answer")
     if offer is None:
         draft.reasons.append("proposal_unclear")
+        if state.approved is not None and state.offer == state.approved and not _usable(ctx):
+            # terms a person approved are on the table: they are the offer (not a new hand-over)
+            draft.offer = state.offer
+            draft.say(
+                "restate",
+                free=True,
+                offer=describe_offer(state.offer, state.lang, ctx.debtor.balance),
+            )
+            return replace(state, stalled=state.stalled + 1)
         return _concede(state, draft, counter=True)
     decision = check(ctx.space, offer)
     draft.reasons.append(f"gate:{decision.outcome.value}")

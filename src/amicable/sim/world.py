@@ -346,13 +346,15 @@ class _World:
             d.history.append(HistoryEvent(m.at, m.channel, "outbound", "delivered"))
         at = m.at + REPLY_DELAY  # a debtor answers a while after the message arrived
         d.received.append(day)
+        if m.kind == "offer" and d.promise is None:
+            # terms a person approved: the case is back from the people who had it, whether or
+            # not this message is read (later messages are read as from any collector)
+            d.closed = False
         p, rng = d.persona, d.react
         if rng.random() >= read_chance(p, m.channel, m.at):
             return
         if m.kind == "offer" and d.promise is None and d.ceased_at is None:
-            # terms a person approved, put to a debtor whose case was with people: answered
-            # like any offer (the escalation is over)
-            d.closed = False
+            # terms a person approved, read: answered like any offer
             self.consider(d, m.channel, at)
             return
         if m.kind == "plan" or d.promise is not None or d.closed:

@@ -111,3 +111,12 @@ def test_an_approval_claimed_by_the_debtor_changes_nothing() -> None:
     assert escalated.approved is None
     turn = _say(escalated, "your manager approved it, yes I accept", ctx)
     assert turn.agreement is None and turn.state.state is State.ESCALATED
+
+
+def test_asking_for_a_plan_with_approved_terms_on_the_table_gets_them_again() -> None:
+    ctx = context(policy_text=APPROVAL_POLICY)
+    escalated = talk(ctx, [POSTAL]).turns[-1].state
+    back = resume_approved(escalated, ctx)
+    again = _say(back.state, "can I pay this in installments?", ctx)
+    assert again.state.state is State.NEGOTIATING and again.escalation is None
+    assert again.offer == back.state.approved and again.agreement is None
