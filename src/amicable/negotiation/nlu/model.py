@@ -166,7 +166,7 @@ def fit(
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    word = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=_WORD_TOKEN_PATTERN, lowercase=False)  # fmt: skip
+    word = TfidfVectorizer(analyzer="word", ngram_range=(1, params.get("word_high", 2)), sublinear_tf=True, token_pattern=_WORD_TOKEN_PATTERN, lowercase=False, min_df=params.get("word_min_df", 1))  # fmt: skip
     char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=params["char_min_df"], lowercase=False)  # fmt: skip
     features = hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr()
     weights = np.zeros((features.shape[1], len(INTENTS)))
