@@ -64,6 +64,7 @@ from amicable.negotiation.states import (
     Promise,
     State,
     Turn,
+    terms_for_today,
 )
 from amicable.policy.gate import Outcome, check
 from amicable.policy.model import Action, Frequency
@@ -168,11 +169,13 @@ def resume_approved(state: ConversationState, ctx: DialogueContext) -> Turn:
 
     The conversation goes back to ``negotiating`` with the approved terms on the table (the
     debtor accepts, then confirms the read-back, as for any offer); the escalation is over.
+    Terms whose first payment date has passed meanwhile are moved by whole weeks
+    (:func:`~amicable.negotiation.states.terms_for_today`).
     Raises ``ValueError`` unless the conversation is escalated with a proposal and verified (an
     approval never discloses anything to an unverified person)."""
-    offer = state.proposal
-    if state.state is not State.ESCALATED or offer is None or not state.verified:
+    if state.state is not State.ESCALATED or state.proposal is None or not state.verified:
         raise ValueError("only an escalated, verified conversation with proposed terms resumes")
+    offer = terms_for_today(state.proposal, ctx.space, ctx.today)
     state = replace(
         state, state=State.NEGOTIATING, offer=offer, approved=offer, proposal=None,
         escalation=None, pending=None, stalled=0, at_bound=0,

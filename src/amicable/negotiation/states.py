@@ -23,8 +23,8 @@ Invariants
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -35,8 +35,9 @@ from amicable.domain.money import Money
 from amicable.policy.evaluate import OfferSpace
 from amicable.policy.gate import GateDecision
 from amicable.policy.model import Frequency
-from amicable.policy.offer import Offer
+from amicable.policy.offer import Offer, Payment
 from amicable.policy.report import offer_json, parse_offer
+from amicable.policy.schedule import business_calendar
 
 __all__ = [
     "ENDED_STATES",
@@ -57,6 +58,7 @@ __all__ = [
     "Turn",
     "offer_from_json",
     "offer_to_json",
+    "terms_for_today",
 ]
 
 TONES = ("friendly", "neutral", "firm")
@@ -131,6 +133,25 @@ def offer_to_json(offer: Offer) -> dict[str, Any]:
 def offer_from_json(data: object, currency: str) -> Offer:
     """Inverse of :func:`offer_to_json` (validated by the policy engine's offer parser)."""
     return parse_offer(data, currency)
+
+
+def terms_for_today(offer: Offer, space: OfferSpace, today: date) -> Offer:
+    """``offer``, proposed earlier, as it can be put to the debtor on ``today``: unchanged while
+    its first payment is still to come; otherwise every payment date moves by the fewest whole
+    weeks that put the first one after ``today`` (weekdays stay what they were) and a date that
+    lands on a public holiday of the account's calendar moves to the next business day (between
+    the dates around it). Amounts, count and frequency are unchanged."""
+    if offer.first_due > today:
+        return offer
+    shift = timedelta(days=7 * ((today - offer.first_due).days // 7 + 1))
+    cal = business_calendar(space.country, space.region)
+    dates = [p.due_date + shift for p in offer.payments]
+    moved: list[Payment] = []
+    for k, (day, p) in enumerate(zip(dates, offer.payments, strict=True)):
+        earliest = moved[-1].due_date + timedelta(days=1) if moved else today + timedelta(days=1)
+        latest = dates[k + 1] - timedelta(days=1) if k + 1 < len(dates) else day + timedelta(days=6)
+        moved.append(Payment(cal.adjust(day, earliest=earliest, latest=latest) or day, p.amount))
+    return replace(offer, payments=tuple(moved))
 
 
 @dataclass(frozen=True, slots=True)

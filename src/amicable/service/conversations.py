@@ -41,6 +41,7 @@ from amicable.negotiation.states import (
     State,
     Turn,
     offer_to_json,
+    terms_for_today,
 )
 from amicable.policy.evaluate import evaluate
 from amicable.policy.gate import Outcome, check
@@ -347,33 +348,28 @@ def resume_approved_terms(
     conversation proposed no terms (nothing to put to the debtor). The caller commits and
     delivers the message.
 
-    Raises ``Conflict`` when the terms can no longer be offered (the gate refuses them today, or
-    a payment date has passed) or their message fails the content check — fail closed: a person
-    then decides with new terms (``queue modify``)."""
+    Terms whose first payment date has passed are moved by whole weeks
+    (:func:`~amicable.negotiation.states.terms_for_today`). Raises ``Conflict`` when the gate
+    refuses them today (the balance or the policy changed) or their message fails the content
+    check — fail closed: a person then decides with new terms (``queue modify``) or declines."""
     found = uow.conversations.state_of(conversation_id)
     if found is None:
         raise InvalidInput(f"conversation {conversation_id} does not exist")
     customer_id, _channel, version, raw = found
     state = ConversationState.from_json(json.loads(raw))
-    terms = state.proposal
-    if terms is None or state.state is not State.ESCALATED or not state.verified:
+    if state.proposal is None or state.state is not State.ESCALATED or not state.verified:
         return None
     day = today or uow.today
     refs = uow.reports.customer_refs([customer_id])
     account = refs[customer_id].external_id
     ctx, _, _ = dialogue_context(uow, account, day, links=links)
+    terms = terms_for_today(state.proposal, ctx.space, day)
     outcome = check(ctx.space, terms).outcome
-    why = (
-        "the policy in force refuses them"
-        if outcome is Outcome.REFUSED
-        else "a payment date has passed"
-        if min(p.due_date for p in terms.payments) < day
-        else None
-    )
-    if why is not None:
+    if outcome is Outcome.REFUSED:
         raise Conflict(
             f"the terms proposed in conversation {conversation_id} can no longer be offered "
-            f"({why}); decide with new terms (queue modify) instead"
+            "(the policy in force refuses them today); decide with new terms (queue modify) or "
+            "decline"
         )
     turn = resume_approved(state, ctx)
     if turn.state.state is not State.NEGOTIATING:

@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 from amicable.domain.clock import ensure_utc
 from amicable.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from amicable.domain.money import Money
-from amicable.negotiation.states import ConversationState, State, offer_to_json
+from amicable.negotiation.states import ConversationState, State, offer_to_json, terms_for_today
 from amicable.policy.evaluate import evaluate
 from amicable.policy.gate import GateDecision, Outcome, check
 from amicable.policy.report import parse_offer
@@ -312,21 +312,22 @@ def show_item(uow: QueueUnitOfWork, item_id: int) -> dict[str, Any]:
 def _proposed_terms(
     uow: QueueUnitOfWork, conversation_id: int, as_of: date
 ) -> dict[str, Any] | None:
-    """The terms an escalated conversation put to a person (what ``approve`` offers the debtor),
-    with the gate's decision on them under the policy in force at ``as_of``; ``None`` if none."""
+    """The terms an escalated conversation put to a person, as ``approve`` would offer them to the
+    debtor at ``as_of`` (dates moved by whole weeks once the first has passed), with the gate's
+    decision on them under the policy in force; ``None`` if none."""
     found = uow.conversations.state_of(conversation_id)
     if found is None:
         return None
     state = ConversationState.from_json(json.loads(found[3]))
     if state.proposal is None or state.state is not State.ESCALATED:
         return None
-    out = offer_to_json(state.proposal)
     refs = uow.reports.customer_refs([found[0]])
     facts = policy_facts(account_facts(uow, refs[found[0]].external_id, as_of))
-    if facts is not None:
-        gate = check(evaluate(policy_in_force(uow).policy, facts, as_of=as_of), state.proposal)
-        out["gate"] = gate.to_json()
-    return out
+    if facts is None:  # nothing owed any more: nothing to approve
+        return {**offer_to_json(state.proposal), "gate": None}
+    space = evaluate(policy_in_force(uow).policy, facts, as_of=as_of)
+    terms = terms_for_today(state.proposal, space, as_of)
+    return {**offer_to_json(terms), "gate": check(space, terms).to_json()}
 
 
 # -- deciding -----------------------------------------------------------------------------------

@@ -150,7 +150,8 @@ class AgentCollector:
     def _review(self, day: date) -> None:
         """The creditor's reviewer works the human queue first thing in the business day (07:00
         UTC, before the agent's pass), oldest SLA first, up to its capacity: reasons in
-        :data:`TAKE_OVER_REASONS` are taken over, everything else is approved."""
+        :data:`TAKE_OVER_REASONS` are taken over, everything else is approved (or, when it cannot
+        be — proposed terms the policy now refuses — declined)."""
         self._clock.set(at_slot(day, time(7, 0)))
         # Only open items take a decision: an item already taken over is a person's case, not
         # a place in today's capacity (it used to be counted, so every take-over cost the
@@ -164,9 +165,19 @@ class AgentCollector:
                     queue.approve(
                         self._app.uow(), item.id, actor="simulated-reviewer", role="admin"
                     )
-            except (Conflict, InvalidInput):  # decided meanwhile, or no longer decidable
-                continue
+            except (Conflict, InvalidInput) as exc:  # decided meanwhile, or not approvable
+                if not self._decline(item.id, str(exc)):
+                    continue
             self.decisions += 1
+
+    def _decline(self, item_id: int, why: str) -> bool:
+        """An item still open that could not be approved (terms the policy now refuses) is
+        declined with the reason, so it does not hold a place in the reviewer's day for good."""
+        try:
+            queue.decline(self._app.uow(), item_id, actor="simulated-reviewer", reason=why)
+        except (Conflict, InvalidInput):  # decided meanwhile
+            return False
+        return True
 
     def _event_id(self) -> str:
         self._events += 1

@@ -6,7 +6,7 @@ decision names the terms and the attempt."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,9 +17,11 @@ from amicable.adapters.importers import read_customers, read_invoices
 from amicable.bootstrap import App
 from amicable.domain.clock import SimulatedClock
 from amicable.domain.errors import Conflict, PermissionDenied
+from amicable.domain.money import Money
+from amicable.domain.records import PaymentRecord
 from amicable.service import queue
 from amicable.service.conversations import handle_inbound, latest_conversation
-from amicable.service.imports import import_customers, import_invoices
+from amicable.service.imports import import_customers, import_invoices, import_payments
 from amicable.service.runtime import run_due
 
 TODAY = date(2026, 3, 2)  # a Monday
@@ -95,12 +97,43 @@ def test_an_approval_puts_the_proposed_terms_to_the_debtor_who_agrees_to_them(
     assert any("approved these terms" in (m["text"] or "") for m in messages)
 
 
-def test_terms_that_can_no_longer_be_offered_are_not_approved_and_nothing_is_written(
+def test_approved_weeks_later_the_terms_move_by_whole_weeks(
     app: App, clock: SimulatedClock, tmp_path: Path
 ) -> None:
     item = _escalated(app, clock, tmp_path)
-    # weeks later the proposed payment dates have passed: fail closed, a person sets new terms
+    proposed = queue.show_item(app.uow(), item.id)["proposed_terms"]
+    # weeks later the proposed payment dates have passed: the same terms, moved by whole weeks
     clock.set(datetime(2026, 4, 20, 16, tzinfo=UTC))
+    shown = queue.show_item(app.uow(), item.id)["proposed_terms"]
+    approved = queue.approve(app.uow(), item.id, actor="ana", role="admin")
+    assert approved.decision is not None
+    terms = approved.decision["approved_terms"]["terms"]
+    before = [date.fromisoformat(i["due_date"]) for i in proposed["installments"]]
+    after = [date.fromisoformat(i["due_date"]) for i in terms["installments"]]
+    assert [i["amount"] for i in terms["installments"]] == [
+        i["amount"] for i in proposed["installments"]
+    ]
+    # whole weeks; a date landing on a holiday (Memorial Day, 2026-05-25) moves to the next
+    # business day
+    shifts = [(a - b).days for a, b in zip(after, before, strict=True)]
+    weeks = min(shifts)
+    assert weeks % 7 == 0 and all(0 <= s - weeks <= 6 for s in shifts)
+    assert date(2026, 5, 25) not in after and date(2026, 5, 26) in after
+    assert shown["gate"]["outcome"] == "needs_approval"
+    assert min(after) > date(2026, 4, 20) and min(after) - date(2026, 4, 20) <= timedelta(days=7)
+    assert {k: v for k, v in shown.items() if k != "gate"} == terms
+
+
+def test_terms_the_policy_now_refuses_are_not_approved_and_nothing_is_written(
+    app: App, clock: SimulatedClock, tmp_path: Path
+) -> None:
+    item = _escalated(app, clock, tmp_path)
+    # the debtor pays part of the balance: the proposed plan no longer covers what is owed
+    payment = PaymentRecord(
+        line=2, customer_ref="BIG1", reference="PAY-1", received_on=TODAY,
+        amount=Money.of("5000.00", "USD"), method="wire", invoice_number="INV-9001",
+    )  # fmt: skip
+    assert not import_payments(app.uow(), [payment]).errors
     with pytest.raises(Conflict, match="can no longer be offered"):
         queue.approve(app.uow(), item.id, actor="ana", role="admin")
     (still,) = queue.list_items(app.uow())
