@@ -4,6 +4,7 @@ exactly them back to the debtor, and nothing wider is ever agreed (pure dialogue
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from negotiation_script import POLICY, POSTAL, assert_turn_is_safe, context, nlu, talk
@@ -15,6 +16,7 @@ from amicable.negotiation.states import (
     EscalationReason,
     State,
     Turn,
+    terms_for_today,
 )
 from amicable.policy.gate import Outcome, check
 
@@ -120,3 +122,18 @@ def test_asking_for_a_plan_with_approved_terms_on_the_table_gets_them_again() ->
     again = _say(back.state, "can I pay this in installments?", ctx)
     assert again.state.state is State.NEGOTIATING and again.escalation is None
     assert again.offer == back.state.approved and again.agreement is None
+
+
+def test_terms_put_later_keep_their_shape_and_move_by_whole_weeks() -> None:
+    ctx = context(policy_text=APPROVAL_POLICY)
+    terms = next(s.offer for s in ctx.ladder if s.requires_approval and len(s.offer.payments) > 1)
+    assert terms_for_today(terms, ctx.space, terms.first_due - timedelta(days=1)) == terms
+    later = terms.first_due + timedelta(days=10)
+    moved = terms_for_today(terms, ctx.space, later)
+    assert [p.amount for p in moved.payments] == [p.amount for p in terms.payments]
+    assert later < moved.first_due <= later + timedelta(days=7)
+    shifts = {
+        (a.due_date - b.due_date).days for a, b in zip(moved.payments, terms.payments, strict=True)
+    }
+    assert min(shifts) % 7 == 0 and max(shifts) - min(shifts) <= 6
+    assert moved.total == terms.total and moved.frequency == terms.frequency
