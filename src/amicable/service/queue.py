@@ -400,8 +400,9 @@ def approve(
         if item.new.source == "conversation":
             conv_id = uow.queue.conversation_of_escalation(item.new.source_id)
             proposed = None if conv_id is None else _proposed_terms(uow, conv_id, uow.today)
-            if conv_id is not None and proposed is not None:
-                outcome = Outcome(proposed.get("gate", {}).get("outcome", Outcome.REFUSED))
+            # (nothing owed any more, gate None: there are no terms to put to the debtor)
+            if conv_id is not None and proposed is not None and proposed["gate"] is not None:
+                outcome = Outcome(proposed["gate"]["outcome"])
                 # (refused terms are refused for everyone: offer_approved_terms says why)
                 if outcome is not Outcome.REFUSED and outcome not in AUTHORITY.get(
                     role, frozenset()

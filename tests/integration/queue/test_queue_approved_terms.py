@@ -156,3 +156,20 @@ def test_the_item_shows_the_proposed_terms_and_only_an_admin_may_approve_them(
     assert still.status == "open"
     with app.uow() as uow:
         assert not uow.runtime.attempts(actions=("approved_offer",))
+
+
+def test_when_the_debtor_has_paid_meanwhile_an_approval_puts_no_terms_to_them(
+    app: App, clock: SimulatedClock, tmp_path: Path
+) -> None:
+    item = _escalated(app, clock, tmp_path)
+    payment = PaymentRecord(
+        line=2, customer_ref="BIG1", reference="PAY-ALL", received_on=TODAY,
+        amount=Money.of("12000.00", "USD"), method="wire", invoice_number="INV-9001",
+    )  # fmt: skip
+    assert not import_payments(app.uow(), [payment]).errors
+    assert queue.show_item(app.uow(), item.id)["proposed_terms"]["gate"] is None
+    done = queue.approve(app.uow(), item.id, actor="ana", role="admin")
+    assert done.status == "approved" and done.decision is not None
+    assert "approved_terms" not in done.decision
+    with app.uow() as uow:
+        assert not uow.runtime.attempts(actions=("approved_offer",))
