@@ -132,6 +132,9 @@ def test_retraining_reproduces_the_shipped_weights() -> None:
     assert fresh["bias"] == pytest.approx(shipped["bias"], abs=1e-4)
 
 
+# Round 4: the third split below was folded into training (seen and reported, so tuning
+# material); until the fourth fresh split replaces test_*.jsonl, the separation test fails on it
+# and these strict xfails XPASS — expected, and to be rewritten with the fresh split's figures.
 # Measured on the third fresh test split (written by another engineer who never read the training
 # or dev files; the engineer tuning never opened it), embedded backend, the tuner's final model.
 # The split was deduplicated against training and dev (exact or >= 75% of words, by overlap

@@ -40,14 +40,15 @@ __all__ = [
 # (a missed "I lost my job" costs more than an extra escalation).
 THRESHOLD: Final = 0.6
 SAFETY_THRESHOLD: Final = 0.4
-# Per safety intent (round 4): the highest threshold at which the model alone reaches 0.97 recall
-# in 5-fold cross-validation on the training corpus (never the dev or test split); wrong_party and
-# request_human reach it at SAFETY_THRESHOLD. A lower threshold only adds a *following* intent (the
-# most likely one still leads), so accuracy is unchanged and the cost is precision (docs/nlu.md).
+# Per safety intent (round 4): the highest threshold at which the model alone reaches 0.97 recall,
+# averaged over three 5-fold cross-validations on the training corpus (never the dev or test
+# split); wrong_party and request_human reach it at SAFETY_THRESHOLD. A lower threshold only adds a
+# *following* intent (the most likely one still leads), so accuracy and the dialogue are unchanged
+# and the cost is precision (docs/nlu.md).
 INTENT_THRESHOLDS: Final[dict[str, float]] = {
-    "hardship": 0.2,
-    "legal": 0.3,
-    "cease_contact": 0.25,
+    "hardship": 0.15,
+    "legal": 0.2,
+    "cease_contact": 0.2,
     "abusive": 0.1,
 }
 
