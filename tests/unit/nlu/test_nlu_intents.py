@@ -298,6 +298,11 @@ def test_third_round_rules_stay_precise(text: str, lang: str, absent: str) -> No
         ("the anxiety about this bill is making me ill", "hardship"),
         ("on prépare les funérailles de mon oncle", "hardship"),
         ("¿me congelan la deuda mientras busco trabajo?", "hardship"),
+        # every channel refused at once, "don't use this number again"
+        ("no calls, no texts and no letters", "cease_contact"),
+        ("plus de mails, plus d'appels, plus rien", "cease_contact"),
+        ("ni una carta más, ni un correo, ni nada", "cease_contact"),
+        ("do not use this phone again", "cease_contact"),
     ],
 )
 def test_fourth_round_safety_phrases_are_rule_matched(text: str, intent: str) -> None:
@@ -317,6 +322,8 @@ def test_fourth_round_safety_phrases_are_rule_matched(text: str, intent: str) ->
         ("the fraud department told me to call you", "wrong_party"),
         ("c'est un calvaire, ce site de paiement", "abusive"),
         ("une gang de monde m'a dit de payer en ligne", "abusive"),
+        ("plus de sms, plus d'appels, écrivez-moi par mail", "cease_contact"),
+        ("I won't use this card again, it keeps failing", "cease_contact"),
     ],
 )
 def test_fourth_round_rules_stay_precise(text: str, absent: str) -> None:
