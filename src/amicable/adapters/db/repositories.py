@@ -69,6 +69,8 @@ def _batches(keys: Collection[str] | Sequence[int]) -> Iterator[list[Any]]:
 #: First key of the advisory lock that serialises imports into one organisation (the second key
 #: is the organisation's id); "AMIM" in ASCII, chosen to stay clear of other lock users.
 _IMPORT_LOCK_NAMESPACE = 0x414D494D
+#: Every unit of work looks its organisation up by name: the statement is built once.
+_ORG_ID = select(organisations.c.id).where(organisations.c.name == bindparam("name"))
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -128,9 +130,7 @@ class SqlOrgRepository:
         return [(int(r.id), str(r.name)) for r in rows]
 
     def id_of(self, name: str) -> int | None:
-        found = self._conn.execute(
-            select(organisations.c.id).where(organisations.c.name == name)
-        ).scalar_one_or_none()
+        found = self._conn.execute(_ORG_ID, {"name": name}).scalar_one_or_none()
         return None if found is None else int(found)
 
 

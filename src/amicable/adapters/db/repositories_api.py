@@ -221,6 +221,7 @@ _NEW_HEAD_PG = (
     .on_conflict_do_nothing()
 )
 _APPEND = insert(audit_records)
+_ADD_EVENT = insert(outcome_events).returning(outcome_events.c.id)
 _MOVE_HEAD = (
     update(audit_heads)
     .where(audit_heads.c.org_id == bindparam("org"), audit_heads.c.seq == bindparam("prev_seq"))
@@ -328,15 +329,14 @@ class SqlEventRepository:
 
     def add_event(self, event_id: str, kind: str, payload: str) -> EventRow:
         new_id = self._conn.execute(
-            insert(outcome_events)
-            .values(
-                org_id=self._org,
-                event_id=event_id,
-                kind=kind,
-                payload=payload,
-                created_at=self._now,
-            )
-            .returning(outcome_events.c.id)
+            _ADD_EVENT,
+            {
+                "org_id": self._org,
+                "event_id": event_id,
+                "kind": kind,
+                "payload": payload,
+                "created_at": self._now,
+            },
         ).scalar_one()
         return EventRow(int(new_id), event_id, kind, payload, self._now)
 
