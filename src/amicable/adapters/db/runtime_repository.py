@@ -46,6 +46,16 @@ _MARK_SENT = (
     .values(status="sent", attempts=outbox_attempts.c.attempts + 1, error=None)
 )
 
+_INBOUND_EVENT = select(inbound_events).where(
+    inbound_events.c.org_id == bindparam("org"),
+    inbound_events.c.provider == bindparam("provider"),
+    inbound_events.c.event_id == bindparam("event"),
+)
+_CLAIM_INBOUND = insert(inbound_events).returning(inbound_events.c.id)
+_INBOUND_RESULT = update(inbound_events).where(
+    inbound_events.c.org_id == bindparam("org"), inbound_events.c.id == bindparam("row")
+)
+
 
 def _utc(value: datetime | None) -> datetime | None:
     # SQLite keeps no zone; amicable only ever stores UTC.
@@ -210,22 +220,17 @@ class SqlRuntimeRepository:
     ) -> int | None:
         if self.inbound_event(provider, event_id) is not None:
             return None
-        t = inbound_events
-        row = self._conn.execute(
-            insert(t).values(
-                org_id=self._org, provider=provider, event_id=event_id, customer_id=customer_id,
-                channel=channel, kind=kind, text=text, received_at=received_at,
-                result_json="{}", created_at=self._now,
-            ).returning(t.c.id)
-        ).scalar_one()  # fmt: skip
+        row = self._conn.execute(_CLAIM_INBOUND, {
+            "org_id": self._org, "provider": provider, "event_id": event_id,
+            "customer_id": customer_id, "channel": channel, "kind": kind, "text": text,
+            "received_at": received_at, "result_json": "{}", "created_at": self._now,
+        }).scalar_one()  # fmt: skip
         return int(row)
 
     def set_inbound_result(self, row_id: int, result: dict[str, Any]) -> None:
-        t = inbound_events
         self._conn.execute(
-            update(t)
-            .where(t.c.org_id == self._org, t.c.id == row_id)
-            .values(result_json=json.dumps(result, sort_keys=True))
+            _INBOUND_RESULT,
+            {"org": self._org, "row": row_id, "result_json": json.dumps(result, sort_keys=True)},
         )
 
     @staticmethod
@@ -254,11 +259,9 @@ class SqlRuntimeRepository:
         return [self._inbound(r) for r in rows]
 
     def inbound_event(self, provider: str, event_id: str) -> InboundRecord | None:
-        t = inbound_events
         r = self._conn.execute(
-            select(t).where(t.c.org_id == self._org, t.c.provider == provider,
-                            t.c.event_id == event_id)
-        ).first()  # fmt: skip
+            _INBOUND_EVENT, {"org": self._org, "provider": provider, "event": event_id}
+        ).first()
         return None if r is None else self._inbound(r)
 
     # -- what suspends chasing --------------------------------------------------------------
