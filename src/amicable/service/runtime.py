@@ -397,8 +397,9 @@ def run_due(
         inbound: dict[int, list[InboundRecord]] = defaultdict(list)
         for e in uow.runtime.inbound(customer_ids=needed) if needed else ():
             inbound[e.customer_id].append(e)
-        # Customer rows of the accounts with open items (others are read when needed).
-        rows = uow.ledger.customers([refs[c].external_id for c in invoices if mine(c)])
+        # Customer rows of the accounts with work in this pass (not of every account with open
+        # items: most owe nothing overdue today, and their rows were read for nothing).
+        rows = uow.ledger.customers([refs[c].external_id for c in sorted(needed)])
 
         def account(cid: int) -> _Account:
             ref = refs[cid]

@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from amicable.adapters.db.tables_conversations import (
     conversation_agreements,
@@ -26,6 +26,31 @@ from amicable.service.conversations_ports import StoredConversation, StoredMessa
 __all__ = ["SqlConversationRepository"]
 
 
+# The statements of every conversation turn, built once (building them cost more than running
+# them on SQLite).
+_LATEST_OPEN = (
+    select(conversations.c.id, conversations.c.version, conversations.c.state_json)
+    .where(conversations.c.org_id == bindparam("org"))
+    .where(conversations.c.customer_id == bindparam("customer"))
+    .where(conversations.c.channel == bindparam("channel"))
+    .order_by(conversations.c.id.desc())
+    .limit(1)
+)
+_SAVE = (
+    update(conversations)
+    .where(conversations.c.org_id == bindparam("org"))
+    .where(conversations.c.id == bindparam("conversation"))
+    .where(conversations.c.version == bindparam("old_version"))
+)
+_LAST_SEQ = (
+    select(conversation_messages.c.seq)
+    .where(conversation_messages.c.conversation_id == bindparam("conversation"))
+    .order_by(conversation_messages.c.seq.desc())
+    .limit(1)
+)
+_ADD_MESSAGE = insert(conversation_messages)
+
+
 class SqlConversationRepository:
     """Conversations of one organisation and everything said and agreed in them."""
 
@@ -37,12 +62,7 @@ class SqlConversationRepository:
     def latest_open(self, customer_id: int, channel: str) -> tuple[int, int, str] | None:
         """``(id, version, state_json)`` of the customer's newest conversation on ``channel``."""
         row = self._conn.execute(
-            select(conversations.c.id, conversations.c.version, conversations.c.state_json)
-            .where(conversations.c.org_id == self._org)
-            .where(conversations.c.customer_id == customer_id)
-            .where(conversations.c.channel == channel)
-            .order_by(conversations.c.id.desc())
-            .limit(1)
+            _LATEST_OPEN, {"org": self._org, "customer": customer_id, "channel": channel}
         ).first()
         return None if row is None else (int(row.id), int(row.version), str(row.state_json))
 
@@ -73,16 +93,16 @@ class SqlConversationRepository:
 
     def save(self, conversation_id: int, version: int, state: dict[str, Any]) -> int:
         result = self._conn.execute(
-            update(conversations)
-            .where(conversations.c.org_id == self._org)
-            .where(conversations.c.id == conversation_id)
-            .where(conversations.c.version == version)
-            .values(
-                state=state["state"],
-                state_json=json.dumps(state),
-                version=version + 1,
-                updated_at=self._now,
-            )
+            _SAVE,
+            {
+                "org": self._org,
+                "conversation": conversation_id,
+                "old_version": version,
+                "state": state["state"],
+                "state_json": json.dumps(state),
+                "version": version + 1,
+                "updated_at": self._now,
+            },
         )
         if result.rowcount != 1:
             raise Conflict(
@@ -92,12 +112,7 @@ class SqlConversationRepository:
         return version + 1
 
     def _next_seq(self, conversation_id: int) -> int:
-        rows = self._conn.execute(
-            select(conversation_messages.c.seq)
-            .where(conversation_messages.c.conversation_id == conversation_id)
-            .order_by(conversation_messages.c.seq.desc())
-            .limit(1)
-        ).first()
+        rows = self._conn.execute(_LAST_SEQ, {"conversation": conversation_id}).first()
         return 1 if rows is None else int(rows.seq) + 1
 
     def add_message(
@@ -112,14 +127,12 @@ class SqlConversationRepository:
         source: str,
     ) -> int:
         seq = self._next_seq(conversation_id)
-        self._conn.execute(
-            insert(conversation_messages).values(
-                org_id=self._org, conversation_id=conversation_id, seq=seq, direction=direction,
-                text=text, intents_json=json.dumps(intents), state=state,
-                content_ok=not content, content_json=json.dumps(content), source=source,
-                at=self._now,
-            )
-        )  # fmt: skip
+        self._conn.execute(_ADD_MESSAGE, {
+            "org_id": self._org, "conversation_id": conversation_id, "seq": seq,
+            "direction": direction, "text": text, "intents_json": json.dumps(intents),
+            "state": state, "content_ok": not content, "content_json": json.dumps(content),
+            "source": source, "at": self._now,
+        })  # fmt: skip
         return seq
 
     def add_offer(

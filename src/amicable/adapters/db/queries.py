@@ -30,6 +30,10 @@ __all__ = ["SqlLedgerReader"]
 
 e = ledger_entries
 i = invoices
+mine = invoices.alias("mine")
+theirs = payments.alias("theirs")
+#: Up to this many accounts, per-account reads go through the accounts' own rows (see below).
+_FEW = 50
 
 
 class SqlLedgerReader:
@@ -123,7 +127,31 @@ class SqlLedgerReader:
                       i.c.currency, i.c.amount_minor, i.c.dispute_status)
         )  # fmt: skip
         if customer_id is not None:
-            stmt = stmt.where(i.c.customer_id == customer_id)
+            # The entries are reached through the customer's own invoices: without statistics
+            # SQLite otherwise walks every entry of the organisation (10 ms an account at 1,000
+            # accounts, linear in the ledger), and a conversation turn reads one account.
+            own = select(mine.c.id).where(mine.c.org_id == self._org,
+                                          mine.c.customer_id == customer_id)  # fmt: skip
+            stmt = stmt.where(i.c.customer_id == customer_id, e.c.invoice_id.in_(own))
+        else:
+            # Every invoice (the agent loop, once a pass): the entries are summed per invoice
+            # first, along the (org, invoice) index, then joined to their invoices — half the
+            # time of grouping the joined rows by every invoice column. Invoice id order, as
+            # that grouping gave on SQLite.
+            sums = (
+                select(e.c.invoice_id, func.sum(e.c.amount_minor).label("open"))
+                .where(e.c.org_id == self._org, e.c.invoice_id.is_not(None),
+                       e.c.effective_on <= as_of)
+                .group_by(e.c.invoice_id)
+                .subquery()
+            )  # fmt: skip
+            stmt = (
+                select(i.c.id, i.c.customer_id, i.c.number, i.c.issue_date, i.c.due_date,
+                       i.c.currency, i.c.amount_minor, i.c.dispute_status, sums.c.open)
+                .join(sums, sums.c.invoice_id == i.c.id)
+                .where(i.c.org_id == self._org)
+                .order_by(i.c.id)
+            )  # fmt: skip
         for r in self._conn.execute(stmt):
             yield AccountInvoice(int(r.id), int(r.customer_id), str(r.number), _date(r.issue_date),
                                  _date(r.due_date), str(r.currency), int(r.amount_minor),
@@ -179,6 +207,13 @@ class SqlLedgerReader:
             .where(allocations.c.org_id == self._org, p.c.received_on <= as_of,
                    p.c.customer_id.in_(customer_ids))
         )  # fmt: skip
+        if len(customer_ids) <= _FEW:
+            # A few accounts (a conversation turn, a payment): the allocations are reached
+            # through their own payments, not by walking every allocation of the organisation
+            # (what SQLite does without statistics; linear in the ledger).
+            stmt = stmt.where(allocations.c.payment_id.in_(
+                select(theirs.c.id).where(theirs.c.org_id == self._org,
+                                          theirs.c.customer_id.in_(customer_ids))))  # fmt: skip
         for r in self._conn.execute(stmt):
             out.setdefault(int(r.customer_id), []).append((_date(r.due_date), _date(r.received_on)))
         return out

@@ -69,6 +69,29 @@ def _batches(keys: Collection[str] | Sequence[int]) -> Iterator[list[Any]]:
 #: First key of the advisory lock that serialises imports into one organisation (the second key
 #: is the organisation's id); "AMIM" in ASCII, chosen to stay clear of other lock users.
 _IMPORT_LOCK_NAMESPACE = 0x414D494D
+#: Every unit of work looks its organisation up by name: the statement is built once.
+_ORG_ID = select(organisations.c.id).where(organisations.c.name == bindparam("name"))
+# The customer file reads of every account looked at (agent loop, conversation turn), built once.
+_CUSTOMERS = select(customers).where(
+    customers.c.org_id == bindparam("org"),
+    customers.c.external_id.in_(bindparam("keys", expanding=True)),
+)
+_CONTACTS = (
+    select(contacts.c.customer_id, contacts.c.kind, contacts.c.value)
+    .where(
+        contacts.c.org_id == bindparam("org"),
+        contacts.c.customer_id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(contacts.c.id)
+)
+_CONSENTS = (
+    select(consents)
+    .where(
+        consents.c.org_id == bindparam("org"),
+        consents.c.customer_id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(consents.c.id)
+)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -101,6 +124,54 @@ def _keyed(stmt: Any, column: Any, dialect_name: str) -> Any:
     return stmt.where(column.in_(bindparam("keys", expanding=True)))
 
 
+def _invoice_query(org: Any) -> Any:
+    """Per invoice: balance, source adjustments (amount, latest date) and payments, of ``org``."""
+    e = ledger_entries
+    source_adj = e.c.reason.in_(("settled_in_source", "source_changed", "explained_by_payment"))
+    sums = (
+        select(
+            e.c.invoice_id,
+            func.sum(e.c.amount_minor).label("balance"),
+            func.sum(case((source_adj, e.c.amount_minor), else_=0)).label("source_adj"),
+            func.max(case((e.c.reason == "settled_in_source", e.c.effective_on),
+                          (e.c.reason == "source_changed", e.c.effective_on))).label("adj_on"),
+            func.sum(case((e.c.kind == "payment", -e.c.amount_minor), else_=0)).label("paid"),
+        )
+        .where(e.c.org_id == org)
+        .group_by(e.c.invoice_id)
+    )  # fmt: skip
+    return sums
+
+
+def _invoice_select(org: Any, where: Any) -> Any:
+    i = invoices
+    sums = _invoice_query(org).where(where(ledger_entries.c.invoice_id)).subquery()
+    return (
+        select(i.c.id, i.c.customer_id, customers.c.external_id, i.c.number, i.c.issue_date,
+               i.c.due_date, i.c.currency, i.c.amount_minor, i.c.dispute_status,
+               i.c.description, sums.c.balance, sums.c.source_adj, sums.c.adj_on, sums.c.paid)
+        .join(customers, customers.c.id == i.c.customer_id)
+        .outerjoin(sums, sums.c.invoice_id == i.c.id)
+        .where(i.c.org_id == org)
+    )  # fmt: skip
+
+
+# One customer's invoices in one currency with their sums (every payment posted reads them),
+# built once: building this statement cost more than running it.
+_OWN_INVOICES = (
+    select(invoices.c.id)
+    .where(
+        invoices.c.org_id == bindparam("org"),
+        invoices.c.customer_id == bindparam("customer"),
+        invoices.c.currency == bindparam("currency"),
+    )
+    .scalar_subquery()
+)
+_OPEN_INVOICES = _invoice_select(bindparam("org"), lambda col: col.in_(_OWN_INVOICES)).where(
+    invoices.c.customer_id == bindparam("customer"), invoices.c.currency == bindparam("currency")
+)
+
+
 class SqlOrgRepository:
     """Organisations."""
 
@@ -128,9 +199,7 @@ class SqlOrgRepository:
         return [(int(r.id), str(r.name)) for r in rows]
 
     def id_of(self, name: str) -> int | None:
-        found = self._conn.execute(
-            select(organisations.c.id).where(organisations.c.name == name)
-        ).scalar_one_or_none()
+        found = self._conn.execute(_ORG_ID, {"name": name}).scalar_one_or_none()
         return None if found is None else int(found)
 
 
@@ -218,17 +287,10 @@ class SqlLedgerRepository:
     def customers(self, external_ids: Collection[str]) -> dict[str, CustomerRow]:
         out: dict[str, CustomerRow] = {}
         for batch in _batches(external_ids):
-            rows = list(self._conn.execute(
-                select(customers).where(customers.c.org_id == self._org,
-                                        customers.c.external_id.in_(batch))
-            ))  # fmt: skip
+            rows = list(self._conn.execute(_CUSTOMERS, {"org": self._org, "keys": batch}))
             ids = [int(r.id) for r in rows]
             points: dict[int, list[tuple[str, str]]] = {}
-            for c in self._conn.execute(
-                select(contacts.c.customer_id, contacts.c.kind, contacts.c.value)
-                .where(contacts.c.org_id == self._org, contacts.c.customer_id.in_(ids))
-                .order_by(contacts.c.id)
-            ):  # fmt: skip
+            for c in self._conn.execute(_CONTACTS, {"org": self._org, "ids": ids}):
                 points.setdefault(int(c.customer_id), []).append((str(c.kind), str(c.value)))
             latest = self.consents_in_force(ids)
             for r in rows:
@@ -250,11 +312,7 @@ class SqlLedgerRepository:
         """The latest consent record per channel of each customer."""
         out: dict[int, dict[str, ConsentRecord]] = {}
         for batch in _batches(customer_ids):
-            for c in self._conn.execute(
-                select(consents).where(consents.c.org_id == self._org,
-                                       consents.c.customer_id.in_(batch))
-                .order_by(consents.c.id)
-            ):  # fmt: skip
+            for c in self._conn.execute(_CONSENTS, {"org": self._org, "ids": batch}):
                 out.setdefault(int(c.customer_id), {})[str(c.channel)] = ConsentRecord(
                     channel=c.channel, granted=bool(c.granted), at=_utc(c.at), source=str(c.source)
                 )
@@ -337,23 +395,6 @@ class SqlLedgerRepository:
 
     # -- invoices -------------------------------------------------------------------------
 
-    def _invoice_query(self) -> Any:
-        e = ledger_entries
-        source_adj = e.c.reason.in_(("settled_in_source", "source_changed", "explained_by_payment"))
-        sums = (
-            select(
-                e.c.invoice_id,
-                func.sum(e.c.amount_minor).label("balance"),
-                func.sum(case((source_adj, e.c.amount_minor), else_=0)).label("source_adj"),
-                func.max(case((e.c.reason == "settled_in_source", e.c.effective_on),
-                              (e.c.reason == "source_changed", e.c.effective_on))).label("adj_on"),
-                func.sum(case((e.c.kind == "payment", -e.c.amount_minor), else_=0)).label("paid"),
-            )
-            .where(e.c.org_id == self._org)
-            .group_by(e.c.invoice_id)
-        )  # fmt: skip
-        return sums
-
     def _existing(self, r: Any) -> ExistingInvoice:
         return ExistingInvoice(
             id=int(r.id), customer_id=int(r.customer_id),
@@ -366,16 +407,7 @@ class SqlLedgerRepository:
         )  # fmt: skip
 
     def _invoice_select(self, where: Any) -> Any:
-        i = invoices
-        sums = self._invoice_query().where(where(ledger_entries.c.invoice_id)).subquery()
-        return (
-            select(i.c.id, i.c.customer_id, customers.c.external_id, i.c.number, i.c.issue_date,
-                   i.c.due_date, i.c.currency, i.c.amount_minor, i.c.dispute_status,
-                   i.c.description, sums.c.balance, sums.c.source_adj, sums.c.adj_on, sums.c.paid)
-            .join(customers, customers.c.id == i.c.customer_id)
-            .outerjoin(sums, sums.c.invoice_id == i.c.id)
-            .where(i.c.org_id == self._org)
-        )  # fmt: skip
+        return _invoice_select(self._org, where)
 
     def invoices(self, numbers: Collection[str]) -> dict[str, ExistingInvoice]:
         out: dict[str, ExistingInvoice] = {}
@@ -395,14 +427,10 @@ class SqlLedgerRepository:
         return out
 
     def open_invoices(self, customer_id: int, currency: str) -> list[ExistingInvoice]:
-        ids = select(invoices.c.id).where(
-            invoices.c.org_id == self._org, invoices.c.customer_id == customer_id,
-            invoices.c.currency == currency,
-        ).scalar_subquery()  # fmt: skip
-        stmt = self._invoice_select(lambda col: col.in_(ids)).where(
-            invoices.c.customer_id == customer_id, invoices.c.currency == currency
+        rows = self._conn.execute(
+            _OPEN_INVOICES, {"org": self._org, "customer": customer_id, "currency": currency}
         )
-        found = [self._existing(r) for r in self._conn.execute(stmt)]
+        found = [self._existing(r) for r in rows]
         return sorted(
             (f for f in found if f.balance_minor > 0), key=lambda f: (f.due_date, f.number)
         )

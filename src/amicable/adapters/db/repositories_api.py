@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from amicable.adapters.db.tables import organisations
@@ -207,6 +207,28 @@ class SqlTokenDirectory:
         return _token(r)
 
 
+# The audit statements, built once: an audit record is appended for nearly every change (every
+# outbox attempt, hand-off and conversation message), and building the statement objects on each
+# call cost more than executing them on SQLite.
+_HEAD = select(audit_heads.c.seq, audit_heads.c.hash).where(
+    audit_heads.c.org_id == bindparam("org")
+)
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()
+_NEW_HEAD = insert(audit_heads)
+_NEW_HEAD_PG = (
+    pg_insert(audit_heads)
+    .values(org_id=bindparam("org"), seq=0, hash=GENESIS_HASH)
+    .on_conflict_do_nothing()
+)
+_APPEND = insert(audit_records)
+_ADD_EVENT = insert(outcome_events).returning(outcome_events.c.id)
+_MOVE_HEAD = (
+    update(audit_heads)
+    .where(audit_heads.c.org_id == bindparam("org"), audit_heads.c.seq == bindparam("prev_seq"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 class SqlAuditRepository:
     """The audit chain of one organisation."""
 
@@ -215,53 +237,42 @@ class SqlAuditRepository:
         self._org = org_id
 
     def stored_head(self) -> tuple[int, str] | None:
-        r = self._conn.execute(
-            select(audit_heads.c.seq, audit_heads.c.hash).where(audit_heads.c.org_id == self._org)
-        ).first()
+        r = self._conn.execute(_HEAD, {"org": self._org}).first()
         return None if r is None else (int(r.seq), str(r.hash))
 
     def head(self, *, lock: bool) -> tuple[int, str]:
-        if lock:
-            self._ensure_head()
-        query = select(audit_heads.c.seq, audit_heads.c.hash).where(
-            audit_heads.c.org_id == self._org
-        )
-        if lock and self._conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        r = self._conn.execute(query).first()
+        if not lock:
+            r = self._conn.execute(_HEAD, {"org": self._org}).first()
+        elif self._conn.dialect.name == "postgresql":
+            # Create the head row (seq 0) so that the very first append has a row to lock too.
+            self._conn.execute(_NEW_HEAD_PG, {"org": self._org})
+            r = self._conn.execute(_HEAD_FOR_UPDATE, {"org": self._org}).first()
+        else:
+            # SQLite: the transaction already holds the database write lock (BEGIN IMMEDIATE),
+            # so the head read is the lock; a missing head row is created at seq 0.
+            r = self._conn.execute(_HEAD, {"org": self._org}).first()
+            if r is None:
+                self._conn.execute(_NEW_HEAD, {"org_id": self._org, "seq": 0, "hash": GENESIS_HASH})
         return (0, GENESIS_HASH) if r is None else (int(r.seq), str(r.hash))
-
-    def _ensure_head(self) -> None:
-        """Create the head row (seq 0) so that the very first append has a row to lock too."""
-        values = {"org_id": self._org, "seq": 0, "hash": GENESIS_HASH}
-        if self._conn.dialect.name == "postgresql":
-            self._conn.execute(pg_insert(audit_heads).values(values).on_conflict_do_nothing())
-            return
-        # SQLite: the transaction already holds the database write lock (BEGIN IMMEDIATE).
-        exists = self._conn.execute(
-            select(audit_heads.c.org_id).where(audit_heads.c.org_id == self._org)
-        ).first()
-        if exists is None:
-            self._conn.execute(insert(audit_heads).values(values))
 
     def append(self, row: AuditRow) -> None:
         self._conn.execute(
-            insert(audit_records).values(
-                org_id=self._org,
-                seq=row.seq,
-                kind=row.kind,
-                subject=row.subject,
-                actor=row.actor,
-                payload=row.payload,
-                at=row.at,
-                prev_hash=row.prev_hash,
-                hash=row.hash,
-            )
+            _APPEND,
+            {
+                "org_id": self._org,
+                "seq": row.seq,
+                "kind": row.kind,
+                "subject": row.subject,
+                "actor": row.actor,
+                "payload": row.payload,
+                "at": row.at,
+                "prev_hash": row.prev_hash,
+                "hash": row.hash,
+            },
         )
         done = self._conn.execute(
-            update(audit_heads)
-            .where(audit_heads.c.org_id == self._org, audit_heads.c.seq == row.seq - 1)
-            .values(seq=row.seq, hash=row.hash)
+            _MOVE_HEAD,
+            {"org": self._org, "prev_seq": row.seq - 1, "new_seq": row.seq, "new_hash": row.hash},
         )
         if done.rowcount != 1:
             raise Conflict("the audit chain moved while a record was being appended; retry")
@@ -318,15 +329,14 @@ class SqlEventRepository:
 
     def add_event(self, event_id: str, kind: str, payload: str) -> EventRow:
         new_id = self._conn.execute(
-            insert(outcome_events)
-            .values(
-                org_id=self._org,
-                event_id=event_id,
-                kind=kind,
-                payload=payload,
-                created_at=self._now,
-            )
-            .returning(outcome_events.c.id)
+            _ADD_EVENT,
+            {
+                "org_id": self._org,
+                "event_id": event_id,
+                "kind": kind,
+                "payload": payload,
+                "created_at": self._now,
+            },
         ).scalar_one()
         return EventRow(int(new_id), event_id, kind, payload, self._now)
 

@@ -13,7 +13,7 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.engine import Row
 
 from amicable.adapters.db.tables import customers
@@ -29,6 +29,32 @@ from amicable.service.runtime_ports import Attempt, InboundRecord, NewAttempt
 _IN_BATCH = 5000
 
 __all__ = ["SqlRuntimeRepository"]
+
+
+# The statements of every attempt written and handed off, built once (building them on each call
+# cost more than running them on SQLite; a simulated day writes thousands).
+_KNOWN_KEY = select(outbox_attempts.c.id).where(
+    outbox_attempts.c.org_id == bindparam("org"),
+    outbox_attempts.c.dedupe_key == bindparam("key"),
+)
+_ADD_ATTEMPT = insert(outbox_attempts).returning(outbox_attempts.c.id)
+_MARK_SENT = (
+    update(outbox_attempts)
+    .where(
+        outbox_attempts.c.org_id == bindparam("org"), outbox_attempts.c.id == bindparam("attempt")
+    )
+    .values(status="sent", attempts=outbox_attempts.c.attempts + 1, error=None)
+)
+
+_INBOUND_EVENT = select(inbound_events).where(
+    inbound_events.c.org_id == bindparam("org"),
+    inbound_events.c.provider == bindparam("provider"),
+    inbound_events.c.event_id == bindparam("event"),
+)
+_CLAIM_INBOUND = insert(inbound_events).returning(inbound_events.c.id)
+_INBOUND_RESULT = update(inbound_events).where(
+    inbound_events.c.org_id == bindparam("org"), inbound_events.c.id == bindparam("row")
+)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -55,25 +81,23 @@ class SqlRuntimeRepository:
     # -- outbox -----------------------------------------------------------------------------
 
     def add_attempt(self, attempt: NewAttempt) -> int | None:
-        t = outbox_attempts
         known = self._conn.execute(
-            select(t.c.id).where(t.c.org_id == self._org, t.c.dedupe_key == attempt.dedupe_key)
+            _KNOWN_KEY, {"org": self._org, "key": attempt.dedupe_key}
         ).first()
         if known is not None:
             return None
         a = attempt
-        row = self._conn.execute(
-            insert(t).values(
-                org_id=self._org, customer_id=a.customer_id, channel=a.channel, action=a.action,
-                dedupe_key=a.dedupe_key, planned_at=a.planned_at, allowed=a.allowed,
-                violations_json=json.dumps(list(a.violations)),
-                earliest_allowed_at=a.earliest_allowed_at, packs=",".join(a.packs),
-                recipient=a.recipient, subject=a.subject, text=a.text, lang=a.lang,
-                debt_ids=json.dumps(list(a.debt_ids)), reasons_json=json.dumps(list(a.reasons)),
-                status=a.status, attempts=0, currency=a.currency, balance_minor=a.balance_minor,
-                segment=a.segment, created_at=self._now, updated_at=self._now,
-            ).returning(t.c.id)
-        ).scalar_one()  # fmt: skip
+        row = self._conn.execute(_ADD_ATTEMPT, {
+            "org_id": self._org, "customer_id": a.customer_id, "channel": a.channel,
+            "action": a.action, "dedupe_key": a.dedupe_key, "planned_at": a.planned_at,
+            "allowed": a.allowed, "violations_json": json.dumps(list(a.violations)),
+            "earliest_allowed_at": a.earliest_allowed_at, "packs": ",".join(a.packs),
+            "recipient": a.recipient, "subject": a.subject, "text": a.text, "lang": a.lang,
+            "debt_ids": json.dumps(list(a.debt_ids)), "reasons_json": json.dumps(list(a.reasons)),
+            "status": a.status, "attempts": 0, "currency": a.currency,
+            "balance_minor": a.balance_minor, "segment": a.segment, "created_at": self._now,
+            "updated_at": self._now,
+        }).scalar_one()  # fmt: skip
         return int(row)
 
     def _select(self) -> Any:
@@ -159,14 +183,10 @@ class SqlRuntimeRepository:
     def mark_sent(
         self, attempt_id: int, *, provider: str, provider_message_id: str, sent_at: datetime
     ) -> None:
-        t = outbox_attempts
-        self._conn.execute(
-            update(t)
-            .where(t.c.org_id == self._org, t.c.id == attempt_id)
-            .values(status="sent", provider=provider, provider_message_id=provider_message_id,
-                    sent_at=sent_at, attempts=t.c.attempts + 1, error=None,
-                    updated_at=self._now)
-        )  # fmt: skip
+        self._conn.execute(_MARK_SENT, {
+            "org": self._org, "attempt": attempt_id, "provider": provider,
+            "provider_message_id": provider_message_id, "sent_at": sent_at, "updated_at": self._now,
+        })  # fmt: skip
 
     def mark_failed(self, attempt_id: int, error: str) -> None:
         t = outbox_attempts
@@ -200,22 +220,17 @@ class SqlRuntimeRepository:
     ) -> int | None:
         if self.inbound_event(provider, event_id) is not None:
             return None
-        t = inbound_events
-        row = self._conn.execute(
-            insert(t).values(
-                org_id=self._org, provider=provider, event_id=event_id, customer_id=customer_id,
-                channel=channel, kind=kind, text=text, received_at=received_at,
-                result_json="{}", created_at=self._now,
-            ).returning(t.c.id)
-        ).scalar_one()  # fmt: skip
+        row = self._conn.execute(_CLAIM_INBOUND, {
+            "org_id": self._org, "provider": provider, "event_id": event_id,
+            "customer_id": customer_id, "channel": channel, "kind": kind, "text": text,
+            "received_at": received_at, "result_json": "{}", "created_at": self._now,
+        }).scalar_one()  # fmt: skip
         return int(row)
 
     def set_inbound_result(self, row_id: int, result: dict[str, Any]) -> None:
-        t = inbound_events
         self._conn.execute(
-            update(t)
-            .where(t.c.org_id == self._org, t.c.id == row_id)
-            .values(result_json=json.dumps(result, sort_keys=True))
+            _INBOUND_RESULT,
+            {"org": self._org, "row": row_id, "result_json": json.dumps(result, sort_keys=True)},
         )
 
     @staticmethod
@@ -244,11 +259,9 @@ class SqlRuntimeRepository:
         return [self._inbound(r) for r in rows]
 
     def inbound_event(self, provider: str, event_id: str) -> InboundRecord | None:
-        t = inbound_events
         r = self._conn.execute(
-            select(t).where(t.c.org_id == self._org, t.c.provider == provider,
-                            t.c.event_id == event_id)
-        ).first()  # fmt: skip
+            _INBOUND_EVENT, {"org": self._org, "provider": provider, "event": event_id}
+        ).first()
         return None if r is None else self._inbound(r)
 
     # -- what suspends chasing --------------------------------------------------------------
