@@ -132,22 +132,27 @@ def test_retraining_reproduces_the_shipped_weights() -> None:
     assert fresh["bias"] == pytest.approx(shipped["bias"], abs=1e-4)
 
 
-# Round 4: the third split below was folded into training (seen and reported, so tuning
-# material); until the fourth fresh split replaces test_*.jsonl, the separation test fails on it
-# and these strict xfails XPASS — expected, and to be rewritten with the fresh split's figures.
-# Measured on the third fresh test split (written by another engineer who never read the training
-# or dev files; the engineer tuning never opened it), embedded backend, the tuner's final model.
-# The split was deduplicated against training and dev (exact or >= 75% of words, by overlap
-# alone) before this eval: 1,317 of its 1,535 lines (see docs/nlu.md for the first eval, which
-# deduplicated training instead and broke "no"). Nothing changed after. Met: accuracy EN 0.925 /
-# FR 0.902 / ES 0.903, entity accuracy 0.958, recall legal 0.977 (125/128), request_human 0.983
-# (118/120). Missed:
+# Measured on the fourth fresh test split (1,526 lines written by another engineer outside the
+# repository, who read only the intent and entity sections of docs/nlu.md and the wire types,
+# never the training or dev files or the model; the engineer tuning never opened it), deduplicated
+# against training and dev (exact or >= 75% of words, by overlap alone: 1,314 lines kept), one eval
+# of round 4's final model; nothing changed after. Met: accuracy FR 0.873 / ES 0.852, entity
+# accuracy 0.945, recall request_human 0.992 (116/117). Missed (the split is harder than the
+# third: round 3's model scores accuracy EN 0.863 / FR 0.860 / ES 0.841 and recall hardship
+# 0.912, legal 0.887, cease 0.893, wrong party 0.897, abusive 0.737 on it — docs/nlu.md):
 _TEST_NOT_YET: dict[str, str] = {
-    "hardship": "measured 0.968 (180/186): job loss beside a plan request, anxiety, a funeral",
-    "cease_contact": "measured 0.888 (127/143): a stop after insolvency or a court date, 'BACK OFF', "
-    "'lose my number' (read as wrong party), a stop after 'I'm not X' or a long letter",
-    "wrong_party": "measured 0.968 (121/125): a fraud victim (3 languages), 'it must be my son's'",
-    "abusive": "measured 0.897 (96/107): threats of violence, insults by metaphor, Québec slang",
+    "accuracy_en": "measured 0.875 (431 lines): hardship read first beside a dispute, a callback "
+    "or a wrong party; a landlord, an executor, a relative as wrong party",
+    "hardship": "measured 0.961 (174/181): distress said beside a stop ('my heart races every "
+    "time the phone rings… stop'), a social worker, 'no job, no house, nothing'",
+    "legal": "measured 0.962 (128/133): 'go ahead, sue me' (read as a cease), a regulator by "
+    "name (FINMA, Superintendencia), a police report",
+    "cease_contact": "measured 0.967 (117/121): a threat to come to the office, 'hasta aquí "
+    "llegamos', a son saying 'no point calling him any more'",
+    "wrong_party": "measured 0.905 (114/126): a landlord, an executor, a husband, an emigrated "
+    "father's son, identity theft with a lost ID card, 'I don't know her, stop writing'",
+    "abusive": "measured 0.915 (108/118): threats of comeuppance or of a visit, 'racailles', "
+    "'vous êtes des nuls', an insult after a stop",
 }
 
 
@@ -191,3 +196,20 @@ def test_on_the_dev_split_the_tuning_reached_every_target(
     for name in SAFETY_INTENTS:
         recall = dev_reports["all"].recall[name]
         assert recall is not None and recall >= TARGETS["safety_recall"], name
+
+
+def test_the_eval_counts_as_acted_on_what_the_dialogue_acts_on() -> None:
+    from amicable.negotiation.dialogue import MIN_CONFIDENCE
+    from amicable.negotiation.nlu.evaluate import ACTED_CONFIDENCE
+
+    assert ACTED_CONFIDENCE == MIN_CONFIDENCE
+
+
+def test_the_test_split_reports_precision_and_acted_recall_per_safety_intent(
+    test_reports: dict[str, LangReport],
+) -> None:
+    report = test_reports["all"]
+    for name in SAFETY_INTENTS:
+        recall, acted = report.recall[name], report.acted_recall[name]
+        assert recall is not None and acted is not None and acted <= recall
+        assert report.precision[name] is not None

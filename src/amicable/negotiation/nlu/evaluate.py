@@ -57,6 +57,11 @@ class LangReport:
     entity_accuracy: float
     recall: dict[str, float | None] = field(default_factory=dict)
     support: dict[str, int] = field(default_factory=dict)
+    #: per safety intent: the share of lines given it that carry it (None when never given)
+    precision: dict[str, float | None] = field(default_factory=dict)
+    #: per safety intent: recall counting only what the dialogue acts on — the top intent, or a
+    #: following one at least ``ACTED_CONFIDENCE`` sure
+    acted_recall: dict[str, float | None] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +73,8 @@ class LangReport:
             "entity_accuracy": self.entity_accuracy,
             "recall": self.recall,
             "support": self.support,
+            "precision": self.precision,
+            "acted_recall": self.acted_recall,
         }
 
 
@@ -75,24 +82,38 @@ def _ratio(num: int, den: int) -> float:
     return round(num / den, 4) if den else 0.0
 
 
-def _report(lang: str, rows: list[tuple[Example, tuple[str, ...], dict[str, Any]]]) -> LangReport:
-    correct = sum(1 for ex, pred, _ in rows if pred[0] in ex.intents)
+#: The dialogue acts on a following intent only from this confidence
+#: (``amicable.negotiation.dialogue.MIN_CONFIDENCE``; a test keeps the two equal).
+ACTED_CONFIDENCE = 0.6
+
+_Row = tuple[Example, tuple[str, ...], dict[str, Any], tuple[str, ...]]
+
+
+def _report(lang: str, rows: list[_Row]) -> LangReport:
+    correct = sum(1 for ex, pred, _, _ in rows if pred[0] in ex.intents)
     f1s: list[float] = []
     for name in INTENTS:
-        tp = sum(1 for ex, pred, _ in rows if name in ex.intents and name in pred)
-        fp = sum(1 for ex, pred, _ in rows if name not in ex.intents and name in pred)
-        fn = sum(1 for ex, pred, _ in rows if name in ex.intents and name not in pred)
+        tp = sum(1 for ex, pred, _, _ in rows if name in ex.intents and name in pred)
+        fp = sum(1 for ex, pred, _, _ in rows if name not in ex.intents and name in pred)
+        fn = sum(1 for ex, pred, _, _ in rows if name in ex.intents and name not in pred)
         if tp + fp + fn == 0:
             continue
         f1s.append(2 * tp / (2 * tp + fp + fn))
-    labelled = [(ex, ents) for ex, _, ents in rows if ex.entities is not None]
+    labelled = [(ex, ents) for ex, _, ents, _ in rows if ex.entities is not None]
     entity_ok = sum(1 for ex, ents in labelled if ents == ex.entities)
     recall: dict[str, float | None] = {}
     support: dict[str, int] = {}
+    precision: dict[str, float | None] = {}
+    acted: dict[str, float | None] = {}
     for name in SAFETY_INTENTS:
-        gold = [(ex, pred) for ex, pred, _ in rows if name in ex.intents]
+        gold = [(ex, pred, act) for ex, pred, _, act in rows if name in ex.intents]
         support[name] = len(gold)
-        recall[name] = _ratio(sum(1 for _, p in gold if name in p), len(gold)) if gold else None
+        recall[name] = _ratio(sum(1 for _, p, _ in gold if name in p), len(gold)) if gold else None
+        acted[name] = _ratio(sum(1 for _, _, a in gold if name in a), len(gold)) if gold else None
+        given = [ex for ex, pred, _, _ in rows if name in pred]
+        precision[name] = (
+            _ratio(sum(1 for ex in given if name in ex.intents), len(given)) if given else None
+        )
     return LangReport(
         lang=lang,
         n=len(rows),
@@ -102,6 +123,8 @@ def _report(lang: str, rows: list[tuple[Example, tuple[str, ...], dict[str, Any]
         entity_accuracy=_ratio(entity_ok, len(labelled)),
         recall=recall,
         support=support,
+        precision=precision,
+        acted_recall=acted,
     )
 
 
@@ -120,13 +143,18 @@ def evaluate(
         raise InvalidInput(f"unknown split {split!r}; expected one of {EVAL_SPLITS}")
     reports: dict[str, LangReport] = {}
     misses: list[Miss] = []
-    everything: list[tuple[Example, tuple[str, ...], dict[str, Any]]] = []
+    everything: list[_Row] = []
     for lang in langs:
-        rows: list[tuple[Example, tuple[str, ...], dict[str, Any]]] = []
+        rows: list[_Row] = []
         for ex in load_split(split, lang):
             parse = backend.parse(ex.text, lang=lang, today=ex.today, currency=ex.currency)
             ents = parse.entities.to_json()
-            rows.append((ex, parse.names, ents))
+            acted = tuple(
+                i.name
+                for k, i in enumerate(parse.intents)
+                if k == 0 or i.confidence >= ACTED_CONFIDENCE
+            )
+            rows.append((ex, parse.names, ents, acted))
             if set(parse.names) != set(ex.intents):
                 misses.append(Miss(lang, ex.text, ex.intents, parse.names, "intent"))
             if ex.entities is not None and ents != ex.entities:
