@@ -1073,7 +1073,8 @@ def offer_approved_terms(
     (:func:`~amicable.service.conversations.resume_approved_terms`) and the message saying so is
     written as a ``planned`` attempt on the conversation's channel, with the compliance decision
     at ``uow.now`` — the next pass re-checks it with ``decide`` and hands it off like an approved
-    final notice (step 1), never outside the contact rules. On a channel the loop cannot write
+    final notice (step 1), never outside the contact rules; one the rules never allow on that
+    channel (an opt-out since) is stored ``blocked`` and never sent. On a channel the loop cannot write
     on (chat) or without an address, no attempt is written: the terms wait in the conversation
     for the debtor's next message. Returns ``{"terms", "conversation", "attempt"}`` (``attempt``
     ``None`` then), or ``None`` when the conversation proposed no terms. The attempt's dedupe
@@ -1106,6 +1107,10 @@ def offer_approved_terms(
         ProposedContact(now, state.channel, owed, turn.reply, False, state.lang, automated=True),
     )
     d = _decision_parts(decision)
+    # Not allowed now but later (a contact window): planned, for the next pass to re-check. Never
+    # allowed on this channel (an opt-out, a cease): blocked — the evidence, never handed off.
+    allowed_later = decision.allowed or decision.earliest_allowed_at is not None
+    status = "planned" if allowed_later else "blocked"
     open_minor = sum(i.open_minor for i in invoices if balance and i.currency == balance.code)
     new = NewAttempt(
         customer_id=customer_id, channel=state.channel, action="approved_offer",
@@ -1115,7 +1120,7 @@ def offer_approved_terms(
         subject=account_subject(state.lang, uow.org_name) if state.channel == "email" else None,
         text=turn.reply, lang=state.lang, debt_ids=owed,
         reasons=({"code": "approved_terms", "text": f"terms approved in conversation {conversation_id}"},),
-        status="planned", currency=state.currency, balance_minor=open_minor, segment="approved",
+        status=status, currency=state.currency, balance_minor=open_minor, segment="approved",
     )  # fmt: skip
     out["attempt"] = _add_attempt(uow, new, ref)
     return out

@@ -20,7 +20,7 @@ from amicable.domain.errors import Conflict, PermissionDenied
 from amicable.domain.money import Money
 from amicable.domain.records import PaymentRecord
 from amicable.service import queue
-from amicable.service.conversations import handle_inbound, latest_conversation
+from amicable.service.conversations import handle_inbound, latest_conversation, record_consent
 from amicable.service.imports import import_customers, import_invoices, import_payments
 from amicable.service.runtime import run_due
 
@@ -173,3 +173,20 @@ def test_when_the_debtor_has_paid_meanwhile_an_approval_puts_no_terms_to_them(
     assert "approved_terms" not in done.decision
     with app.uow() as uow:
         assert not uow.runtime.attempts(actions=("approved_offer",))
+
+
+def test_terms_approved_after_an_opt_out_of_the_channel_are_never_sent(
+    app: App, clock: SimulatedClock, tmp_path: Path
+) -> None:
+    item = _escalated(app, clock, tmp_path)
+    with app.uow() as uow:  # the debtor texted STOP meanwhile
+        record_consent(uow, "BIG1", "sms", granted=False, at=AT, source="keyword")
+        uow.commit()
+    done = queue.approve(app.uow(), item.id, actor="ana", role="admin")
+    assert done.decision is not None
+    with app.uow() as uow:
+        attempt = uow.runtime.attempt(done.decision["approved_terms"]["attempt"])
+    assert attempt is not None and attempt.status == "blocked"
+    sender = RecordingOutboxSender(clock=clock)
+    run_due(app.uow(), AT, sender=sender)
+    assert attempt.new.dedupe_key not in [r.message.dedupe_key for r in sender.records]
