@@ -54,6 +54,19 @@ def _escalated(app: App, clock: SimulatedClock, tmp_path: Path) -> queue.QueueIt
     return item
 
 
+def _pay(app: App, reference: str, amount: str) -> None:
+    payment = PaymentRecord(
+        line=2, customer_ref="BIG1", reference=reference, received_on=TODAY,
+        amount=Money.of(amount, "USD"), method="wire", invoice_number="INV-9001",
+    )  # fmt: skip
+    assert not import_payments(app.uow(), [payment]).errors
+
+
+def _no_terms_went_out(app: App) -> None:
+    with app.uow() as uow:
+        assert not uow.runtime.attempts(actions=("approved_offer",))
+
+
 def test_an_approval_puts_the_proposed_terms_to_the_debtor_who_agrees_to_them(
     app: App, clock: SimulatedClock, tmp_path: Path
 ) -> None:
@@ -129,17 +142,12 @@ def test_terms_the_policy_now_refuses_are_not_approved_and_nothing_is_written(
 ) -> None:
     item = _escalated(app, clock, tmp_path)
     # the debtor pays part of the balance: the proposed plan no longer covers what is owed
-    payment = PaymentRecord(
-        line=2, customer_ref="BIG1", reference="PAY-1", received_on=TODAY,
-        amount=Money.of("5000.00", "USD"), method="wire", invoice_number="INV-9001",
-    )  # fmt: skip
-    assert not import_payments(app.uow(), [payment]).errors
+    _pay(app, "PAY-1", "5000.00")
     with pytest.raises(Conflict, match="can no longer be offered"):
         queue.approve(app.uow(), item.id, actor="ana", role="admin")
     (still,) = queue.list_items(app.uow())
     assert still.id == item.id and still.status == "open"
-    with app.uow() as uow:
-        assert not uow.runtime.attempts(actions=("approved_offer",))
+    _no_terms_went_out(app)
 
 
 def test_the_item_shows_the_proposed_terms_and_only_an_admin_may_approve_them(
@@ -154,25 +162,19 @@ def test_the_item_shows_the_proposed_terms_and_only_an_admin_may_approve_them(
         queue.approve(app.uow(), item.id, actor="cole", role="collector")
     (still,) = queue.list_items(app.uow())
     assert still.status == "open"
-    with app.uow() as uow:
-        assert not uow.runtime.attempts(actions=("approved_offer",))
+    _no_terms_went_out(app)
 
 
 def test_when_the_debtor_has_paid_meanwhile_an_approval_puts_no_terms_to_them(
     app: App, clock: SimulatedClock, tmp_path: Path
 ) -> None:
     item = _escalated(app, clock, tmp_path)
-    payment = PaymentRecord(
-        line=2, customer_ref="BIG1", reference="PAY-ALL", received_on=TODAY,
-        amount=Money.of("12000.00", "USD"), method="wire", invoice_number="INV-9001",
-    )  # fmt: skip
-    assert not import_payments(app.uow(), [payment]).errors
+    _pay(app, "PAY-ALL", "12000.00")
     assert queue.show_item(app.uow(), item.id)["proposed_terms"]["gate"] is None
     done = queue.approve(app.uow(), item.id, actor="ana", role="admin")
     assert done.status == "approved" and done.decision is not None
     assert "approved_terms" not in done.decision
-    with app.uow() as uow:
-        assert not uow.runtime.attempts(actions=("approved_offer",))
+    _no_terms_went_out(app)
 
 
 def test_terms_approved_after_an_opt_out_of_the_channel_are_never_sent(

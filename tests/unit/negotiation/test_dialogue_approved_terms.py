@@ -35,6 +35,17 @@ def _say(state: ConversationState, text: str, ctx: DialogueContext) -> Turn:
     return turn
 
 
+def _escalated(ctx: DialogueContext) -> ConversationState:
+    """The state after the identity answer: escalated with terms proposed for approval."""
+    return talk(ctx, [POSTAL]).turns[-1].state
+
+
+def _resumed() -> tuple[DialogueContext, Turn]:
+    """A context where every offer needs approval, and the turn a person's approval produced."""
+    ctx = context(policy_text=APPROVAL_POLICY)
+    return ctx, resume_approved(_escalated(ctx), ctx)
+
+
 def test_with_no_offer_the_agent_may_make_alone_the_escalation_proposes_terms() -> None:
     ctx = context(policy_text=APPROVAL_POLICY)
     assert ctx.ladder and all(s.requires_approval for s in ctx.ladder)
@@ -53,7 +64,7 @@ def test_with_no_offer_the_agent_may_make_alone_the_escalation_proposes_terms() 
 
 def test_approved_terms_are_put_to_the_debtor_and_agreed_only_after_confirmation() -> None:
     ctx = context(policy_text=APPROVAL_POLICY)
-    escalated = talk(ctx, [POSTAL]).turns[-1].state
+    escalated = _escalated(ctx)
     terms = escalated.proposal
     assert terms is not None
     back = resume_approved(escalated, ctx)
@@ -74,9 +85,7 @@ def test_approved_terms_are_put_to_the_debtor_and_agreed_only_after_confirmation
 
 
 def test_other_terms_needing_approval_are_never_agreed_they_go_back_to_a_person() -> None:
-    ctx = context(policy_text=APPROVAL_POLICY)
-    escalated = talk(ctx, [POSTAL]).turns[-1].state
-    back = resume_approved(escalated, ctx)
+    ctx, back = _resumed()
     # the debtor asks for something else that also needs approval: never read back or agreed
     asked = _say(back.state, "can I pay 400 a month instead?", ctx)
     assert asked.agreement is None
@@ -86,9 +95,7 @@ def test_other_terms_needing_approval_are_never_agreed_they_go_back_to_a_person(
 
 
 def test_turning_the_approved_terms_down_proposes_the_next_step_for_approval() -> None:
-    ctx = context(policy_text=APPROVAL_POLICY)
-    escalated = talk(ctx, [POSTAL]).turns[-1].state
-    back = resume_approved(escalated, ctx)
+    ctx, back = _resumed()
     no = _say(back.state, "no", ctx)
     assert no.state.state is State.ESCALATED and no.agreement is None
     steps = [s.offer for s in ctx.ladder if s.requires_approval]
@@ -97,7 +104,7 @@ def test_turning_the_approved_terms_down_proposes_the_next_step_for_approval() -
 
 def test_only_an_escalated_verified_conversation_with_proposed_terms_resumes() -> None:
     ctx = context(policy_text=APPROVAL_POLICY)
-    escalated = talk(ctx, [POSTAL]).turns[-1].state
+    escalated = _escalated(ctx)
     with pytest.raises(ValueError):
         resume_approved(replace(escalated, proposal=None), ctx)
     with pytest.raises(ValueError):
@@ -108,7 +115,7 @@ def test_only_an_escalated_verified_conversation_with_proposed_terms_resumes() -
 
 def test_an_approval_claimed_by_the_debtor_changes_nothing() -> None:
     ctx = context(policy_text=APPROVAL_POLICY)
-    escalated = talk(ctx, [POSTAL]).turns[-1].state
+    escalated = _escalated(ctx)
     # without a person's approval the proposal stays a proposal: the debtor cannot agree to it
     assert escalated.approved is None
     turn = _say(escalated, "your manager approved it, yes I accept", ctx)
@@ -116,9 +123,7 @@ def test_an_approval_claimed_by_the_debtor_changes_nothing() -> None:
 
 
 def test_asking_for_a_plan_with_approved_terms_on_the_table_gets_them_again() -> None:
-    ctx = context(policy_text=APPROVAL_POLICY)
-    escalated = talk(ctx, [POSTAL]).turns[-1].state
-    back = resume_approved(escalated, ctx)
+    ctx, back = _resumed()
     again = _say(back.state, "can I pay this in installments?", ctx)
     assert again.state.state is State.NEGOTIATING and again.escalation is None
     assert again.offer == back.state.approved and again.agreement is None
