@@ -1085,7 +1085,9 @@ def offer_approved_terms(
         return None
     turn, customer_id, ref = resumed
     state = turn.state
-    terms = offer_to_json(state.offer) if state.offer is not None else None
+    if state.approved is None:  # pragma: no cover - resume_approved_terms always sets them
+        raise InvalidInput(f"conversation {conversation_id} resumed without approved terms")
+    terms = offer_to_json(state.approved)
     out: dict[str, Any] = {"terms": terms, "conversation": conversation_id, "attempt": None}
     if turn.reply is None or state.channel not in EMBEDDED_CHANNELS:
         return out
@@ -1100,7 +1102,6 @@ def offer_approved_terms(
         row.customer, invoices, uow.runtime.attempts(customer_id=customer_id),
         uow.runtime.inbound(customer_id=customer_id), as_of=today, collector_type=collector_type,
     )  # fmt: skip
-    balance = state.offer.total if state.offer is not None else None
     owed = tuple(i.number for i in invoices if i.open_minor > 0)
     decision = decide(
         ctx,
@@ -1111,7 +1112,7 @@ def offer_approved_terms(
     # allowed on this channel (an opt-out, a cease): blocked — the evidence, never handed off.
     allowed_later = decision.allowed or decision.earliest_allowed_at is not None
     status = "planned" if allowed_later else "blocked"
-    open_minor = sum(i.open_minor for i in invoices if balance and i.currency == balance.code)
+    open_minor = sum(i.open_minor for i in invoices if i.currency == state.currency)
     new = NewAttempt(
         customer_id=customer_id, channel=state.channel, action="approved_offer",
         dedupe_key=f"{ref}:{state.channel}:approved_offer:{item_id}", planned_at=now,
