@@ -83,6 +83,22 @@ GUESS_FLOOR = 0.3
 
 _TERMS_INTENTS = frozenset({"propose_terms", "request_plan", "commit_payment"})
 
+#: Safety signals the NLU reports below :data:`MIN_CONFIDENCE` (a second intent, or a most-likely
+#: one discarded as a guess) are not acted on — "what do you want from me" must not end a
+#: conversation as a cease — but they are not ignored either: the reply asks the debtor, in the
+#: approved wording of the template key given here, the one question that lets them say it
+#: plainly (the next message is then read with full confidence). Highest stake first; one
+#: question per reply.
+POSSIBLE_SIGNALS: tuple[tuple[str, str], ...] = (
+    ("legal", "check_legal"),
+    ("cease_contact", "check_cease"),
+    ("hardship", "check_hardship"),
+    ("request_human", "check_person"),
+)
+
+#: States whose replies may carry such a question (verified, the agent still talking terms).
+_ASKING_STATES = frozenset({State.NEGOTIATING, State.CONFIRMING})
+
 #: Channels where a first communication is "written" (the validation notice rule).
 _WRITTEN = frozenset({"email", "letter"})
 
@@ -101,6 +117,8 @@ class _Draft:
         self.escalation: Escalation | None = None
         self.reasons: list[str] = []
         self.silent = False
+        #: Weak safety signals of the message (see :data:`POSSIBLE_SIGNALS`).
+        self.possible: frozenset[str] = frozenset()
 
     def say(self, key: str, *, free: bool = False, **params: object) -> None:
         self.parts.append(Part(key, render(key, self.lang, self.tone, **params), free))
@@ -140,6 +158,7 @@ def step(state: ConversationState, parse: Parse, ctx: DialogueContext, *, text: 
     state = replace(state, turns=state.turns + 1)
     draft = _Draft(ctx, state)
     draft.reasons.extend(f"manipulation:{m}" for m in manip)
+    draft.possible = _possible(parse, intents)
     names = tuple(parse.names)
 
     if "cease_contact" in intents or "opt_out_channel" in intents:
@@ -205,6 +224,27 @@ def _intents(parse: Parse) -> set[str]:
     return names
 
 
+def _possible(parse: Parse, acted: set[str]) -> frozenset[str]:
+    """The safety intents the message may carry but the turn does not act on: reported below
+    :data:`MIN_CONFIDENCE`, or a most-likely one set aside as a guess (:data:`GUESS_FLOOR`)."""
+    watched = {name for name, _ in POSSIBLE_SIGNALS}
+    return frozenset(i.name for i in parse.intents if i.name in watched and i.name not in acted)
+
+
+def _ask_possible(draft: _Draft, state: ConversationState) -> None:
+    """Append the question for the message's highest-stake weak safety signal, if the reply
+    may carry one (verified, still talking terms, nothing escalated)."""
+    if not draft.possible or not state.verified or draft.escalation is not None:
+        return
+    if state.state not in _ASKING_STATES:
+        return
+    for name, key in POSSIBLE_SIGNALS:
+        if name in draft.possible:
+            draft.say(key)
+            draft.reasons.append(f"possible:{name}")
+            return
+
+
 def _usable(ctx: DialogueContext) -> tuple[LadderStep, ...]:
     """Ladder steps the agent may offer alone: inside policy and needing no approval."""
     return tuple(s for s in ctx.ladder if not s.requires_approval)
@@ -230,6 +270,8 @@ def _finish(draft: _Draft, state: ConversationState, names: tuple[str, ...] = ()
     ctx = draft.ctx
     if draft.escalation is not None and state.escalation is None:
         state = replace(state, escalation=draft.escalation)
+    if not draft.silent and draft.parts:
+        _ask_possible(draft, state)
     if draft.silent or not draft.parts:
         return Turn(
             state=state,

@@ -65,6 +65,10 @@ REGULATED = frozenset(
         "verify_ask_inbound",
         "verify_locked",
         "wrong_party",
+        "check_legal",
+        "check_cease",
+        "check_hardship",
+        "check_person",
     }
 )
 
