@@ -351,3 +351,67 @@ def test_the_per_intent_thresholds_only_add_following_safety_intents() -> None:
             assert set(plain.names) <= set(tuned.names), ex.text
             assert set(tuned.names) - set(plain.names) <= set(INTENT_THRESHOLDS), ex.text
             assert all(i.confidence < 0.6 for i in tuned.intents if i.name not in plain.names)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # fifth round: regulators by name and the police, a landlord, an executor, a relative
+        # answering for the debtor, comeuppance and a visit as a threat, "hasta aquí llegamos"
+        ("I've complained to the FCA about you", "legal"),
+        ("je suis allé à la gendarmerie avec vos courriers", "legal"),
+        ("lo llevé a la fiscalía", "legal"),
+        ("I'm her landlord, she left in May", "wrong_party"),
+        ("I'm the executor of his estate", "wrong_party"),
+        ("this is her husband, she's not available", "wrong_party"),
+        ("what goes around comes around, remember that", "abusive"),
+        ("keep calling and I'll pay your office a visit", "abusive"),
+        ("bande d'incapables", "abusive"),
+        ("hasta aquí llegamos", "cease_contact"),
+    ],
+)
+def test_fifth_round_safety_phrases_are_rule_matched(text: str, intent: str) -> None:
+    from amicable.negotiation.nlu.lang import normalize
+
+    assert intent in rule_intents(normalize(text), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        # fifth round: hardship words that do not say hardship
+        ("you make me sick, leave me alone", "hardship"),
+        ("I'm sick of these letters, what is the fee for?", "hardship"),
+        ("is this the hospital bill or the ambulance one", "hardship"),
+        ("we broke up years ago, he's not here", "hardship"),
+        ("I'd like to talk to your hardship team", "hardship"),
+        ("my ex-husband and I divorced in 2019, this is his debt", "hardship"),
+        ("mi licenciado dice que no pague", "hardship"),
+        ("pagado, número de operación 55190", "hardship"),
+        ("ma banque a bloqué l'opération", "hardship"),
+        ("vous êtes malades ou quoi ?", "hardship"),
+        ("¿es la factura del hospital?", "hardship"),
+        # and their neighbours that do
+        ("the property manager said the tenant left", "request_human"),
+    ],
+)
+def test_fifth_round_rules_stay_precise(text: str, absent: str) -> None:
+    from amicable.negotiation.nlu.lang import normalize
+
+    assert absent not in rule_intents(normalize(text), text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've been divorced since March and lost my job",
+        "I'm sick and can't work",
+        "mi madre está en el hospital",
+        "je suis malade depuis un mois",
+        "tras la operación no puedo trabajar",
+    ],
+)
+def test_fifth_round_hardship_still_matches(text: str) -> None:
+    from amicable.negotiation.nlu.lang import normalize
+
+    assert "hardship" in rule_intents(normalize(text), text)

@@ -40,15 +40,18 @@ __all__ = [
 # (a missed "I lost my job" costs more than an extra escalation).
 THRESHOLD: Final = 0.6
 SAFETY_THRESHOLD: Final = 0.4
-# Per safety intent (round 4): the highest threshold at which the model alone reaches 0.97 recall,
-# averaged over three 5-fold cross-validations on the training corpus (never the dev or test
-# split); wrong_party and request_human reach it at SAFETY_THRESHOLD. A lower threshold only adds a
+# Per safety intent (round 4, re-chosen in round 5): the highest threshold at which the model alone
+# reaches 0.97 recall in 5-fold cross-validation on the training corpus (never the dev or test
+# split); request_human reaches it at SAFETY_THRESHOLD. Round 5 raised legal (0.2 -> 0.25, for
+# precision) and lowered wrong_party (0.4 -> 0.3); cease_contact (0.965 at 0.2) and abusive (0.96
+# at 0.1) stay below 0.97 rather than halve their precision (docs/nlu.md). A lower threshold only adds a
 # *following* intent (the most likely one still leads), so accuracy and the dialogue are unchanged
 # and the cost is precision (docs/nlu.md).
 INTENT_THRESHOLDS: Final[dict[str, float]] = {
     "hardship": 0.15,
-    "legal": 0.2,
+    "legal": 0.25,
     "cease_contact": 0.2,
+    "wrong_party": 0.3,
     "abusive": 0.1,
 }
 

@@ -43,29 +43,33 @@ _RULES: Final[dict[str, re.Pattern[str]]] = {
         # en
         r"\b(?:lost|lose|losing)\s+(?:my|his|her|our|the)\s+(?:job|work|income|house|home|husband|wife|son|daughter|mother|mom|father|dad|partner|business)",
         r"\b(?:laid\s+off|made\s+redundant|got\s+fired|been\s+fired|i\s+was\s+fired|unemployed|out\s+of\s+(?:work|a\s+job)|jobless|between\s+jobs|no\s+job|no\s+income|furloughed)\b",
-        r"\b(?:cancer|chemo|hospital|hospitali[sz]ed|surgery|sick|illness|(?:is|am|was|been|fell|very|seriously|too|gravely)\s+ill\b|disabled|disability|medical|diagnos|stroke|heart\s+attack|depress|mental\s+health|pregnan|maternity)",
+        r"\b(?:cancer|chemo|(?<!del\s)hospital(?!\s+(?:bill|invoice|charge|fee|parking)s?\b)|hospitali[sz]ed|surgery|(?<!makes\sme\s)(?<!make\sme\s)sick(?!\s+(?:of|and\s+tired)\b)|illness|(?:is|am|was|been|fell|very|seriously|too|gravely)\s+ill\b|disabled|disability|medical|diagnos|stroke|heart\s+attack|depress|mental\s+health|pregnan|maternity)",
         r"\b(?:passed\s+away|died|death|funeral|bereave|widow)",
-        r"\b(?:divorce|separated|evict|homeless|benefits|welfare|food\s+bank|can'?t\s+(?:afford\s+)?(?:food|rent|eat)|struggling|broke\b|hardship(?!\s+(?:plan|program))|difficult\s+time|tough\s+time|rough\s+patch)",
+        r"\b(?:divorce|separated|evict|homeless|benefits|welfare|food\s+bank|can'?t\s+(?:afford\s+)?(?:food|rent|eat)|struggling|broke\b(?![- ](?:up|ass)\b)|hardship(?!\s+(?:plan|program|team|department|fund|unit|scheme))|difficult\s+time|tough\s+time|rough\s+patch)",
         r"\b(?:cash[- ]?flow|business\s+is\s+(?:slow|struggling|dead|failing)|lost\s+(?:a|our|my)\s+(?:big\s+)?(?:client|customer|contract)|no\s+money|zero\s+money|can'?t\s+make\s+ends\s+meet|behind\s+on\s+(?:rent|bills)|not\s+been\s+paid|haven'?t\s+been\s+paid|clients?\s+(?:haven'?t|didn'?t|don'?t)\s+pay)",
         # fr
         r"\b(?:perdu|perte\s+de)\s+(?:mon|ma|son|notre|d'|l')?\s*(?:emploi|travail|boulot|job|mari|femme|fils|fille|mère|père|conjoint|revenu|client|logement)",
-        r"\b(?:licenci|chômage|chomage|sans\s+emploi|sans\s+travail|entre\s+deux\s+(?:emplois|boulots|jobs)|au\s+rsa|rsa\b|pôle\s+emploi|pole\s+emploi|france\s+travail)",
-        r"\b(?:malade|maladie|hôpital|hopital|hospitalis|opéré|opération|cancer|chimio|handicap|arrêt\s+maladie|arret\s+maladie|dépression|enceinte|congé\s+mat)",
+        r"\b(?:licenci(?!a\b|as\b|ad[oa]s?\b)|chômage|chomage|sans\s+emploi|sans\s+travail|entre\s+deux\s+(?:emplois|boulots|jobs)|au\s+rsa|rsa\b|pôle\s+emploi|pole\s+emploi|france\s+travail)",
+        r"\b(?:(?<!êtes\s)(?<!etes\s)(?<!es\s)malade|maladie|(?<!facture\sde\sl')hôpital|hopital|hospitalis|opéré|(?:mon|ma|son|sa|une|après\s+(?:l'|mon|son|une|sa))\s*opération|cancer|chimio|handicap|arrêt\s+maladie|arret\s+maladie|dépression|enceinte|congé\s+mat)",
         r"\b(?:décédé|décès|deces|décéd|est\s+mort|morte\b|enterrement|obsèques|deuil|veuf|veuve)",
         r"\b(?:divorc|séparation|expuls|sans\s+abri|fins\s+de\s+mois\s+difficiles|galère|galere|difficultés?\s+financi|en\s+difficulté|plus\s+un\s+(?:sou|rond|centime)|fauché|fauche|sans\s+argent|pas\s+d'argent|trésorerie|tresorerie)",
         # es
         r"\b(?:perd[ií]|perdido|perdimos|perdió)\s+(?:el|mi|su|nuestro|nuestra|a\s+mi|a\s+su)?\s*(?:trabajo|empleo|chamba|marido|esposo|esposa|mujer|hijo|hija|madre|padre|ingreso|cliente|casa)",
         r"\b(?:despid|desemplead|sin\s+trabajo|sin\s+empleo|en\s+(?:el\s+)?paro|cesant|me\s+echaron)",
-        r"\b(?:enferm|hospital|operaci[oó]n|cirug[ií]a|c[aá]ncer|quimio|discapacidad|incapacidad|baja\s+m[eé]dica|depresi[oó]n|embarazad)",
+        r"\b(?:enferm|(?<!del\s)hospital(?!\s+(?:bill|invoice|charge|fee)s?\b)|(?:mi|su|una|tras\s+la|despu[eé]s\s+de\s+la)\s+operaci[oó]n|cirug[ií]a|c[aá]ncer|quimio|discapacidad|incapacidad|baja\s+m[eé]dica|depresi[oó]n|embarazad)",
         r"\b(?:falleci|muri[oó]|muerte|funeral|entierro|luto|viud)",
         r"\b(?:divorci|desahuci|desalojo|sin\s+hogar|apuros|dificultades?\s+econ[oó]mica|mala\s+racha|situaci[oó]n\s+dif[ií]cil|no\s+tengo\s+(?:dinero|plata|un\s+peso|ni\s+para)|sin\s+dinero|sin\s+plata|quebrado|flujo\s+de\s+caja|liquidez|el\s+negocio\s+va\s+(?:mal|fatal|fatal[ií]simo)|la\s+caja\s+est[aá]\s+(?:fatal|vac[ií]a|en\s+rojo)|sin\s+clientes|ventas\s+(?:se\s+)?(?:han\s+)?(?:ca[ií]do|desplomado)|no\s+me\s+han\s+pagado|no\s+nos\s+pagan)",
     ),
     "legal": _p(
+        # fifth round: regulators by name, the police
+        r"\b(?:finma|fca|financial\s+conduct\s+authority|trading\s+standards|attorney\s+general|better\s+business\s+bureau|acpr|superintendencia|banco\s+de\s+espa[ñn]a|police\s+(?:report|complaint)|(?:report(?:ed|ing)?|going|go)\s+(?:(?:this|it|you)\s+)?to\s+the\s+police|the\s+police\s+(?:are|is|have)|(?:[àa]|par)\s+la\s+police|main\s+courante|commissariat|gendarmerie|procureur|fiscal[ií]a|(?:a|ante)\s+la\s+polic[ií]a|comisar[ií]a)\b",
         r"\b(?:lawyer|attorney|solicitor|legal\s+(?:aid|advice|action|counsel|representation)|sue\b|suing|sued|lawsuit|court|judge|bankrupt|chapter\s+(?:7|11|13)|insolven|fdcpa|cfpb|consumer\s+protection|ombudsman|small\s+claims|harass(?:ment)?\s+(?:claim|complaint|lawsuit)|report\s+you\s+to|file\s+a\s+complaint|cease\s+and\s+desist|debt\s+validation|validate\s+(?:this|the)\s+debt|statute\s+of\s+limitations|debt\s+relief\s+order|trust\s+deed|receivership|liquidat(?:ion|or)|in\s+administration|(?:breaking|against|breach\s+of)\s+the\s+law|my\s+rights|legal)\b",
         r"\b(?:avocat|juriste|huissier|tribunal|juge|justice|procès|proces\b|poursui(?:vre|te|s)|porter\s+plainte|plainte|faillite|surendettement|banque\s+de\s+france|liquidation\s+judiciaire|redressement(?:\s+judiciaire)?|mise\s+en\s+demeure|dgccrf|médiateur|mediateur|mes\s+droits|procédure\s+collective|juridique)\b",
         r"\b(?:abogad[oa]|licenciad[oa]|demand(?:a|ar|aré|are|arlos|arles|aremos)|tribunal|juzgado|juez|juicio|quiebra|bancarrota|concurso\s+de\s+acreedores|acuerdo\s+extrajudicial|segunda\s+oportunidad|administrador\s+concursal|insolvencia|denuncia(?:r|ré)?|profeco|condusef|defensa\s+del\s+consumidor|mis\s+derechos|jur[ií]dic|legal(?:es|mente)?)\b",
     ),
     "cease_contact": _p(
+        # fifth round: "that's where it ends"
+        r"\bhasta\s+aqu[ií]\s+(?:llegamos|lleg[oó]|hemos\s+llegado)|\bthis\s+conversation\s+is\s+over\b",
         # every channel refused in one breath ("no texts, no emails, no calls"), "don't use this number again"
         r"\bno\s+(?:more\s+)?(?:texts?|calls?|e-?mails?|letters?)\s*,?\s*(?:and\s+|or\s+)?no\s+(?:more\s+)?(?:texts?|calls?|e-?mails?|letters?)\s*,?\s*(?:and\s+|or\s+)?no\s+(?:more\s+)?(?:texts?|calls?|e-?mails?|letters?)|\bplus\s+(?:un|une|de|d')\s*(?:sms|textos?|mails?|e-?mails?|appels?|courriers?|messages?)\s*,\s*plus\s+(?:un|une|de|d')\s*(?:sms|textos?|mails?|e-?mails?|appels?|courriers?|messages?)\s*,?\s*(?:et\s+|ni\s+)?plus\s+(?:rien|(?:un|une|de|d')\s*(?:sms|textos?|mails?|e-?mails?|appels?|courriers?|messages?))|\bni\s+un[ao]?\s+(?:sms|correos?|llamadas?|mensajes?|whatsapps?|cartas?)\s+m[aá]s\s*,?\s*ni\s+un[ao]?\s+(?:sms|correos?|llamadas?|mensajes?|whatsapps?|cartas?)\s*,?\s*ni\s+(?:nada|un[ao]?\s+(?:sms|correos?|llamadas?|mensajes?|whatsapps?|cartas?))|\b(?:don'?t|do\s+not|never)\s+use\s+(?:it|this(?:\s+number|\s+phone)?|my\s+(?:number|phone))\s+again|\bne\s+l'utilisez\s+plus|\bn'utilisez\s+plus\s+(?:ce|mon)\s+num[ée]ro|\bno\s+(?:lo|la)\s+usen\s+m[aá]s|\bno\s+usen\s+m[aá]s\s+(?:este|mi)\s+(?:n[uú]mero|tel[eé]fono|celular)",
         # fourth round: "back off", "lose my number" in three languages, a stop said to "us", a
@@ -101,6 +105,9 @@ _RULES: Final[dict[str, re.Pattern[str]]] = {
         r"\b(?:dej(?:e|en|a)\s+de\s+(?:contactarme|molestarme|acosarme|escribirme\s+y\s+llamarme)|no\s+me\s+(?:vuelva[ns]?\s+a\s+)?contact(?:e[ns]?|ar)|no\s+(?:quiero|deseo)\s+(?:que\s+me\s+contacten|ning[uú]n\s+contacto|m[aá]s\s+contacto)|d[eé]jen(?:me)?\s+en\s+paz|d[eé]jame\s+en\s+paz|no\s+me\s+molest(?:e|en)\s+m[aá]s|b[oó]rren(?:me)?\s+de\s+su\s+(?:lista|base)|nunca\s+m[aá]s\s+me\s+(?:contacten|escriban|llamen))",
     ),
     "wrong_party": _p(
+        # fifth round: a landlord, an estate executor, a relative answering for the debtor
+        r"\b(?:(?:executor|executrix|administrator)\s+of\s+(?:the|his|her|their|my\s+\w+'s)\s+estate|estate\s+executor|i'?m\s+(?:the|his|her|their)\s+(?:landlord|landlady)|ex[ée]cut(?:eur|rice)\s+testamentaire|je\s+suis\s+(?:son|sa|le|la|leur)\s+(?:propri[ée]taire|bailleur|bailleresse)|albacea|soy\s+(?:su|el|la)\s+(?:casero|casera|arrendador[a]?|propietari[oa])\b)",
+        r"^\s*(?:(?:hi|hello|hey)\s*,?\s+)?this\s+is\s+(?:his|her|their|\w+'s)\s+(?:husband|wife|son|daughter|mother|mum|mom|father|dad|brother|sister|partner|carer|caregiver)\b|^\s*(?:bonjour\s*,?\s+)?(?:c'est|ici)\s+(?:son|sa)\s+(?:mari|femme|fils|fille|fr[eè]re|s[oœ]ur|m[eè]re|p[eè]re)\b|^\s*(?:hola\s*,?\s+)?(?:habla|le\s+escribe)\s+su\s+(?:espos[oa]|marido|mujer|hij[oa]|madre|padre|herman[oa])\b",
         # fourth round: a fraud victim (the account was opened by someone else, in three languages)
         r"\b(?:victim\s+of\s+(?:identity\s+)?(?:fraud|theft|a\s+scam)|fraud\s+victim|opened\s+fraudulently|fraudulently\s+opened|fraudulent\s+account|(?:opened|taken\s+out)\s+in\s+my\s+name|stole\s+my\s+identity|ouvert\s+frauduleusement|victime\s+d'(?:une\s+)?(?:fraude|escroquerie|usurpation)|vol(?:[ée]|\s+de)\s+mon\s+identit[ée]|escroquerie\s+[àa]\s+l'identit[ée]|fraudulentamente|v[ií]ctima\s+de\s+(?:un\s+)?(?:fraude|estafa|robo\s+de\s+identidad|suplantaci)|(?:usaron|us[oó]|robaron)\s+mis\s+datos|me\s+suplantaron)",
         # old numbers, former partners, strangers to the company (missed in cross-validation)
@@ -132,11 +139,13 @@ _RULES: Final[dict[str, re.Pattern[str]]] = {
         r"\b(?:put\s+(?:your|the)\s+(?:boss|manager|supervisor)\s+on|(?:get|give|fetch|want|need)\s+(?:me\s+)?your\s+boss|your\s+boss\s*(?:please|now|on\b|[?!.]*$)|(?:whoever|someone|somebody|the\s+one)\s+(?:is\s+)?(?:above\s+you|in\s+charge|senior)|somebody\s+senior|someone\s+senior|team\s+lead(?:er)?|head\s+of\s+(?:department|collections|customer)|member\s+of\s+staff|customer\s+service\s+rep)",
         r"\b(?:votre\s+patron|au[- ]dessus\s+de\s+vous|plus\s+haut\s+plac[ée]|chef\s+d'[ée]quipe|(?:parler|voir|passez[- ]moi)\s+(?:au|le|votre|la|votre)\s+direct(?:eur|rice)|(?:le|la|votre)\s+direct(?:eur|rice)\s+(?:de\s+votre|du)\s+service|(?:un\s+vrai|avec\s+un)\s+interlocuteur|un\s+interlocuteur,?\s+un\s+vrai|membre\s+du\s+personnel|en\s+chair\s+et\s+en\s+os)",
         r"\b(?:su\s+superior|por\s+encima\s+de\s+usted|alguien\s+de\s+m[aá]s\s+arriba|qui[eé]n\s+manda|director[a]?\s+del|jefe\s+de\s+equipo|de\s+carne\s+y\s+hueso|un\s+empleado\s+de\s+verdad|ejecutiv[oa]\s+de\s+atenci[oó]n)",
-        r"\b(?:(?:speak|talk|chat)\s+(?:to|with)\s+(?:a|an|the|your|someone|somebody|real|actual|human|person|manager|supervisor|agent|rep)|real\s+person|actual\s+person|human\s+(?:being|agent|please)|live\s+(?:agent|person)|(?:a|an)\s+human|(?:get|give)\s+me\s+(?:a|an|your)\s+(?:person|human|manager|supervisor|agent|rep)|supervisor|manager|representative|operator|are\s+you\s+a\s+(?:bot|robot|machine)|not\s+a\s+(?:bot|robot|machine)|stupid\s+bot|no\s+bots?\b|escalate)",
+        r"\b(?:(?:speak|talk|chat)\s+(?:to|with)\s+(?:a|an|the|your|someone|somebody|real|actual|human|person|manager|supervisor|agent|rep)|real\s+person|actual\s+person|human\s+(?:being|agent|please)|live\s+(?:agent|person)|(?:a|an)\s+human|(?:get|give)\s+me\s+(?:a|an|your)\s+(?:person|human|manager|supervisor|agent|rep)|supervisor|(?<!property\s)manager|representative|operator|are\s+you\s+a\s+(?:bot|robot|machine)|not\s+a\s+(?:bot|robot|machine)|stupid\s+bot|no\s+bots?\b|escalate)",
         r"\b(?:parler\s+(?:à|a|avec)\s+(?:un|une|quelqu'un|le|la|votre|vrai|vraie|conseill|humain|personne)|une?\s+(?:vraie?\s+)?(?:personne|humain|conseill[eè]re?)|un\s+être\s+humain|(?:un|le|au|du|votre|une)\s+responsable|superviseur|sup[ée]rieur|votre\s+chef|êtes[- ]vous\s+un\s+(?:robot|bot)|vous\s+êtes\s+un\s+robot|pas\s+(?:à|a)\s+un\s+robot|conseiller\s+humain|quelqu'un\s+de\s+(?:vrai|réel|chez\s+vous))",
         r"\b(?:hablar\s+con\s+(?:un|una|alguien|el|la|su|persona|humano|agente|asesor)|una?\s+(?:persona\s+real|humano|ser\s+humano|asesor[a]?|agente)|persona\s+de\s+verdad|supervisor[a]?|gerente|encargad[oa]|jefe|operador[a]?|eres\s+un\s+(?:robot|bot)|es\s+un\s+(?:robot|bot)|no\s+(?:quiero|con)\s+(?:un\s+)?(?:robot|bot|m[aá]quina))",
     ),
     "abusive": _p(
+        # fifth round: comeuppance and a visit as a threat, "racailles", "des nuls"
+        r"\b(?:what\s+goes\s+around|karma(?:'s|\s+is|\s+will|\s+(?:always\s+)?catch)|(?:[çc]a|cela|tout\s+[çc]a)\s+va\s+vous\s+retomber|le\s+karma|el\s+karma|ya\s+les\s+(?:llegar[aá]|caer[aá])|(?:pay|paying)\s+(?:you|your\s+(?:\w+\s+)?office)\s+a\s+(?:little\s+)?visit|come\s+down\s+there|i'?ll\s+be\s+(?:waiting\s+)?(?:at|outside)\s+your\s+(?:office|door|house)|racailles?|(?:vous\s+[êe]tes|bande)\s+(?:des|de)\s+(?:nuls|incapables|bons\s+[àa]\s+rien)|bande\s+d'incapables)\b",
         # fourth round: threats of violence without an insult, insults by metaphor, Québec swearing
         r"\b(?:(?:break|kick|punch)\s+(?:your|ur|his|her|their)\s+(?:\w+\s+)?(?:face|legs?|head|teeth|skull)|(?:smash|bash|cave)\s+(?:in\s+)?(?:your|ur|his|her|their)\b|burn\s+(?:your|the|ur)\s+(?:\w+\s+)?(?:office|building|place|house)\s+down|(?:someone|somebody)(?:'s|\s+is)\s+(?:going\s+to|gonna)\s+get\s+hurt|die\s+in\s+a\s+(?:fire|ditch|hole)|i\s+know\s+your\s+(?:home\s+)?(?:address|office|house)\b(?!\s+(?:is|for)\b)|je\s+connais\s+(?:votre|ton|vos)\s+(?:adresse|bureaux?)|s[eé]\s+d[oó]nde\s+(?:queda|est[aá])\s+(?:su|tu)\s+(?:oficina|casa)|conozco\s+su\s+(?:direcci[oó]n|domicilio|oficina)|(?:leave|go\s+home|be\s+carried\s+out)\s+on\s+a\s+stretcher|(?:you|they|he|she)(?:'ll|\s+will)\s+need\s+an\s+ambulance|finir(?:ez|ont|a)?\s+aux\s+urgences|(?:terminar|acabar)(?:[aá]n)?\s+en\s+urgencias|van\s+a\s+(?:terminar|acabar)\s+en\s+urgencias|rot\s+in\s+hell|go\s+jump\s+off|(?:brains?|iq)\s+of\s+an?\b|brain[- ]?dead|rocks\s+for\s+brains)",
         r"\b(?:(?:casse|p[eé]te|d[ée]fonce|refai)[rz]?\s+(?:la\s+gueule|la\s+figure|les\s+dents|la\s+t[eê]te|le\s+portrait)|foutre\s+le\s+feu|(?:je\s+(?:vais|vas)\s+)(?:vous|le|la|les|te)\s+(?:tuer|d[ée]foncer|massacrer|[ée]clater|buter|crever)|je\s+l'[ée]clate|pois\s+chiche|petit\s+pois\s+[àa]\s+la\s+place|cervelle\s+de|con\s+comme|[àa]\s+la\s+con\b|tabarn[ao][kc]|c[aâ]lisse|crisse\b|ostie\b|ciboire|mangez\s+d'?\s*(?:la\s+)?marde|\bmarde\b|crosseurs?|sans[- ]dessein|gang\s+de\s+(?:fraudeurs|voleurs|crosseurs|caves|mangeux|tar[ée]s|malades|pas\s+bons|twits|niaiseux))",
@@ -240,10 +249,22 @@ _NOT_NAMES: Final = frozenset(
 )
 
 
+_EX_PARTNER: Final = re.compile(
+    r"\b(?:ex[- ]?(?:wife|husband|partner|girlfriend|boyfriend|femme|mari|[ée]pou(?:x|se)|compagne|compagnon|esposa|esposo|marido|mujer|pareja|novi[oa])|exesposa|exesposo|exmarido|exmujer|exnovi[oa]|exmari|exfemme)\b"
+)
+_DIVORCE: Final = re.compile(r"divor|separated|s[ée]paration")
+
+
 def rule_intents(low: str, text: str | None = None) -> dict[str, float]:
     """The intents whose high-precision pattern matches ``low`` (already normalised); ``text``,
     the message as written, adds the patterns that need its capitals."""
     found = {name: RULE_CONFIDENCE for name, pattern in _RULES.items() if pattern.search(low)}
+    if "hardship" in found and _EX_PARTNER.search(low):
+        # "we divorced years ago, I'm his ex-wife": a divorce said to deny the debt is a wrong
+        # party, not hardship (hardship stays when anything else in the text says it)
+        matches = [m.group(0) for m in _RULES["hardship"].finditer(low)]
+        if all(_DIVORCE.match(m) for m in matches):
+            del found["hardship"]
     if text is not None and _denies_a_name(text):
         found["wrong_party"] = RULE_CONFIDENCE
     return found
