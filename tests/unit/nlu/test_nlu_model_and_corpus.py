@@ -132,27 +132,21 @@ def test_retraining_reproduces_the_shipped_weights() -> None:
     assert fresh["bias"] == pytest.approx(shipped["bias"], abs=1e-4)
 
 
-# Measured on the fourth fresh test split (1,526 lines written by another engineer outside the
-# repository, who read only the intent and entity sections of docs/nlu.md and the wire types,
-# never the training or dev files or the model; the engineer tuning never opened it), deduplicated
-# against training and dev (exact or >= 75% of words, by overlap alone: 1,314 lines kept), one eval
-# of round 4's final model; nothing changed after. Met: accuracy FR 0.873 / ES 0.852, entity
-# accuracy 0.945, recall request_human 0.992 (116/117). Missed (the split is harder than the
-# third: round 3's model scores accuracy EN 0.863 / FR 0.860 / ES 0.841 and recall hardship
-# 0.912, legal 0.887, cease 0.893, wrong party 0.897, abusive 0.737 on it — docs/nlu.md):
+# Measured on the fifth and sixth fresh test splits together (1,620 + 1,370 lines written by two
+# other engineers outside the repository, who read only the intent and entity sections of
+# docs/nlu.md and the wire types, never the training or dev files or the model; the engineer
+# tuning never opened them), deduplicated against training and dev and the sixth against the
+# fifth (exact or >= 75% of words, by overlap alone: 2,632 lines kept), one eval of round 5's final
+# model; nothing changed after. The union was chosen before the sixth split existed, because
+# round 4's model already met every target on the fifth alone (it is easier than the fourth).
+# Met: accuracy EN 0.938 / FR 0.943 / ES 0.942, entity accuracy 0.911, recall hardship 0.993,
+# legal 0.985, wrong_party 0.989, request_human 0.988. Missed (docs/nlu.md):
 _TEST_NOT_YET: dict[str, str] = {
-    "accuracy_en": "measured 0.875 (431 lines): hardship read first beside a dispute, a callback "
-    "or a wrong party; a landlord, an executor, a relative as wrong party",
-    "hardship": "measured 0.961 (174/181): distress said beside a stop ('my heart races every "
-    "time the phone rings… stop'), a social worker, 'no job, no house, nothing'",
-    "legal": "measured 0.962 (128/133): 'go ahead, sue me' (read as a cease), a regulator by "
-    "name (FINMA, Superintendencia), a police report",
-    "cease_contact": "measured 0.967 (117/121): a threat to come to the office, 'hasta aquí "
-    "llegamos', a son saying 'no point calling him any more'",
-    "wrong_party": "measured 0.905 (114/126): a landlord, an executor, a husband, an emigrated "
-    "father's son, identity theft with a lost ID card, 'I don't know her, stop writing'",
-    "abusive": "measured 0.915 (108/118): threats of comeuppance or of a visit, 'racailles', "
-    "'vous êtes des nuls', an insult after a stop",
+    "cease_contact": "measured 0.970 (225/232, one line short of 0.97): 'stop calling you "
+    "vultures' read as a channel opt-out, a stop at the end of a payment or a wrong party "
+    "('y ya no me manden nada'), 'on ne se parle plus jamais'",
+    "abusive": "measured 0.967 (233/241, one line short): regional insults beside another intent "
+    "('cuatreros', 'zopencos', 'sapo culiao', 'sabandijas', 'sale rapace', Scots)",
 }
 
 
