@@ -304,7 +304,12 @@ class SqlAuditRepository:
         first, last = rows[0], rows[-1]
         done = self._conn.execute(
             _MOVE_HEAD,
-            {"org": self._org, "prev_seq": first.seq - 1, "new_seq": last.seq, "new_hash": last.hash},
+            {
+                "org": self._org,
+                "prev_seq": first.seq - 1,
+                "new_seq": last.seq,
+                "new_hash": last.hash,
+            },
         )
         if done.rowcount != 1:
             raise Conflict("the audit chain moved while a record was being appended; retry")
