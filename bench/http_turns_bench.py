@@ -37,6 +37,9 @@ from bench.data import sample_dir
 TARGET = ">= 200 turns/s over HTTP on PostgreSQL, 50 concurrent conversations, 0 errors"
 TARGET_TURNS_PER_SECOND = 200.0
 CONCURRENCY = 50
+#: Uvicorn worker processes of the served API: one per core, as docs/api.md recommends for
+#: production (this machine has 2).
+WORKERS = 2
 FULL_ROUNDS = 6  # conversations per concurrent slot at scale 1
 AS_OF = date(2026, 11, 1)
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -104,7 +107,7 @@ def _seed(url: str, conversations: int) -> tuple[str, list[tuple[str, str]]]:
     return token, refs[: conversations + 1]
 
 
-def _serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def _serve(url: str, port: int, log: Path, workers: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env.update(
         AMICABLE_ENVIRONMENT="development",
@@ -113,7 +116,7 @@ def _serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     )
     code = "from amicable.entrypoints.cli import main; main()"
     cmd = [sys.executable, "-c", code, "serve", "--no-runtime", "--port", str(port),
-           "--database-url", url]  # fmt: skip
+           "--database-url", url, "--workers", str(workers)]  # fmt: skip
     with log.open("wb") as out:
         return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=out)
 
@@ -228,7 +231,7 @@ def run(scale: float) -> dict[str, Any]:
             token, accounts = _seed(url, conversations)
             port = _free_port()
             base = f"http://127.0.0.1:{port}"
-            proc = _serve(url, port, log)
+            proc = _serve(url, port, log, WORKERS)
             _wait_ready(base, token, proc)
             # Warm up (pools, the NLU model, the policy cache): one conversation and some GETs.
             asyncio.run(_conversations(base, token, accounts[:1]))
