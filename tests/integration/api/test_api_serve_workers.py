@@ -51,9 +51,13 @@ def test_serve_with_workers_hands_uvicorn_the_factory_that_builds_each_workers_a
         secret = security.create_token(app.uow(), "viewer").secret
     finally:
         app.close()
-    with TestClient(serve_module.worker_app()) as client:
-        org = client.get("/v1/org", headers={"Authorization": f"Bearer {secret}"})
-        assert org.status_code == 200 and org.json()["name"] == "default"
+    api = serve_module.worker_app()
+    try:
+        with TestClient(api) as client:
+            org = client.get("/v1/org", headers={"Authorization": f"Bearer {secret}"})
+            assert org.status_code == 200 and org.json()["name"] == "default"
+    finally:
+        api.state.amicable.close()  # the worker's pool (a worker process closes it on exit)
 
 
 def test_two_worker_processes_serve_the_api_over_real_http(database_url: str) -> None:
