@@ -13,6 +13,11 @@ through ``POST /v1/accounts/{ref}/conversations/messages``. ``figure`` is debtor
 posts) per second of wall time; ``p50_ms`` / ``p99_ms`` are per request; ``errors`` counts non-2xx
 answers and failed requests (must be 0). The baseline is the same number of trivial authenticated
 ``GET /v1/org`` requests on the same server at the same concurrency.
+
+The server runs :data:`WORKERS` Uvicorn processes. ``server_cpu_ms_per_turn`` /
+``server_cpu_ms_per_get`` are the CPU time of the server's processes (Linux ``/proc``; None
+elsewhere) over the timed turns or the baseline, per debtor turn or per GET: on a shared machine
+they move far less with the load than the rates do.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ from bench.data import sample_dir
 TARGET = ">= 200 turns/s over HTTP on PostgreSQL, 50 concurrent conversations, 0 errors"
 TARGET_TURNS_PER_SECOND = 200.0
 CONCURRENCY = 50
+#: Uvicorn worker processes of the served API: one per core, as docs/api.md recommends for
+#: production (this machine has 2).
+WORKERS = 2
 FULL_ROUNDS = 6  # conversations per concurrent slot at scale 1
 AS_OF = date(2026, 11, 1)
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -104,7 +112,7 @@ def _seed(url: str, conversations: int) -> tuple[str, list[tuple[str, str]]]:
     return token, refs[: conversations + 1]
 
 
-def _serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def _serve(url: str, port: int, log: Path, workers: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env.update(
         AMICABLE_ENVIRONMENT="development",
@@ -113,9 +121,34 @@ def _serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     )
     code = "from amicable.entrypoints.cli import main; main()"
     cmd = [sys.executable, "-c", code, "serve", "--no-runtime", "--port", str(port),
-           "--database-url", url]  # fmt: skip
+           "--database-url", url, "--workers", str(workers)]  # fmt: skip
     with log.open("wb") as out:
         return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=out)
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of process ``pid`` and its children (Linux ``/proc``), else None."""
+    proc = Path("/proc")
+    if not (proc / str(pid) / "stat").exists():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _per(before: float | None, after: float | None, count: int) -> float | None:
+    if before is None or after is None or not count:
+        return None
+    return round((after - before) * 1000 / count, 2)
 
 
 def _wait_ready(base: str, token: str, proc: subprocess.Popen[bytes]) -> None:
@@ -228,18 +261,21 @@ def run(scale: float) -> dict[str, Any]:
             token, accounts = _seed(url, conversations)
             port = _free_port()
             base = f"http://127.0.0.1:{port}"
-            proc = _serve(url, port, log)
+            proc = _serve(url, port, log, WORKERS)
             _wait_ready(base, token, proc)
             # Warm up (pools, the NLU model, the policy cache): one conversation and some GETs.
             asyncio.run(_conversations(base, token, accounts[:1]))
             asyncio.run(_plain_gets(base, token, CONCURRENCY))
             accounts = accounts[1:]
+            cpu0 = _cpu_seconds(proc.pid)
             started = time.perf_counter()
             tally = asyncio.run(_conversations(base, token, accounts))
             seconds = time.perf_counter() - started
+            cpu1 = _cpu_seconds(proc.pid)
             started = time.perf_counter()
             plain = asyncio.run(_plain_gets(base, token, tally.turns))
             baseline = time.perf_counter() - started
+            cpu2 = _cpu_seconds(proc.pid)
         finally:
             if proc is not None:
                 proc.terminate()
@@ -268,6 +304,9 @@ def run(scale: float) -> dict[str, Any]:
         "p50_ms": round(_percentile(tally.latencies, 0.50), 2),
         "p99_ms": round(_percentile(tally.latencies, 0.99), 2),
         "errors": errors,
+        "workers": WORKERS,
+        "server_cpu_ms_per_turn": _per(cpu0, cpu1, tally.turns),
+        "server_cpu_ms_per_get": _per(cpu1, cpu2, plain.turns),
         "first_errors": (tally.errors + plain.errors)[:5],
         "server_log_errors": server_log,
     }

@@ -10,7 +10,7 @@ looked up by the SHA-256 of its secret, never by the secret.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -133,10 +133,25 @@ class TokenDirectory(Protocol):
 
 
 class AuditRepository(Protocol):
-    """The organisation's audit chain."""
+    """The organisation's audit chain.
+
+    Records are staged during the transaction and appended by :meth:`flush`, which the unit of
+    work calls right before it commits: the chain's head is locked once per transaction, for the
+    few statements of the append, instead of from the first record to the commit (every writer
+    of the organisation waits on that lock). Staged records are dropped on rollback. Reads of
+    the chain flush first, so a transaction sees its own records.
+    """
 
     def head(self, *, lock: bool) -> tuple[int, str]: ...
     def append(self, row: AuditRow) -> None: ...
+    def stage(self, seal: Callable[[int, str], AuditRow]) -> None:
+        """Queue one record: ``seal(seq, prev_hash)`` builds it once its place is known."""
+        ...
+
+    def flush(self) -> None:
+        """Append the staged records in order under the head lock (no-op when none)."""
+        ...
+
     def records(
         self, start: datetime | None = None, end: datetime | None = None
     ) -> list[AuditRow]: ...

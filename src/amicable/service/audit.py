@@ -7,7 +7,8 @@ Each record holds ``seq`` (1, 2, 3 … per organisation), what happened (``kind`
 ``{seq, kind, subject, actor, payload, at, prev_hash}``.
 
 Invariants: :func:`record` only appends, inside the caller's transaction (it never commits, so an
-audit record exists exactly when the change it describes was committed); :func:`verify` recomputes
+audit record exists exactly when the change it describes was committed; the records of a
+transaction are appended together, in order, when it commits); :func:`verify` recomputes
 every hash, follows every link in insertion order and compares the end of the chain with the
 stored head, so any edited, removed (including the last) or reordered record is reported by
 ``seq`` and id.
@@ -58,23 +59,25 @@ def record_hash(
 
 def record(
     uow: ApiUnitOfWork, kind: str, subject: str, payload: object, *, actor: str = "system"
-) -> AuditRow:
-    """Append one record to the organisation's chain (inside the open unit of work).
+) -> None:
+    """Add one record to the organisation's chain (inside the open unit of work).
 
-    ``payload`` must be JSON data without floats. The caller commits.
+    ``payload`` must be JSON data without floats. The caller commits: the record is staged and
+    appended, in the order recorded, when the unit of work commits (its place in the chain —
+    ``seq``, ``prev_hash``, ``hash`` — is only known under the head lock taken then).
     """
     if not kind or not subject:
         raise InvalidInput("an audit record needs a kind and a subject")
     body = canonical_json(payload)
-    seq, prev = uow.audit.head(lock=True)
-    seq += 1
     at = uow.now
-    digest = record_hash(
-        seq=seq, kind=kind, subject=subject, actor=actor, payload=body, at=at, prev_hash=prev
-    )
-    row = AuditRow(0, seq, kind, subject, actor, body, at, prev, digest)
-    uow.audit.append(row)
-    return row
+
+    def seal(seq: int, prev: str) -> AuditRow:
+        digest = record_hash(
+            seq=seq, kind=kind, subject=subject, actor=actor, payload=body, at=at, prev_hash=prev
+        )
+        return AuditRow(0, seq, kind, subject, actor, body, at, prev, digest)
+
+    uow.audit.stage(seal)
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,3 +64,24 @@ def test_two_deliverers_post_each_event_once(app: App, clock: SimulatedClock) ->
     assert Counter(posted) == Counter(ids)
     with app.uow() as uow:
         assert all(d.status == "delivered" for d in uow.events.deliveries())
+
+
+def test_a_transactions_records_are_chained_in_order_at_commit_and_dropped_on_rollback(
+    app: App,
+) -> None:
+    with app.uow() as uow:
+        audit.record(uow, "note.added", "account:A", {"i": 1})
+        audit.record(uow, "note.added", "account:A", {"i": 2})
+        # The transaction sees its own records before it commits.
+        assert [r.payload for r in uow.audit.records()] == ['{"i":1}', '{"i":2}']
+        audit.record(uow, "note.added", "account:A", {"i": 3})
+        uow.commit()
+    with app.uow() as uow:
+        audit.record(uow, "note.added", "account:B", {"i": 4})
+        uow.rollback()
+        audit.record(uow, "note.added", "account:B", {"i": 5})
+    with app.uow() as uow:  # left without a commit: rolled back
+        rows = uow.audit.records()
+    assert [(r.seq, r.payload) for r in rows] == [(1, '{"i":1}'), (2, '{"i":2}'), (3, '{"i":3}')]
+    result = audit.verify(app.uow())
+    assert result.ok and result.head_seq == 3

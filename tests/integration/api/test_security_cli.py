@@ -30,7 +30,9 @@ def test_a_cli_token_is_printed_once_works_over_http_and_is_revoked(
     assert code == 0
     created = json.loads(out)
     assert created["token"].startswith("amk_") and created["role"] == "viewer"
-    client = TestClient(create_app(app, settings=fast_settings()))
+    ticks = [0.0]  # the server's monotonic clock, moved by hand
+    api = create_app(app, settings=fast_settings(token_cache_seconds=5), monotonic=lambda: ticks[0])
+    client = TestClient(api)
     auth = {"Authorization": f"Bearer {created['token']}"}
     assert client.get("/v1/org", headers=auth).status_code == 200
     code, out, _ = run(database_url, "tokens", "list", "--org", "default", "--json")
@@ -39,6 +41,8 @@ def test_a_cli_token_is_printed_once_works_over_http_and_is_revoked(
     assert "token" not in listed[0]
     code, out, _ = run(database_url, "tokens", "revoke", str(created["id"]), "--json")
     assert code == 0 and json.loads(out) == {"id": created["id"], "org": "default", "revoked": True}
+    # The server remembered the token a moment ago: it stops working within the cache's lifetime.
+    ticks[0] += 5
     assert client.get("/v1/org", headers=auth).status_code == 401
     code, _, err = run(database_url, "tokens", "revoke", "999")
     assert code == 2 and "does not exist" in err

@@ -190,3 +190,38 @@ def test_the_signature_is_hmac_sha256_over_timestamp_dot_body() -> None:
     body = b'{"id":"e1"}'
     expected = hmac.new(b"k" * 24, b"1700000000." + body, hashlib.sha256).hexdigest()
     assert writeback.sign("k" * 24, body, 1_700_000_000) == f"t=1700000000,v1={expected}"
+
+
+def test_the_token_cache_forgets_entries_after_their_lifetime_and_on_clear() -> None:
+    from amicable.entrypoints.api.tokencache import TokenCache
+    from amicable.service.security import Principal
+
+    now = [0.0]
+    cache = TokenCache(2.0, lambda: now[0])
+    who = Principal(1, 1, "acme", "viewer")
+    assert cache.get("h") is None
+    cache.put("h", who)
+    assert cache.get("h") == who
+    now[0] = 1.99
+    assert cache.get("h") == who
+    now[0] = 2.0
+    assert cache.get("h") is None
+    cache.put("h", who)
+    cache.clear()
+    assert cache.get("h") is None
+
+
+def test_a_token_cache_of_zero_seconds_remembers_nothing_and_a_full_one_stays_bounded() -> None:
+    from amicable.entrypoints.api.tokencache import TokenCache
+    from amicable.service.security import Principal
+
+    who = Principal(1, 1, "acme", "viewer")
+    off = TokenCache(0.0, lambda: 0.0)
+    off.put("h", who)
+    assert off.get("h") is None
+    small = TokenCache(10.0, lambda: 0.0)
+    small.MAX_KEYS = 3
+    for i in range(10):
+        small.put(f"h{i}", who)
+    assert small.get("h9") == who
+    assert sum(small.get(f"h{i}") is not None for i in range(10)) <= 3

@@ -3,12 +3,14 @@
 Invariants: every statement of an org-scoped repository filters on (or writes) its ``org_id``;
 audit records and outcome events are only inserted; the audit head row is locked
 (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite transactions already hold the write lock from
-``BEGIN IMMEDIATE``) before a record is appended, so two writers never fork the chain.
+``BEGIN IMMEDIATE``) before a record is appended, so two writers never fork the chain. A
+transaction's records are staged and appended together right before it commits, so the head lock
+is held for those few statements only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -235,8 +237,29 @@ class SqlAuditRepository:
     def __init__(self, conn: Connection, org_id: int) -> None:
         self._conn = conn
         self._org = org_id
+        self._staged: list[Callable[[int, str], AuditRow]] = []
+
+    def stage(self, seal: Callable[[int, str], AuditRow]) -> None:
+        self._staged.append(seal)
+
+    def flush(self) -> None:
+        if not self._staged:
+            return
+        staged, self._staged = self._staged, []
+        seq, prev = self.head(lock=True)
+        rows = []
+        for seal in staged:
+            row = seal(seq + 1, prev)
+            rows.append(row)
+            seq, prev = row.seq, row.hash
+        self._append(rows)
+
+    def discard(self) -> None:
+        """Drop the staged records (the transaction is rolled back)."""
+        self._staged.clear()
 
     def stored_head(self) -> tuple[int, str] | None:
+        self.flush()
         r = self._conn.execute(_HEAD, {"org": self._org}).first()
         return None if r is None else (int(r.seq), str(r.hash))
 
@@ -256,28 +279,43 @@ class SqlAuditRepository:
         return (0, GENESIS_HASH) if r is None else (int(r.seq), str(r.hash))
 
     def append(self, row: AuditRow) -> None:
+        """Append one record now (the caller holds the head lock: :meth:`head`)."""
+        self._append([row])
+
+    def _append(self, rows: list[AuditRow]) -> None:
+        # One multi-row INSERT, then the head moves from the record before the first to the last.
         self._conn.execute(
             _APPEND,
-            {
-                "org_id": self._org,
-                "seq": row.seq,
-                "kind": row.kind,
-                "subject": row.subject,
-                "actor": row.actor,
-                "payload": row.payload,
-                "at": row.at,
-                "prev_hash": row.prev_hash,
-                "hash": row.hash,
-            },
+            [
+                {
+                    "org_id": self._org,
+                    "seq": row.seq,
+                    "kind": row.kind,
+                    "subject": row.subject,
+                    "actor": row.actor,
+                    "payload": row.payload,
+                    "at": row.at,
+                    "prev_hash": row.prev_hash,
+                    "hash": row.hash,
+                }
+                for row in rows
+            ],
         )
+        first, last = rows[0], rows[-1]
         done = self._conn.execute(
             _MOVE_HEAD,
-            {"org": self._org, "prev_seq": row.seq - 1, "new_seq": row.seq, "new_hash": row.hash},
+            {
+                "org": self._org,
+                "prev_seq": first.seq - 1,
+                "new_seq": last.seq,
+                "new_hash": last.hash,
+            },
         )
         if done.rowcount != 1:
             raise Conflict("the audit chain moved while a record was being appended; retry")
 
     def records(self, start: datetime | None = None, end: datetime | None = None) -> list[AuditRow]:
+        self.flush()
         query = select(audit_records).where(audit_records.c.org_id == self._org)
         if start is not None:
             query = query.where(audit_records.c.at >= start)

@@ -2,7 +2,9 @@
 
 Invariants: the transaction begins on ``__enter__`` and is rolled back on ``__exit__`` unless
 :meth:`commit` was called (so an exception, or simply forgetting to commit, writes nothing); the
-organisation is resolved by name once, at the start, and every repository is scoped to its id.
+organisation is resolved by name once, at the start, and every repository is scoped to its id;
+audit records staged during the transaction are appended by :meth:`SqlUnitOfWork.commit` right
+before the commit (and dropped on rollback).
 """
 
 from __future__ import annotations
@@ -117,6 +119,8 @@ class SqlUnitOfWork:
 
     def _close(self) -> None:
         if self._conn is not None:
+            if hasattr(self, "audit"):
+                self.audit.discard()
             if self._conn.in_transaction():
                 self._conn.rollback()
             self._conn.close()
@@ -124,12 +128,16 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         conn = self.connection
+        # The transaction's audit records go in last: the chain's head stays locked from here
+        # to the commit only.
+        self.audit.flush()
         if conn.in_transaction():
             conn.commit()
         conn.begin()
 
     def rollback(self) -> None:
         conn = self.connection
+        self.audit.discard()
         if conn.in_transaction():
             conn.rollback()
         conn.begin()

@@ -32,6 +32,7 @@ from amicable.entrypoints.api.logs import make_logger
 from amicable.entrypoints.api.ratelimit import RateLimiter
 from amicable.entrypoints.api.runtime import InProcessRuntime, lifespan
 from amicable.entrypoints.api.settings import ApiSettings
+from amicable.entrypoints.api.tokencache import TokenCache
 from amicable.service.writeback import WebhookTransport
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -83,6 +84,7 @@ def create_app(
     api.state.rate_limiter = RateLimiter(
         settings.rate_limit_per_minute, settings.rate_limit_burst, monotonic
     )
+    api.state.token_cache = TokenCache(settings.token_cache_seconds, monotonic)
     api.state.webhook_transport = transport
     api.state.logger = make_logger()
     install_error_handlers(api)

@@ -8,6 +8,11 @@ Invariants:
   (403 when the role may not). The action is also published in the OpenAPI document
   (``x-amicable-action``) so tests and clients can read the matrix per route.
 * The unit of work is opened on the token's organisation only: a route cannot name another one.
+* A token that authenticated is remembered for a few seconds
+  (:class:`~amicable.entrypoints.api.tokencache.TokenCache`, ``AMICABLE_TOKEN_CACHE_SECONDS``):
+  a revocation through the API takes effect at once, one made elsewhere within that lifetime.
+* The dependencies that do no I/O are coroutines (run on the event loop, not in the thread pool:
+  a request used to cross into a worker thread once per dependency).
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from amicable.adapters.db.repositories_api import SqlTokenDirectory
 from amicable.adapters.db.uow import SqlUnitOfWork
 from amicable.bootstrap import App
+from amicable.entrypoints.api.tokencache import TokenCache
 from amicable.service import security
 from amicable.service.authz import allowed
 from amicable.service.security import Principal
@@ -35,7 +42,7 @@ __all__ = [
 _bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer amk_…`")
 
 
-def get_app(request: Request) -> App:
+async def get_app(request: Request) -> App:
     app: App = request.app.state.amicable
     return app
 
@@ -51,7 +58,7 @@ def _client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def rate_limit(request: Request) -> None:
+async def rate_limit(request: Request) -> None:
     limiter = request.app.state.rate_limiter
     wait = limiter.take(_client_key(request))
     if wait > 0:
@@ -65,8 +72,15 @@ def rate_limit(request: Request) -> None:
 RateLimited = Annotated[None, Depends(rate_limit)]
 
 
-def get_principal(
+def _authenticate(app: App, secret: str) -> Principal | None:
+    app.ensure_schema()
+    with app.engine.begin() as conn:
+        return security.authenticate(SqlTokenDirectory(conn), secret, app.clock.now())
+
+
+async def get_principal(
     _limited: RateLimited,
+    request: Request,
     app: AmicableApp,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -75,13 +89,14 @@ def get_principal(
     )
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthorized
-    app.ensure_schema()
-    with app.engine.begin() as conn:
-        who = security.authenticate(
-            SqlTokenDirectory(conn), credentials.credentials, app.clock.now()
-        )
+    cache: TokenCache = request.app.state.token_cache
+    key = security.hash_token(credentials.credentials)
+    who = cache.get(key)
     if who is None:
-        raise unauthorized
+        who = await run_in_threadpool(_authenticate, app, credentials.credentials)
+        if who is None:
+            raise unauthorized
+        cache.put(key, who)
     return who
 
 
@@ -92,7 +107,7 @@ def require(action: str) -> Any:
     """A dependency refusing (403) callers whose role may not perform ``action``."""
     allowed("admin", action)  # an action missing from the matrix fails when the app is built
 
-    def check(who: CurrentPrincipal) -> Principal:
+    async def check(who: CurrentPrincipal) -> Principal:
         if not allowed(who.role, action):
             raise HTTPException(403, f"role {who.role!r} may not perform {action!r}")
         return who
@@ -108,7 +123,7 @@ def guard(action: str) -> dict[str, Any]:
     }
 
 
-def get_uow(app: AmicableApp, who: CurrentPrincipal) -> SqlUnitOfWork:
+async def get_uow(app: AmicableApp, who: CurrentPrincipal) -> SqlUnitOfWork:
     return app.uow(who.org_name)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Request, status
 
 from amicable.entrypoints.api.deps import AmicableApp, CurrentPrincipal, RateLimited, Uow, guard
 from amicable.entrypoints.api.schemas import (
@@ -101,5 +101,7 @@ def create_token(body: TokenCreate, uow: Uow, who: CurrentPrincipal) -> TokenCre
 
 
 @router.delete("/tokens/{token_id}", tags=["security"], **guard("tokens.revoke"))
-def revoke_token(token_id: Id, uow: Uow, who: CurrentPrincipal) -> TokenPublic:
-    return _token(security.revoke_token(uow, token_id, actor=who.actor))
+def revoke_token(token_id: Id, uow: Uow, who: CurrentPrincipal, request: Request) -> TokenPublic:
+    revoked = security.revoke_token(uow, token_id, actor=who.actor)
+    request.app.state.token_cache.clear()  # the revoked token stops working at once here
+    return _token(revoked)

@@ -25,6 +25,9 @@ class ApiSettings(BaseSettings):
         secret_key: signs debtor-portal links and other server-side tokens.
         rate_limit_per_minute: sustained requests per client address (token bucket refill).
         rate_limit_burst: bucket size (requests a client may make at once).
+        token_cache_seconds: how long a process remembers a token that authenticated (0: look
+            every request's token up); a token revoked by another process or the CLI still works
+            here for at most this long, one revoked through this process's API stops at once.
         trust_forwarded_for: use the first ``X-Forwarded-For`` address as the client (only
             behind a proxy you run).
         stripe_webhook_secret: the signing secret (``whsec_…``) of the Stripe webhook endpoint
@@ -54,6 +57,7 @@ class ApiSettings(BaseSettings):
     secret_key: str = "changeme"
     rate_limit_per_minute: int = Field(default=600, gt=0)
     rate_limit_burst: int = Field(default=120, gt=0)
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     trust_forwarded_for: bool = False
     stripe_webhook_secret: str = ""
     stripe_webhook_secrets: dict[str, str] = Field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""``amicable serve [--host] [--port] [--no-runtime]``: the HTTP API on Uvicorn.
+"""``amicable serve [--host] [--port] [--workers N] [--no-runtime]``: the HTTP API on Uvicorn.
 
 Settings come from the environment (``AMICABLE_DATABASE_URL``, ``AMICABLE_ENVIRONMENT``,
 ``AMICABLE_SECRET_KEY``, rate limits — see ``docs/api.md``); a placeholder secret outside
@@ -7,17 +7,33 @@ runtime (:class:`amicable.entrypoints.api.runtime.InProcessRuntime`) runs with t
 agent loop every ``--loop-interval`` seconds (contacts recorded in the outbox, as ``amicable run``
 does) and webhook delivery every ``--webhook-interval`` seconds; it starts and stops with the
 server's lifespan.
+
+``--workers N`` (N > 1) runs N Uvicorn processes on the one port (each request is handled in one
+of them; the processes share nothing but the database): the schema is checked (or migrated) once
+before they start, and each worker builds its own app from the environment
+(:func:`worker_app`). It needs ``--no-runtime`` — the agent loop and webhook delivery belong in
+one process of their own (one ``amicable serve`` with the runtime, or ``amicable worker``), not
+once per worker. Per-process state stays sound across workers: the rate limiter's buckets are
+per process (the effective limit is N times the setting; a proxy limit in front is the global
+cap) and the token cache only repeats what the database said a few seconds ago.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from amicable.entrypoints.cli._common import fail, handle_errors, state
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["register", "worker_app"]
+
+#: Where :func:`worker_app` finds the database of the server its process belongs to.
+_URL_VARIABLE = "AMICABLE_DATABASE_URL"
 
 
 def serve(
@@ -39,6 +55,12 @@ def serve(
     database_url: Annotated[
         str | None, typer.Option("--database-url", help="SQLAlchemy URL")
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, help="Uvicorn worker processes (more than 1 needs --no-runtime)"
+        ),
+    ] = 1,
 ) -> None:
     """Serve the HTTP API (``/v1``, OpenAPI at ``/openapi.json``)."""
     import logging
@@ -51,14 +73,33 @@ def serve(
     from amicable.entrypoints.api import ApiSettings, create_app
     from amicable.entrypoints.api.runtime import InProcessRuntime
 
+    if workers > 1 and runtime:
+        fail(
+            "--workers above 1 needs --no-runtime: run the agent loop and webhook delivery in "
+            "one process of their own (one `amicable serve` with the runtime, or "
+            "`amicable worker`), not once per worker"
+        )
     try:
         settings = ApiSettings()
     except ValidationError as exc:
         fail("; ".join(str(e["msg"]) for e in exc.errors()))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    url = database_url or state(ctx).database_url
     with handle_errors():
-        app = bootstrap(database_url or state(ctx).database_url)
+        app = bootstrap(url)
         app.ensure_schema()
+    if workers > 1:
+        app.close()  # each worker opens its own pool
+        os.environ[_URL_VARIABLE] = app.settings.database_url
+        uvicorn.run(
+            f"{__name__}:worker_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+        )
+        return
     transport = HttpxWebhookTransport()
     background = (
         InProcessRuntime(
@@ -75,6 +116,20 @@ def serve(
     finally:
         transport.close()
         app.close()
+
+
+def worker_app() -> FastAPI:
+    """The API of one ``serve --workers N`` process (Uvicorn calls it in each worker): settings
+    and the database from the environment, no in-process runtime."""
+    import logging
+
+    from amicable.bootstrap import bootstrap
+    from amicable.entrypoints.api import ApiSettings, create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    app = bootstrap(os.environ[_URL_VARIABLE])
+    app.ensure_schema()
+    return create_app(app, settings=ApiSettings())
 
 
 def register(app: typer.Typer) -> None:
