@@ -356,9 +356,8 @@ def run_due(
         servicing = service_plans(uow, today) if shard is None or shard[0] == 0 else None
         refs = uow.reports.customer_refs()
         invoices: dict[int, list[AccountInvoice]] = defaultdict(list)
-        for inv in uow.reports.invoice_balances(today):
-            if inv.open_minor != 0:
-                invoices[inv.customer_id].append(inv)
+        for inv in uow.reports.invoice_balances(today, open_only=True):
+            invoices[inv.customer_id].append(inv)
         # Read in bulk once per pass (per-account queries made the loop cost ~12 ms an account).
         unallocated: dict[int, dict[str, int]] = defaultdict(dict)
         for (cid, code), minor in uow.reports.unallocated(today).items():
