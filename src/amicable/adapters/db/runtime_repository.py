@@ -47,6 +47,18 @@ _MARK_SENT = (
     )
     .values(status="sent", attempts=outbox_attempts.c.attempts + 1, error=None)
 )
+_MARK_FAILED = (
+    update(outbox_attempts)
+    .where(
+        outbox_attempts.c.org_id == bindparam("org"), outbox_attempts.c.id == bindparam("attempt")
+    )
+    .values(status="failed", attempts=outbox_attempts.c.attempts + 1)
+)
+_SET_OUTCOME = update(outbox_attempts).where(
+    outbox_attempts.c.org_id == bindparam("org"),
+    outbox_attempts.c.id == bindparam("attempt"),
+    outbox_attempts.c.outcome.is_(None),
+)
 
 _INBOUND_EVENT = select(inbound_events).where(
     inbound_events.c.org_id == bindparam("org"),
@@ -210,20 +222,15 @@ class SqlRuntimeRepository:
         })  # fmt: skip
 
     def mark_failed(self, attempt_id: int, error: str) -> None:
-        t = outbox_attempts
         self._conn.execute(
-            update(t)
-            .where(t.c.org_id == self._org, t.c.id == attempt_id)
-            .values(status="failed", error=error, attempts=t.c.attempts + 1,
-                    updated_at=self._now)
-        )  # fmt: skip
+            _MARK_FAILED,
+            {"org": self._org, "attempt": attempt_id, "error": error, "updated_at": self._now},
+        )
 
     def set_outcome(self, attempt_id: int, outcome: str) -> None:
-        t = outbox_attempts
         self._conn.execute(
-            update(t)
-            .where(t.c.org_id == self._org, t.c.id == attempt_id, t.c.outcome.is_(None))
-            .values(outcome=outcome, updated_at=self._now)
+            _SET_OUTCOME,
+            {"org": self._org, "attempt": attempt_id, "outcome": outcome, "updated_at": self._now},
         )
 
     # -- inbound ----------------------------------------------------------------------------
