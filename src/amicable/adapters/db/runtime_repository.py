@@ -87,7 +87,7 @@ def _memo(r: Row[Any], decode: Callable[[Row[Any]], _T]) -> _T:
         if len(_decoded) >= _DECODED_MAX:
             _decoded.clear()
         found = _decoded[key] = decode(r)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _utc(value: datetime | None) -> datetime | None:
