@@ -16,7 +16,6 @@ Invariants
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from dataclasses import replace
@@ -44,11 +43,9 @@ from amicable.negotiation.states import (
     offer_to_json,
     terms_for_today,
 )
-from amicable.policy.evaluate import OfferSpace, evaluate
-from amicable.policy.facts import AccountFacts
+from amicable.policy.evaluate import evaluate
 from amicable.policy.gate import Outcome, check
-from amicable.policy.model import Policy
-from amicable.policy.optimise import Optimisation, optimise
+from amicable.policy.optimise import optimise
 from amicable.service import outcomes
 from amicable.service.conversations_ports import ConversationsUnitOfWork
 from amicable.service.policies import policy_facts, policy_in_force
@@ -84,15 +81,6 @@ class LocalPortalLinks:
         return f"{self._base}/pay/{account}?t={token}"
 
 
-@functools.lru_cache(maxsize=1024)
-def _optimised(policy: Policy, space: OfferSpace, facts: AccountFacts) -> Optimisation:
-    """:func:`optimise` remembered: it is pure (frozen inputs and result, no clock), costs about
-    a third of a turn, and every turn of a conversation asks it the same question (the account
-    and the policy rarely change between two messages). Keyed on the values, not the objects:
-    any change of policy, offer space or facts is a new question."""
-    return optimise(policy, space, facts)
-
-
 def dialogue_context(
     uow: ConversationsUnitOfWork,
     account_ref: str,
@@ -112,7 +100,7 @@ def dialogue_context(
         raise InvalidInput(f"account {account_ref!r} owes nothing as of {today}")
     policy = policy_in_force(uow).policy
     space = evaluate(policy, pfacts, as_of=today)
-    result = _optimised(policy, space, pfacts)
+    result = optimise(policy, space, pfacts)  # memoised in the policy layer
     code = ledger.currency
     invoices = tuple(
         InvoiceFact(
