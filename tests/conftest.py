@@ -41,3 +41,21 @@ def db_backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def pg_base_url(request: pytest.FixtureRequest) -> str:
     return str(request.config.getoption("--pg-url"))
+
+
+#: Fixtures through which a test reaches the database the run selects (``item.fixturenames`` is
+#: the whole closure, so a test using ``app`` or ``database_url`` counts).
+_DATABASE_FIXTURES = frozenset({"db_backend", "pg_base_url"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``--db postgres``, run only the tests that reach a database: the others do not depend
+    on ``--db`` at all, so the SQLite run already ran exactly them (CI runs both; this keeps it
+    inside its time budget). ``AMICABLE_TEST_ALL=1`` runs everything anyway."""
+    if config.getoption("--db") != "postgres" or os.environ.get("AMICABLE_TEST_ALL") == "1":
+        return
+    keep = [item for item in items if _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    if len(keep) != len(items):
+        kept = {id(item) for item in keep}
+        config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept])
+        items[:] = keep
