@@ -12,9 +12,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["PLACEHOLDER_SECRETS", "ApiSettings"]
+from amicable.config import PLACEHOLDER_SECRETS
 
-PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "changethis", "secret", "dev"})
+__all__ = ["PLACEHOLDER_SECRETS", "ApiSettings"]
 
 
 class ApiSettings(BaseSettings):
