@@ -68,6 +68,12 @@ _RULES: Final[dict[str, re.Pattern[str]]] = {
         r"\b(?:abogad[oa]|licenciad[oa]|demand(?:a|ar|aré|are|arlos|arles|aremos)|tribunal|juzgado|juez|juicio|quiebra|bancarrota|concurso\s+de\s+acreedores|acuerdo\s+extrajudicial|segunda\s+oportunidad|administrador\s+concursal|insolvencia|denuncia(?:r|ré)?|profeco|condusef|defensa\s+del\s+consumidor|mis\s+derechos|jur[ií]dic|legal(?:es|mente)?)\b",
     ),
     "cease_contact": _p(
+        # sixth round: a stop that ends another message (a promise, a proposal, a dispute, a
+        # wrong party, hardship) said without the usual verbs, terse and regional dismissals, and
+        # every channel refused with "and everything (else)" / "tout" / "de todo"
+        r"\bleave\s+(?:me|us)\s+(?:be|in\s+peace)\b|\b(?:stop|quit)\s+(?:chasing|hounding|hassling|badgering)\s+(?:me|us)\b|\bnever\s+want\s+to\s+hear\s+from\s+(?:you|u|this\s+company|your\s+company)|\b(?:don'?t|do\s+not|never)\s+(?:get\s+in\s+touch|reach\s+out)(?:\s+with\s+me)?\s+(?:again|ever)|\bcease\s+contact\b|\b(?:letters?|calls?|texts?|e-?mails?)\b[^.!?]{0,40}\b(?:and|or)\s+everything(?:\s+else)?\s*(?:[.!]|$)|^\s*(?:(?:piss|sod|bugger|rack|naff)\s+off|jog\s+on|wind\s+your\s+neck\s+in|do\s+one\s*(?:[,.!]|$|the\s+lot|mate|pal))",
+        r"\blaisse[zr]?[- ]moi\s+en\s+paix|\bne\s+cherche[zr]\s+plus\s+[àa]\s+me\s+(?:joindre|contacter)|\bcesse[zr]\s+tout\b|\barr[eê]te[zr]?\s+(?:les|vos)\s+relances|^\s*(?:barrez|cassez|tirez)[- ]vous\b|\b(?:lettres|appels|sms|mails|messages|courriers)\b[^.!?]{0,40},\s*(?:et\s+)?tout\s*(?:[.!]|$)",
+        r"\bd[eé]jen(?:me)?\s+tranquil[oa]s?\b|\bdej(?:e|en|a)n?\s+de\s+(?:fastidiar|joder|jorobar|chingar|hinchar)|\bno\s+me\s+vuelvan\s+a\s+(?:buscar|molestar|contactar|fastidiar)|\bni\s+un\s+contacto\s+m[aá]s|\bcesen\s+todo\b|^\s*[aá]branse\b|\b(?:cartas|llamadas|mensajes|correos|sms)\b[^.!?]{0,40},\s*(?:y\s+)?(?:de\s+)?todo\s*(?:[.!]|$)",
         # fifth round: "that's where it ends"
         r"\bhasta\s+aqu[ií]\s+(?:llegamos|lleg[oó]|hemos\s+llegado)|\bthis\s+conversation\s+is\s+over\b",
         # every channel refused in one breath ("no texts, no emails, no calls"), "don't use this number again"
@@ -144,6 +150,12 @@ _RULES: Final[dict[str, re.Pattern[str]]] = {
         r"\b(?:hablar\s+con\s+(?:un|una|alguien|el|la|su|persona|humano|agente|asesor)|una?\s+(?:persona\s+real|humano|ser\s+humano|asesor[a]?|agente)|persona\s+de\s+verdad|supervisor[a]?|gerente|encargad[oa]|jefe|operador[a]?|eres\s+un\s+(?:robot|bot)|es\s+un\s+(?:robot|bot)|no\s+(?:quiero|con)\s+(?:un\s+)?(?:robot|bot|m[aá]quina))",
     ),
     "abusive": _p(
+        # sixth round: regional insults (UK, Ireland, Australia, the Caribbean, Québec, Belgium,
+        # West Africa, Spain, the Río de la Plata, Chile, Colombia, Mexico), dismissals, veiled threats
+        r"\b(?:gobshites?|eejits?|galahs?|drongos?|bellends?|pillocks?|mingers?|wasters|rip-?off\s+merchants|shower\s+of\s+\w+|bloodsucking|mongrels?|pricks\b|you\s+prick|wee\s+fann(?:y|ies)|fannies|t'?iefs?|bloodclaat|scammers\b|\b(?:you|u|ur|ok|lol|oi)\s+(?:\w+\s+)?scammer\b|(?:you|useless|bunch\s+of|pack\s+of)\s+(?:\w+\s+)?fools)\b|^\s*(?:rack\s+off|naff\s+off|jog\s+on|wind\s+your\s+neck\s+in|do\s+one\s*(?:[,.!]|$|the\s+lot|mate|pal))",
+        r"\b(?:shame\s+if\s+(?:something|anything)\s+happen|dommage\s+qu'il\s+(?:lui\s+|vous\s+|leur\s+)?arrive\s+quelque\s+chose|pena\s+que\s+(?:le|les|te)\s+pas(?:ara|e)\s+algo|i\s+know\s+what\s+car|je\s+sais\s+quelle\s+voiture|s[eé]\s+qu[eé]\s+(?:carro|coche|auto)|find\s+out\s+what\s+i'?m\s+like|de\s+quel\s+bois\s+je\s+me\s+chauffe|van\s+a\s+conocerme|(?:got|get|been)\s+hurt\s+for\s+less)",
+        r"\b(?:rapaces?|charlatans|zouaves|blaireaux|truands?|pignoufs?|niaiseux|profiteurs|chacals|b[aâ]tards?|gaous?|requins|menteurs)\b|\besp[eè]ce\s+d(?:e\s+|')|^\s*(?:barrez|cassez|tirez)[- ]vous\b",
+        r"\b(?:chantas?|pelotud[oa]s?|we[oó]n(?:es)?\s+culia|culia[od]o?s?|babos[oa]s|gandallas?|z[aá]nganos|zopencos?|malandros?|mamertos?|bandidos|cuatreros?|p[ií]caros|lambiscones|sabandijas?|par[aá]sitos|manga\s+de\s+\w+|bola\s+de\s+(?:gandallas|rateros|ladrones|idiotas|in[uú]tiles|pendejos|transas|buitres)|partida\s+de\s+(?:z[aá]nganos|p[ií]caros|ladrones|bandidos|sinverg\w*|idiotas|in[uú]tiles))\b|^\s*[aá]branse\b",
         # fifth round: comeuppance and a visit as a threat, "racailles", "des nuls"
         r"\b(?:what\s+goes\s+around|karma(?:'s|\s+is|\s+will|\s+(?:always\s+)?catch)|(?:[çc]a|cela|tout\s+[çc]a)\s+va\s+vous\s+retomber|le\s+karma|el\s+karma|ya\s+les\s+(?:llegar[aá]|caer[aá])|(?:pay|paying)\s+(?:you|your\s+(?:\w+\s+)?office)\s+a\s+(?:little\s+)?visit|come\s+down\s+there|i'?ll\s+be\s+(?:waiting\s+)?(?:at|outside)\s+your\s+(?:office|door|house)|racailles?|(?:vous\s+[êe]tes|bande)\s+(?:des|de)\s+(?:nuls|incapables|bons\s+[àa]\s+rien)|bande\s+d'incapables)\b",
         # fourth round: threats of violence without an insult, insults by metaphor, Québec swearing
@@ -170,6 +182,8 @@ _RULES: Final[dict[str, re.Pattern[str]]] = {
         r"\b(?:pendej|cabr[oó]n|cabrona|hijo\s+de\s+puta|hijos\s+de\s+puta|hdp|puta|puto|mierda|joder|jodan|j[oó]dete|chinga|pinche|idiota|imb[ée]cil|est[uú]pid|estafador|ladr[oó]n|ladrones|sanguijuela|buitre|rata|cerdo|maldit|c[aá]llate|vete\s+al\s+diablo|malparid|gilipollas|mamón|carajo|coño|culero)",
     ),
     "opt_out_channel": _p(
+        # sixth round: a stop of calls said with "ring", "appeler" or "llamar" without an object
+        r"\b(?:stop|quit|don'?t|do\s+not|never)\s+ring(?:ing)?\s+(?:me|the\s+landline|my\s+(?:phone|mobile|landline|work|house))\b|\barr[eê]te[zr]?\s+d'appeler\b|\bdej(?:e|en|a)n?\s+de\s+llamar\b|\bnada\s+de\s+(?:llamadas|sms|correos|whatsapps?)\b|\bno\s+me\s+llamen\s+al\s+(?:trabajo|celular|fijo|m[oó]vil)",
         r"\b(?:stop|quit|no\s+more|don'?t|do\s+not|never)\s+(?:\w+\s+)?(?:texting|texts?|sms|messaging\s+me|calling|calls?|ringing|phoning|e-?mailing|e-?mails?|whatsapp(?:ing)?|voicemails?)\b",
         r"\b(?:only|just)\s+(?:by\s+|via\s+|through\s+)?(?:e-?mail|text|sms|letter|post|mail|whatsapp|phone)\b|\b(?:e-?mail|text|letter|writing|whatsapp)\s+only\b|\bunsubscribe\b|\bopt\s+(?:me\s+)?out\b|\bprefer\s+(?:e-?mail|text|sms|whatsapp|writing|letters?)\b|\binstead\s+of\s+(?:calling|texting|calls|texts)\b",
         r"\b(?:plus\s+(?:de|d')\s*(?:sms|appels?|textos?|messages|mails?|e-?mails?|courriels?)|arr[eê]te[zr]?\s+de\s+m'(?:appeler|envoyer\s+(?:des\s+|vos\s+|les\s+|de\s+)?(?:sms|textos?|mails?|e-?mails?|courriels?|messages|whatsapps?|courriers|lettres))|arr[eê]te[zr]?\s+de\s+m'[ée]crire\s+(?:par|sur|au)\b|arr[eê]te[zr]?\s+(?:les|vos)\s+(?:sms|appels|textos|mails|messages)|ne\s+m'appele[zr]\s+plus|ne\s+plus\s+m'appeler|uniquement\s+par|seulement\s+par|par\s+(?:e-?mail|courrier|courriel|[ée]crit)\s+(?:uniquement|seulement|svp|s'il)|pr[ée]f[eè]re\s+(?:par\s+)?(?:e-?mail|mail|courriel|sms|[ée]crit|courrier|whatsapp)|d[ée]sabonn|d[ée]sinscri)",
