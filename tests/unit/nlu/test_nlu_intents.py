@@ -481,3 +481,18 @@ def test_sixth_round_rules_stay_precise(text: str, absent: str) -> None:
     from amicable.negotiation.nlu.lang import normalize
 
     assert absent not in rule_intents(normalize(text), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # sixth round, after the probe batch's one measurement
+        ("that's fine, and no more chasing after that", "cease_contact"),
+        ("je paie jeudi et vous m'oubliez", "cease_contact"),
+        ("que je te croise pas dans ma rue", "abusive"),
+    ],
+)
+def test_sixth_round_probe_misses_are_rule_matched(text: str, intent: str) -> None:
+    from amicable.negotiation.nlu.lang import normalize
+
+    assert intent in rule_intents(normalize(text), text)
