@@ -415,3 +415,86 @@ def test_fifth_round_hardship_still_matches(text: str) -> None:
     from amicable.negotiation.nlu.lang import normalize
 
     assert "hardship" in rule_intents(normalize(text), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # sixth round: a stop ending another message, terse and regional dismissals
+        ("I'll pay on the 2nd, then leave me in peace", "cease_contact"),
+        ("that figure is invented, and stop hounding me", "cease_contact"),
+        ("paid in full. never want to hear from your company again", "cease_contact"),
+        ("please do not reach out again", "cease_contact"),
+        ("no letters, no calls, no visits and everything else", "cease_contact"),
+        ("jog on", "cease_contact"),
+        ("stop calling, stop texting, stop emailing", "cease_contact"),
+        ("je paie lundi, ensuite laissez-moi en paix", "cease_contact"),
+        ("ne cherchez plus à me joindre", "cease_contact"),
+        ("cassez-vous", "cease_contact"),
+        ("les appels, les lettres, tout", "cease_contact"),
+        ("déjenme tranquila, ya pagué", "cease_contact"),
+        ("no me vuelvan a molestar", "cease_contact"),
+        ("ábranse", "cease_contact"),
+        # insults in many dialects and veiled threats
+        ("you lot are gobshites", "abusive"),
+        ("bunch of drongos", "abusive"),
+        ("stop ringing me you inconsiderate pricks", "abusive"),
+        ("lol ok scammer", "abusive"),
+        ("shame if something happened to your office", "abusive"),
+        ("espèce d'escroc", "abusive"),
+        ("sale rapace", "abusive"),
+        ("ce serait dommage qu'il arrive quelque chose à votre agence", "abusive"),
+        ("¿y esto qué es, cuatreros?", "abusive"),
+        ("ni para eso sirven, zopencos", "abusive"),
+        ("manga de chantas", "abusive"),
+        ("sapo culiao", "abusive"),
+        ("ya sé qué coche lleva su cobrador", "abusive"),
+        # one channel, said with "ring", "appeler", "llamar"
+        ("please don't ring my mobile", "opt_out_channel"),
+        ("arrêtez d'appeler, écrivez-moi", "opt_out_channel"),
+        ("dejen de llamar, mejor un correo", "opt_out_channel"),
+    ],
+)
+def test_sixth_round_safety_phrases_are_rule_matched(text: str, intent: str) -> None:
+    from amicable.negotiation.nlu.lang import normalize
+
+    assert intent in rule_intents(normalize(text), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        # sixth round: near misses of the new patterns
+        ("a scammer opened that account with my details", "abusive"),
+        ("do one payment now and one next month?", "cease_contact"),
+        ("leave me a voicemail and I'll call back", "cease_contact"),
+        ("je paierai en espèces demain", "abusive"),
+        ("necesito la partida de nacimiento para el trámite", "abusive"),
+        ("ring me back tomorrow", "opt_out_channel"),
+        ("don't call before nine, don't text at night", "cease_contact"),
+        ("no me llamen por la mañana, mejor por la tarde", "cease_contact"),
+        ("my mate reached out to you about the plan", "cease_contact"),
+        ("this is bloody ridiculous, why is it 300?", "abusive"),
+        ("je suis fâché, le montant est faux", "abusive"),
+        ("estoy muy enojado con el cobro", "abusive"),
+    ],
+)
+def test_sixth_round_rules_stay_precise(text: str, absent: str) -> None:
+    from amicable.negotiation.nlu.lang import normalize
+
+    assert absent not in rule_intents(normalize(text), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # sixth round, after the probe batch's one measurement
+        ("that's fine, and no more chasing after that", "cease_contact"),
+        ("je paie jeudi et vous m'oubliez", "cease_contact"),
+        ("que je te croise pas dans ma rue", "abusive"),
+    ],
+)
+def test_sixth_round_probe_misses_are_rule_matched(text: str, intent: str) -> None:
+    from amicable.negotiation.nlu.lang import normalize
+
+    assert intent in rule_intents(normalize(text), text)
