@@ -134,21 +134,31 @@ def test_retraining_reproduces_the_shipped_weights() -> None:
     assert fresh["bias"] == pytest.approx(shipped["bias"], abs=1e-3)
 
 
-# Measured on the fifth and sixth fresh test splits together (1,620 + 1,370 lines written by two
-# other engineers outside the repository, who read only the intent and entity sections of
+# Measured on the seventh fresh test split (two writers outside the repository, one everyday and
+# one hard, 1,088 + 927 lines; each read only the intent, labelling-rule and entity sections of
 # docs/nlu.md and the wire types, never the training or dev files or the model; the engineer
-# tuning never opened them), deduplicated against training and dev and the sixth against the
-# fifth (exact or >= 75% of words, by overlap alone: 2,632 lines kept), one eval of round 5's final
-# model; nothing changed after. The union was chosen before the sixth split existed, because
-# round 4's model already met every target on the fifth alone (it is easier than the fourth).
-# Met: accuracy EN 0.938 / FR 0.943 / ES 0.942, entity accuracy 0.911, recall hardship 0.993,
-# legal 0.985, wrong_party 0.989, request_human 0.988. Missed (docs/nlu.md):
+# tuning never opened it), deduplicated against training and dev and within itself (exact or
+# >= 75% of words: 1,855 kept), one eval of round 6's final model; nothing changed after.
+# Met: accuracy EN 0.906 / FR 0.899 / ES 0.923, recall hardship 0.978. Missed (docs/nlu.md):
+_ENTITY_MISS = (
+    "entity accuracy {}: dates read where the writer gives none (48 lines, e.g. 'lost my job "
+    "today'), channels named in passing (38 missed, 23 extra), counts read as amounts"
+)
 _TEST_NOT_YET: dict[str, str] = {
-    "cease_contact": "measured 0.970 (225/232, one line short of 0.97): 'stop calling you "
-    "vultures' read as a channel opt-out, a stop at the end of a payment or a wrong party "
-    "('y ya no me manden nada'), 'on ne se parle plus jamais'",
-    "abusive": "measured 0.967 (233/241, one line short): regional insults beside another intent "
-    "('cuatreros', 'zopencos', 'sapo culiao', 'sabandijas', 'sale rapace', Scots)",
+    "entity_en": _ENTITY_MISS.format("0.895"),
+    "entity_fr": _ENTITY_MISS.format("0.891"),
+    "entity_es": _ENTITY_MISS.format("0.889"),
+    "entity_all": _ENTITY_MISS.format("0.892"),
+    "legal": "measured 0.903 (187/207): people acting for the debtor without the word lawyer "
+    "(a debt counsellor, a guardian, a notary, an executor, a named firm), statute-barred, GDPR",
+    "cease_contact": "measured 0.895 (162/181): dismissals as a cease ('vayan a chingar a su "
+    "madre', 'va chier'), a stop at the end of a promise ('silence radio', 'párenle con el acoso')",
+    "wrong_party": "measured 0.967 (202/209): carers, neighbours and nannies answering, "
+    "a business sold with its debts left behind",
+    "request_human": "measured 0.962 (201/209): a named person asked for, a person asked for "
+    "beside a payment problem or a wrong party",
+    "abusive": "measured 0.953 (222/233): regional insults beside another intent ('forros', "
+    "'gonorreas', 'conchesumadres', 'snuls'), threats of 'no respondo'",
 }
 
 
@@ -166,11 +176,12 @@ def test_top_intent_accuracy_on_the_test_split_meets_the_target(
     assert test_reports[code].accuracy >= TARGETS[lang]
 
 
-@pytest.mark.parametrize("lang", [*LANGS, "all"])
+@pytest.mark.parametrize("lang", [_target(f"entity_{lang}") for lang in [*LANGS, "all"]])
 def test_entity_accuracy_on_the_test_split_meets_the_target(
     test_reports: dict[str, LangReport], lang: str
 ) -> None:
-    assert test_reports[lang].entity_accuracy >= TARGETS["entity_accuracy"]
+    code = lang.removeprefix("entity_")
+    assert test_reports[code].entity_accuracy >= TARGETS["entity_accuracy"]
 
 
 @pytest.mark.parametrize("intent", [_target(name) for name in SAFETY_INTENTS])
