@@ -28,6 +28,40 @@ def instant_text(at: datetime) -> str:
 
 def plain(value: object, path: str = "$") -> JsonValue:
     """``value`` as plain JSON data; refuses floats and unknown types, naming the path."""
+    try:
+        return _plain(value)
+    except InvalidInput:
+        # Walk it again naming every path: the same conversion, and the message names where.
+        return _plain_at(value, path)
+
+
+def _plain(value: object) -> JsonValue:
+    # The conversion of _plain_at without building a path string for every key and item (the
+    # audit trail converts every payload, a few per conversation turn); anything refused
+    # raises, and plain() walks again with the paths to say where.
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, Mapping):
+        out: dict[str, JsonValue] = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise InvalidInput("key")
+            out[k] = _plain(v)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        raise InvalidInput("float")
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return instant_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise InvalidInput("type")
+
+
+def _plain_at(value: object, path: str) -> JsonValue:
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
@@ -43,10 +77,10 @@ def plain(value: object, path: str = "$") -> JsonValue:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise InvalidInput(f"{path}: keys must be strings, got {k!r}")
-            out[k] = plain(v, f"{path}.{k}")
+            out[k] = _plain_at(v, f"{path}.{k}")
         return out
     if isinstance(value, (list, tuple)):
-        return [plain(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [_plain_at(v, f"{path}[{i}]") for i, v in enumerate(value)]
     raise InvalidInput(f"{path}: {type(value).__name__} is not JSON data")
 
 

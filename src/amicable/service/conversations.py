@@ -4,9 +4,11 @@ with the gate's outcome, agreement, promise, escalation) in one unit of work.
 
 Invariants
 ----------
-* The account is read through the public queries (:func:`~amicable.service.queries.show_account`)
-  and turned into the policy's view only by :func:`~amicable.service.policies.policy_facts`; the
-  policy is the one in force (:func:`~amicable.service.policies.policy_in_force`), so every offer
+* The account is read through the public queries
+  (:func:`~amicable.service.queries.account_for_turn`: what
+  :func:`~amicable.service.queries.show_account` gives, in two statements) and turned into the
+  policy's view only by :func:`~amicable.service.policies.policy_facts`; the policy is the one
+  in force (:func:`~amicable.service.policies.policy_in_force`), so every offer
   and agreement names a stored policy version.
 * A turn is persisted whole or not at all: state, messages and records are written in the unit
   of work and committed once.
@@ -50,7 +52,7 @@ from amicable.service import outcomes
 from amicable.service.conversations_ports import ConversationsUnitOfWork
 from amicable.service.policies import policy_facts, policy_in_force
 from amicable.service.ports import UnitOfWork
-from amicable.service.queries import resolve_account, show_account
+from amicable.service.queries import account_for_turn, resolve_account
 from amicable.service.queue import open_item
 
 __all__ = [
@@ -93,7 +95,7 @@ def dialogue_context(
 
     Raises ``InvalidInput`` when the account owes nothing as of ``today``.
     """
-    view = show_account(uow, account_ref, today)
+    view = account_for_turn(uow, account_ref, today)
     ledger = view.facts
     pfacts = policy_facts(ledger)
     if pfacts is None or ledger.currency is None:
@@ -116,7 +118,7 @@ def dialogue_context(
     )
     paid = [p for p in view.payments if p.currency == code]
     last = max(paid, key=lambda p: (p.received_on, p.reference), default=None)
-    postal = view.customer.get("postal_code")
+    postal = view.postal_code
     debtor = DebtorFacts(
         name=ledger.name,
         reference=ledger.external_id,

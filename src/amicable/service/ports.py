@@ -22,6 +22,7 @@ from amicable.domain.records import ConsentRecord
 __all__ = [
     "AccountInvoice",
     "AccountPayment",
+    "AccountRows",
     "CustomerRef",
     "CustomerRow",
     "EntryRow",
@@ -264,6 +265,26 @@ class AccountPayment:
     allocations: tuple[tuple[str, int, date], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class AccountRows:
+    """One account's rows as of a date, read together (what a conversation turn needs).
+
+    ``customer`` is the stored customer without its contacts and consents (``emails``,
+    ``phones`` and ``consents`` are empty: not read); ``invoices`` every invoice of the account
+    with its open amount (paid ones included, in no particular order); ``unallocated`` the
+    unallocated credit per currency; ``settlements`` the ``(due_date, paid_on)`` of every
+    allocation (in no particular order); ``payments`` newest first (received date, then id),
+    their allocations not read (empty).
+    """
+
+    ref: CustomerRef
+    customer: NewCustomer
+    invoices: tuple[AccountInvoice, ...]
+    unallocated: dict[str, int]
+    settlements: tuple[tuple[date, date], ...]
+    payments: tuple[AccountPayment, ...]
+
+
 class LedgerReader(Protocol):
     """Report queries (aggregated in the store) on one organisation's ledger."""
 
@@ -284,6 +305,10 @@ class LedgerReader(Protocol):
     def settlements(
         self, customer_ids: list[int], as_of: date
     ) -> dict[int, list[tuple[date, date]]]: ...
+    def account_rows(self, external_id: str, as_of: date) -> AccountRows | None:
+        """The rows of the customer whose external id is ``external_id``, None if there is
+        none (two statements: the customer, then its ledger)."""
+        ...
 
 
 class UnitOfWork(Protocol):

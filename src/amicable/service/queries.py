@@ -36,7 +36,9 @@ __all__ = [
     "AccountView",
     "DsoFigures",
     "DsoReport",
+    "TurnAccount",
     "account_facts",
+    "account_for_turn",
     "accounts_list",
     "aging",
     "dso",
@@ -401,3 +403,30 @@ def show_account(uow: UnitOfWork, ref: str, as_of: date) -> AccountView:
         facts, invs, data = _facts(uow, customer, as_of)
         pays = uow.reports.payments_of(customer.id, as_of)
     return AccountView(as_of, data, facts, tuple(invs), tuple(pays))
+
+
+@dataclass(frozen=True, slots=True)
+class TurnAccount:
+    """What a conversation turn reads of one account: the facts, open invoices and payments
+    exactly as :func:`show_account` gives them, except that the payments carry no allocations
+    (empty), and of the customer file only the postal code (the identity question's answer)."""
+
+    facts: AccountFacts
+    invoices: tuple[AccountInvoice, ...]
+    payments: tuple[AccountPayment, ...]
+    postal_code: str | None
+
+
+def account_for_turn(uow: UnitOfWork, ref: str, as_of: date) -> TurnAccount:
+    """The account as a conversation turn needs it, in two statements
+    (:meth:`~amicable.service.ports.LedgerReader.account_rows`) instead of :func:`show_account`'s
+    ten; the same reference resolution (an external id, else a unique exact name)."""
+    with uow:
+        rows = uow.reports.account_rows(ref, as_of)
+        if rows is None:
+            rows = uow.reports.account_rows(resolve_account(uow, ref).external_id, as_of)
+            if rows is None:  # pragma: no cover - resolved in the same transaction
+                raise NotFound(f"no account {ref!r}")
+    facts, invs = facts_of(rows.ref, rows.customer, rows.invoices, rows.unallocated,
+                           rows.settlements, as_of)  # fmt: skip
+    return TurnAccount(facts, tuple(invs), rows.payments, rows.customer.postal_code)

@@ -197,6 +197,18 @@ class _Account:
     settlements: tuple[tuple[date, date], ...]
 
 
+def _contact_context(acct: _Account, today: date, collector_type: str | None) -> ComplianceContext:
+    """The compliance context of an account the loop read (its file, invoices and history)."""
+    return contact_context(
+        acct.row.customer,
+        acct.invoices,
+        acct.attempts,
+        acct.inbound,
+        as_of=today,
+        collector_type=collector_type,
+    )
+
+
 def _engagement(attempts: Sequence[Attempt], inbound: Sequence[InboundRecord]) -> Engagement:
     sent = [a for a in attempts if a.status in ("sent", "delivered") and a.sent_at is not None]
     replies = [e for e in inbound if e.kind == "message"]
@@ -419,14 +431,7 @@ def run_due(
         handed: set[int] = set()
         for a in leftover:
             acct = account(a.customer_id)
-            ctx = contact_context(
-                acct.row.customer,
-                acct.invoices,
-                acct.attempts,
-                acct.inbound,
-                as_of=today,
-                collector_type=collector_type,
-            )
+            ctx = _contact_context(acct, today, collector_type)
             proposal = ProposedContact(
                 now, a.channel, a.new.debt_ids, a.new.text, False, a.new.lang, automated=True
             )
@@ -561,14 +566,7 @@ def _process(
         return  # otherwise a wait or a hold: carried out, it would store nothing
     owed = [i for i in acct.invoices if i.open_minor > 0 and i.currency == code]
     debt_ids = tuple(i.number for i in owed)
-    ctx = contact_context(
-        acct.row.customer,
-        acct.invoices,
-        acct.attempts,
-        acct.inbound,
-        as_of=today,
-        collector_type=collector_type,
-    )
+    ctx = _contact_context(acct, today, collector_type)
     first = not any(a.status in ("sent", "delivered", "planned") for a in acct.attempts)
     link = links.link_for(ref, balance)
     third_party = ctx.collector_type == "third_party"

@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from amicable.adapters.db.tables_conversations import (
     conversation_agreements,
@@ -42,13 +42,37 @@ _SAVE = (
     .where(conversations.c.id == bindparam("conversation"))
     .where(conversations.c.version == bindparam("old_version"))
 )
-_LAST_SEQ = (
-    select(conversation_messages.c.seq)
-    .where(conversation_messages.c.conversation_id == bindparam("conversation"))
-    .order_by(conversation_messages.c.seq.desc())
-    .limit(1)
-)
-_ADD_MESSAGE = insert(conversation_messages)
+_STATE_OF = select(
+    conversations.c.customer_id,
+    conversations.c.channel,
+    conversations.c.version,
+    conversations.c.state_json,
+).where(conversations.c.org_id == bindparam("org"), conversations.c.id == bindparam("conversation"))
+_START = insert(conversations)
+_ADD_OFFER = insert(conversation_offers)
+_ADD_AGREEMENT = insert(conversation_agreements)
+_ADD_PROMISE = insert(conversation_promises)
+_ADD_ESCALATION = insert(conversation_escalations).returning(conversation_escalations.c.id)
+
+
+def _add_message() -> Any:
+    """A message appended after the conversation's last one in one statement: its ``seq`` is
+    one more than the highest stored (1 for the first), computed by the insert itself and
+    returned (the read and the insert were two round trips per message)."""
+    m = conversation_messages
+    values = ("org_id", "conversation_id", "direction", "text", "intents_json", "state",
+              "content_ok", "content_json", "source", "at")  # fmt: skip
+    after = (
+        select(
+            *(bindparam(name, type_=m.c[name].type) for name in values),
+            func.coalesce(func.max(m.c.seq), 0) + 1,
+        )
+        .where(m.c.conversation_id == bindparam("conversation_id", type_=m.c.conversation_id.type))
+    )  # fmt: skip
+    return insert(m).from_select([*values, "seq"], after).returning(m.c.seq)
+
+
+_ADD_MESSAGE = _add_message()
 
 
 class SqlConversationRepository:
@@ -68,27 +92,18 @@ class SqlConversationRepository:
 
     def state_of(self, conversation_id: int) -> tuple[int, str, int, str] | None:
         row = self._conn.execute(
-            select(
-                conversations.c.customer_id,
-                conversations.c.channel,
-                conversations.c.version,
-                conversations.c.state_json,
-            )
-            .where(conversations.c.org_id == self._org)
-            .where(conversations.c.id == conversation_id)
+            _STATE_OF, {"org": self._org, "conversation": conversation_id}
         ).first()
         if row is None:
             return None
         return int(row.customer_id), str(row.channel), int(row.version), str(row.state_json)
 
     def start(self, customer_id: int, channel: str, lang: str, state: dict[str, Any]) -> int:
-        result = self._conn.execute(
-            insert(conversations).values(
-                org_id=self._org, customer_id=customer_id, channel=channel, lang=lang,
-                state=state["state"], state_json=json.dumps(state), version=1,
-                started_at=self._now, updated_at=self._now,
-            )
-        )  # fmt: skip
+        result = self._conn.execute(_START, {
+            "org_id": self._org, "customer_id": customer_id, "channel": channel, "lang": lang,
+            "state": state["state"], "state_json": json.dumps(state), "version": 1,
+            "started_at": self._now, "updated_at": self._now,
+        })  # fmt: skip
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def save(self, conversation_id: int, version: int, state: dict[str, Any]) -> int:
@@ -111,10 +126,6 @@ class SqlConversationRepository:
             )
         return version + 1
 
-    def _next_seq(self, conversation_id: int) -> int:
-        rows = self._conn.execute(_LAST_SEQ, {"conversation": conversation_id}).first()
-        return 1 if rows is None else int(rows.seq) + 1
-
     def add_message(
         self,
         conversation_id: int,
@@ -126,25 +137,21 @@ class SqlConversationRepository:
         content: list[dict[str, Any]],
         source: str,
     ) -> int:
-        seq = self._next_seq(conversation_id)
-        self._conn.execute(_ADD_MESSAGE, {
-            "org_id": self._org, "conversation_id": conversation_id, "seq": seq,
+        return int(self._conn.execute(_ADD_MESSAGE, {
+            "org_id": self._org, "conversation_id": conversation_id,
             "direction": direction, "text": text, "intents_json": json.dumps(intents),
             "state": state, "content_ok": not content, "content_json": json.dumps(content),
             "source": source, "at": self._now,
-        })  # fmt: skip
-        return seq
+        }).scalar_one())  # fmt: skip
 
     def add_offer(
         self, conversation_id: int, seq: int, offer: dict[str, Any], gate: str, policy: str
     ) -> None:
-        self._conn.execute(
-            insert(conversation_offers).values(
-                org_id=self._org, conversation_id=conversation_id, seq=seq,
-                offer_json=json.dumps(offer), gate_outcome=gate, policy_version=policy,
-                at=self._now,
-            )
-        )  # fmt: skip
+        self._conn.execute(_ADD_OFFER, {
+            "org_id": self._org, "conversation_id": conversation_id, "seq": seq,
+            "offer_json": json.dumps(offer), "gate_outcome": gate, "policy_version": policy,
+            "at": self._now,
+        })  # fmt: skip
 
     def add_agreement(
         self,
@@ -157,36 +164,28 @@ class SqlConversationRepository:
         total_minor: int,
         currency: str,
     ) -> int:
-        result = self._conn.execute(
-            insert(conversation_agreements).values(
-                org_id=self._org, conversation_id=conversation_id, customer_id=customer_id,
-                offer_json=json.dumps(offer), gate_json=json.dumps(gate),
-                policy_version=policy_version, total_minor=total_minor, currency=currency,
-                at=self._now,
-            )
-        )  # fmt: skip
+        result = self._conn.execute(_ADD_AGREEMENT, {
+            "org_id": self._org, "conversation_id": conversation_id, "customer_id": customer_id,
+            "offer_json": json.dumps(offer), "gate_json": json.dumps(gate),
+            "policy_version": policy_version, "total_minor": total_minor, "currency": currency,
+            "at": self._now,
+        })  # fmt: skip
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def add_promise(self, conversation_id: int, customer_id: int, agreement_id: int,
                     **values: Any) -> None:  # fmt: skip
-        self._conn.execute(
-            insert(conversation_promises).values(
-                org_id=self._org, conversation_id=conversation_id, customer_id=customer_id,
-                agreement_id=agreement_id, at=self._now, **values,
-            )
-        )  # fmt: skip
+        self._conn.execute(_ADD_PROMISE, {
+            "org_id": self._org, "conversation_id": conversation_id, "customer_id": customer_id,
+            "agreement_id": agreement_id, "at": self._now, **values,
+        })  # fmt: skip
 
     def add_escalation(
         self, conversation_id: int, customer_id: int, reason: str, summary: str
     ) -> int:
-        return int(
-            self._conn.execute(
-                insert(conversation_escalations).values(
-                    org_id=self._org, conversation_id=conversation_id, customer_id=customer_id,
-                    reason=reason, summary=summary, status="open", at=self._now,
-                ).returning(conversation_escalations.c.id)
-            ).scalar_one()
-        )  # fmt: skip
+        return int(self._conn.execute(_ADD_ESCALATION, {
+            "org_id": self._org, "conversation_id": conversation_id, "customer_id": customer_id,
+            "reason": reason, "summary": summary, "status": "open", "at": self._now,
+        }).scalar_one())  # fmt: skip
 
     def latest(self, customer_id: int, channel: str | None) -> StoredConversation | None:
         query = select(conversations).where(

@@ -11,7 +11,19 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import (
+    Connection,
+    Date,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from amicable.adapters.db.tables import (
     allocations,
@@ -23,7 +35,9 @@ from amicable.adapters.db.tables import (
 from amicable.service.ports import (
     AccountInvoice,
     AccountPayment,
+    AccountRows,
     CustomerRef,
+    NewCustomer,
 )
 
 __all__ = ["SqlLedgerReader"]
@@ -34,6 +48,71 @@ mine = invoices.alias("mine")
 theirs = payments.alias("theirs")
 #: Up to this many accounts, per-account reads go through the accounts' own rows (see below).
 _FEW = 50
+
+
+def _none(type_: Any) -> Any:
+    return cast(null(), type_)
+
+
+def _account_ledger() -> Any:
+    """One account's ledger as of ``:as_of`` in one statement (a conversation turn reads it on
+    every message): a ``kind`` column tells the four row sets apart, each one the same query
+    as the corresponding method below (:meth:`SqlLedgerReader.invoice_balances`,
+    ``unallocated``, ``settlements``, ``payments_of`` without the allocations)::
+
+        i  invoice:     id, number, issue date, due date, currency, amount, open, dispute status
+        u  unallocated:                                   currency,         sum
+        s  settlement:              due date, paid on
+        p  payment:     id, reference, received on,       currency, amount,      method
+
+    Built once with bind parameters (``org``, ``customer``, ``as_of``)."""
+    org: Any = bindparam("org")
+    cid: Any = bindparam("customer")
+    as_of: Any = bindparam("as_of")
+    own = select(mine.c.id).where(mine.c.org_id == org, mine.c.customer_id == cid)
+    invoice_rows = (
+        select(literal("i", String).label("kind"), i.c.id.label("id"),
+               i.c.number.label("number"), i.c.issue_date.label("d1"),
+               i.c.due_date.label("d2"), i.c.currency.label("currency"),
+               i.c.amount_minor.label("amount"), func.sum(e.c.amount_minor).label("open"),
+               i.c.dispute_status.label("status"))
+        .join(e, e.c.invoice_id == i.c.id)
+        .where(i.c.org_id == org, e.c.org_id == org, e.c.effective_on <= as_of,
+               i.c.customer_id == cid, e.c.invoice_id.in_(own))
+        .group_by(i.c.id, i.c.customer_id, i.c.number, i.c.issue_date, i.c.due_date,
+                  i.c.currency, i.c.amount_minor, i.c.dispute_status)
+    )  # fmt: skip
+    unallocated_rows = (
+        select(literal("u", String), _none(i.c.id.type), _none(String), _none(Date),
+               _none(Date), e.c.currency, _none(Integer), func.sum(e.c.amount_minor),
+               _none(String))
+        .where(e.c.org_id == org, e.c.invoice_id.is_(None), e.c.effective_on <= as_of,
+               e.c.customer_id == cid)
+        .group_by(e.c.customer_id, e.c.currency)
+    )  # fmt: skip
+    p = payments
+    settlement_rows = (
+        select(literal("s", String), _none(i.c.id.type), _none(String), i.c.due_date,
+               p.c.received_on, _none(String), _none(Integer), _none(Integer), _none(String))
+        .select_from(allocations.join(p, p.c.id == allocations.c.payment_id)
+                     .join(i, i.c.id == allocations.c.invoice_id))
+        .where(allocations.c.org_id == org, p.c.received_on <= as_of, p.c.customer_id == cid,
+               allocations.c.payment_id.in_(
+                   select(theirs.c.id).where(theirs.c.org_id == org,
+                                             theirs.c.customer_id == cid)))
+    )  # fmt: skip
+    payment_rows = (
+        select(literal("p", String), p.c.id, p.c.reference, p.c.received_on, _none(Date),
+               p.c.currency, p.c.amount_minor, _none(Integer), p.c.method)
+        .where(p.c.org_id == org, p.c.customer_id == cid, p.c.received_on <= as_of)
+    )  # fmt: skip
+    return union_all(invoice_rows, unallocated_rows, settlement_rows, payment_rows)
+
+
+_ACCOUNT_LEDGER = _account_ledger()
+_CUSTOMER = select(customers).where(
+    customers.c.org_id == bindparam("org"), customers.c.external_id == bindparam("ref")
+)
 
 
 class SqlLedgerReader:
@@ -223,6 +302,46 @@ class SqlLedgerReader:
         for r in self._conn.execute(stmt):
             out.setdefault(int(r.customer_id), []).append((_date(r.due_date), _date(r.received_on)))
         return out
+
+    def account_rows(self, external_id: str, as_of: date) -> AccountRows | None:
+        c = self._conn.execute(_CUSTOMER, {"org": self._org, "ref": external_id}).first()
+        if c is None:
+            return None
+        cid = int(c.id)
+        invs: list[AccountInvoice] = []
+        unallocated: dict[str, int] = {}
+        settled: list[tuple[date, date]] = []
+        pays: list[AccountPayment] = []
+        params = {"org": self._org, "customer": cid, "as_of": as_of}
+        for r in self._conn.execute(_ACCOUNT_LEDGER, params):
+            kind = r.kind
+            if kind == "i":
+                invs.append(AccountInvoice(int(r.id), cid, str(r.number), _date(r.d1),
+                                           _date(r.d2), str(r.currency), int(r.amount),
+                                           int(r.open), str(r.status)))  # fmt: skip
+            elif kind == "u":
+                unallocated[str(r.currency)] = int(r.open)
+            elif kind == "s":
+                settled.append((_date(r.d1), _date(r.d2)))
+            else:
+                pays.append(AccountPayment(int(r.id), str(r.number), _date(r.d1),
+                                           str(r.currency), int(r.amount), r.status, ()))  # fmt: skip
+        # The order of payments_of: newest first, then the higher id.
+        pays.sort(key=lambda p: (p.received_on, p.id), reverse=True)
+        customer = NewCustomer(
+            external_id=str(c.external_id), name=str(c.name), customer_type=str(c.customer_type),
+            tier=c.tier, language=str(c.language), country=c.country, region=c.region,
+            timezone=c.timezone, postal_address=c.postal_address, postal_code=c.postal_code,
+            tags=tuple(t for t in str(c.tags).split(",") if t),
+        )  # fmt: skip
+        return AccountRows(
+            CustomerRef(cid, str(c.external_id), str(c.name), str(c.customer_type)),
+            customer,
+            tuple(invs),
+            unallocated,
+            tuple(settled),
+            tuple(pays),
+        )
 
 
 def _date(value: Any) -> date:

@@ -69,6 +69,13 @@ def _batches(keys: Collection[str] | Sequence[int]) -> Iterator[list[Any]]:
 #: First key of the advisory lock that serialises imports into one organisation (the second key
 #: is the organisation's id); "AMIM" in ASCII, chosen to stay clear of other lock users.
 _IMPORT_LOCK_NAMESPACE = 0x414D494D
+#: The policy in force, read on every conversation turn: built once.
+_LATEST_POLICY = (
+    select(policy_versions)
+    .where(policy_versions.c.org_id == bindparam("org"))
+    .order_by(policy_versions.c.version.desc())
+    .limit(1)
+)
 #: Every unit of work looks its organisation up by name: the statement is built once.
 _ORG_ID = select(organisations.c.id).where(organisations.c.name == bindparam("name"))
 # The customer file reads of every account looked at (agent loop, conversation turn), built once.
@@ -237,10 +244,7 @@ class SqlPolicyVersionRepository:
         return PolicyVersion(version, label, yaml_text, checksum, self._now)
 
     def latest(self) -> PolicyVersion | None:
-        r = self._conn.execute(
-            select(policy_versions).where(policy_versions.c.org_id == self._org)
-            .order_by(policy_versions.c.version.desc()).limit(1)
-        ).first()  # fmt: skip
+        r = self._conn.execute(_LATEST_POLICY, {"org": self._org}).first()
         return None if r is None else self._row(r)
 
     def get(self, version: int) -> PolicyVersion:

@@ -215,12 +215,16 @@ class SqlTokenDirectory:
 _HEAD = select(audit_heads.c.seq, audit_heads.c.hash).where(
     audit_heads.c.org_id == bindparam("org")
 )
-_HEAD_FOR_UPDATE = _HEAD.with_for_update()
 _NEW_HEAD = insert(audit_heads)
-_NEW_HEAD_PG = (
+# PostgreSQL: the head row locked and read in one statement - created at seq 0 when the very
+# first append has no row to lock, else a no-op update (it takes the row lock, as SELECT ... FOR
+# UPDATE did, and RETURNING gives the newest committed head once a concurrent appender commits).
+# It was two round trips: INSERT ... ON CONFLICT DO NOTHING, then SELECT ... FOR UPDATE.
+_LOCK_HEAD_PG = (
     pg_insert(audit_heads)
     .values(org_id=bindparam("org"), seq=0, hash=GENESIS_HASH)
-    .on_conflict_do_nothing()
+    .on_conflict_do_update(index_elements=[audit_heads.c.org_id], set_={"seq": audit_heads.c.seq})
+    .returning(audit_heads.c.seq, audit_heads.c.hash)
 )
 _APPEND = insert(audit_records)
 _ADD_EVENT = insert(outcome_events).returning(outcome_events.c.id)
@@ -267,9 +271,7 @@ class SqlAuditRepository:
         if not lock:
             r = self._conn.execute(_HEAD, {"org": self._org}).first()
         elif self._conn.dialect.name == "postgresql":
-            # Create the head row (seq 0) so that the very first append has a row to lock too.
-            self._conn.execute(_NEW_HEAD_PG, {"org": self._org})
-            r = self._conn.execute(_HEAD_FOR_UPDATE, {"org": self._org}).first()
+            r = self._conn.execute(_LOCK_HEAD_PG, {"org": self._org}).first()
         else:
             # SQLite: the transaction already holds the database write lock (BEGIN IMMEDIATE),
             # so the head read is the lock; a missing head row is created at seq 0.

@@ -133,11 +133,22 @@ class SqlUnitOfWork:
         self.audit.flush()
         if conn.in_transaction():
             conn.commit()
-        conn.begin()
+        _begin_next(conn)
 
     def rollback(self) -> None:
         conn = self.connection
         self.audit.discard()
         if conn.in_transaction():
             conn.rollback()
+        _begin_next(conn)
+
+
+def _begin_next(conn: Connection) -> None:
+    """The transaction after a commit or rollback. SQLite: it begins with its first statement
+    (SQLAlchemy's autobegin fires the same ``begin`` event, so the same ``BEGIN IMMEDIATE``), so
+    a unit of work closed right after its commit - most use cases, every conversation turn - no
+    longer takes the database write lock only to roll back. PostgreSQL: begun now, as before
+    (psycopg sends nothing until the first statement anyway, and the COPYs on the raw driver
+    connection rely on SQLAlchemy knowing the transaction is open)."""
+    if conn.dialect.name != "sqlite":
         conn.begin()
