@@ -299,6 +299,27 @@ def test_request_logs_carry_the_route_template_not_the_account_name(
     assert "Red Rock" not in caplog.text
 
 
+def test_each_request_is_logged_once_with_method_template_status_and_milliseconds(
+    world: ApiWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="amicable.api"):
+        world.client.get("/v1/org", headers=world.headers("viewer"))  # 200, a fixed path
+        world.client.get("/v1/org")  # 401 from a dependency
+        world.client.get("/v1/accounts/C-404/conversations", headers=world.headers("viewer"))
+        world.client.get("/v1/no/such/path")  # 404: no route
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "amicable.api"]
+    requests = [line for line in lines if line["event"] == "request"]
+    assert [(line["method"], line["path"], line["status"]) for line in requests] == [
+        ("GET", "/v1/org", 200),
+        ("GET", "/v1/org", 401),
+        ("GET", "/v1/accounts/{ref}/conversations", 404),  # NotFound, the error handler
+        ("GET", "(no route)", 404),
+    ]
+    for line in requests:
+        assert isinstance(line["ms"], float) and line["ms"] >= 0
+        assert line["level"] == "info" and "timestamp" in line
+
+
 def test_a_bug_is_a_500_problem_that_hides_the_detail_and_logs_it_redacted(
     world: ApiWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
