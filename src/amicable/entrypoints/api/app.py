@@ -9,8 +9,11 @@ is logged once (method, route template, status, milliseconds) through the redact
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from starlette.datastructures import URL
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -58,6 +61,23 @@ def _loggable_path(scope: Scope) -> str:
     if not template.startswith(API_PREFIX + "/"):
         template = API_PREFIX + template  # routers report their path without the prefix
     return template
+
+
+def _lifespan(threads: int, runtime: InProcessRuntime | None) -> Callable[[Any], Any]:
+    """The server's lifespan: the thread pool that runs requests' database work is sized to the
+    connection pool (``db_pool_size``: a thread never waits for a connection, see
+    :class:`ApiSettings`), and ``runtime``, if any, starts and stops with the server."""
+
+    @asynccontextmanager
+    async def _run(api: Any) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        if runtime is None:
+            yield
+            return
+        async with lifespan(runtime)(api):
+            yield
+
+    return _run
 
 
 class RequestLogMiddleware:
@@ -120,7 +140,7 @@ def create_app(
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
-        lifespan=None if runtime is None else lifespan(runtime),
+        lifespan=_lifespan(settings.db_pool_size, runtime),
     )
     api.state.amicable = app
     api.state.settings = settings
