@@ -7,12 +7,20 @@ organisation ``bench``, the day planned (``plan_day``) to pick accounts the poli
 ``amicable serve --no-runtime`` (Uvicorn, no webhook pump) in a subprocess on 127.0.0.1 with the
 rate limit raised out of the way.
 
-Timed: :data:`CONCURRENCY` conversations at once (``httpx.AsyncClient``), each on its own account:
+Timed: :data:`CONCURRENCY` conversations at once, each on its own account and its own keep-alive
+connection:
 ``POST /v1/accounts/{ref}/conversations`` (the agent's opening turn), then the debtor's lines
 through ``POST /v1/accounts/{ref}/conversations/messages``. ``figure`` is debtor turns (message
 posts) per second of wall time; ``p50_ms`` / ``p99_ms`` are per request; ``errors`` counts non-2xx
-answers and failed requests (must be 0). The baseline is the same number of trivial authenticated
-``GET /v1/org`` requests on the same server at the same concurrency.
+answers, failed requests and bodies that are not JSON (must be 0). The baseline is the same number
+of trivial authenticated ``GET /v1/org`` requests on the same server at the same concurrency.
+
+The client is a minimal HTTP/1.1 client on asyncio protocols (:class:`_Connection`), every request
+encoded before the clock starts: it runs on the same cores as the server, and
+``httpx.AsyncClient`` used 3–9 ms of CPU per turn there, about 0.4 ms now.
+``client_cpu_ms_per_turn`` / ``client_cpu_ms_per_get`` are this process's CPU over the timed
+phases; ``db_cpu_ms_per_turn`` / ``db_cpu_ms_per_get`` the CPU of the PostgreSQL backends serving
+the run's database (those alive at the end of the phase: a backend that closed is not counted).
 
 The server runs :data:`WORKERS` Uvicorn processes. ``server_cpu_ms_per_turn`` /
 ``server_cpu_ms_per_get`` are the CPU time of the server's processes (Linux ``/proc``; None
