@@ -10,9 +10,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_DATABASE_URL", "Settings"]
+__all__ = ["DEFAULT_DATABASE_URL", "PLACEHOLDER_SECRETS", "Settings"]
 
 DEFAULT_DATABASE_URL = "sqlite:///./amicable.db"
+
+# Secrets that are no secret: refused outside development by the API's and the providers' settings.
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "changethis", "secret", "dev"})
 
 
 @dataclass(frozen=True, slots=True)

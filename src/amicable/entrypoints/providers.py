@@ -29,9 +29,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from amicable.adapters.channels.email import SmtpEmailSender, SmtpSettings
 from amicable.adapters.channels.twilio_common import TwilioSettings
 from amicable.adapters.channels.twilio_sms import TwilioMessagingSender
+from amicable.config import PLACEHOLDER_SECRETS
 from amicable.domain.clock import Clock
 from amicable.domain.errors import InvalidInput
-from amicable.entrypoints.api.settings import PLACEHOLDER_SECRETS
 from amicable.service.channels import Channel, ChannelRouter, ChannelSender
 
 __all__ = ["LiveProviders", "ProviderSettings", "live_providers"]

@@ -38,9 +38,6 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Final
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from amicable.domain.errors import InvalidInput
 from amicable.policy.facts import AccountFacts
@@ -462,6 +459,10 @@ def train(history: LedgerHistory, *, cutoff: date | None = None) -> RiskModel:
 
 def fit(rows: Sequence[Snapshot], cutoff: date) -> RiskModel:
     """Fit the calibrated classifier and the days regressor on labelled snapshots."""
+    # scikit-learn (with SciPy) takes 2-3 s to import: only the commands that train pay for it
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
     labels = [bool(s.label) for s in rows]
     if (
         len(rows) < MIN_TRAINING_ROWS
@@ -530,6 +531,8 @@ def backtest(history: LedgerHistory, split_date: date) -> dict[str, Any]:
     ``{"n", "auc", "brier", "calibration": [{"bin", "predicted", "observed", "n"}…],
     "baseline_auc"}`` (``auc``/``baseline_auc`` are ``None`` when the test set has one outcome).
     """
+    from sklearn.metrics import brier_score_loss, roc_auc_score  # see fit
+
     if split_date > history.as_of:
         raise InvalidInput(
             f"split date {split_date} is after the end of the history ({history.as_of})"

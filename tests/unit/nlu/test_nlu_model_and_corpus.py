@@ -129,7 +129,9 @@ def test_retraining_reproduces_the_shipped_weights() -> None:
     fresh = fit(texts, labels)
     assert fresh["word_vocab"] == shipped["word_vocab"]
     assert fresh["char_vocab"] == shipped["char_vocab"]
-    assert fresh["bias"] == pytest.approx(shipped["bias"], abs=1e-4)
+    # the solver is iterative and its floating point follows the CPU's vector unit: on another
+    # machine the same corpus gave one bias 1.25e-4 away; a changed corpus moves them far more
+    assert fresh["bias"] == pytest.approx(shipped["bias"], abs=1e-3)
 
 
 # Measured on the fifth and sixth fresh test splits together (1,620 + 1,370 lines written by two

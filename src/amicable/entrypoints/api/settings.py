@@ -7,16 +7,17 @@ positive. Nothing here is read at import time.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from amicable.adapters.db.engine import PoolOptions
+from amicable.config import PLACEHOLDER_SECRETS
+
+if TYPE_CHECKING:
+    from amicable.adapters.db.engine import PoolOptions
 
 __all__ = ["PLACEHOLDER_SECRETS", "ApiSettings"]
-
-PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "changethis", "secret", "dev"})
 
 
 class ApiSettings(BaseSettings):
@@ -103,6 +104,8 @@ class ApiSettings(BaseSettings):
 
     def pool(self) -> PoolOptions:
         """The PostgreSQL pool of a server process (see ``db_pool_size``)."""
+        from amicable.adapters.db.engine import PoolOptions  # the engine module imports Alembic
+
         return PoolOptions(
             size=self.db_pool_size,
             max_overflow=self.db_max_overflow,
