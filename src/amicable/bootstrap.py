@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from amicable.adapters.db.engine import create_engine_for, migrate, schema_state
+from amicable.adapters.db.engine import PoolOptions, create_engine_for, migrate, schema_state
 from amicable.adapters.db.repositories import SqlOrgRepository
 from amicable.adapters.db.uow import SqlUnitOfWork
 from amicable.config import Settings
@@ -71,10 +71,15 @@ class App:
 
 
 def bootstrap(
-    database_url: str | None = None, *, clock: Clock | None = None, auto_migrate: bool = True
+    database_url: str | None = None,
+    *,
+    clock: Clock | None = None,
+    auto_migrate: bool = True,
+    pool: PoolOptions | None = None,
 ) -> App:
     """Build the application for ``database_url`` (else ``AMICABLE_DATABASE_URL``, else the
-    SQLite default); ``clock`` defaults to the system clock."""
+    SQLite default); ``clock`` defaults to the system clock; ``pool`` sizes a PostgreSQL
+    connection pool (the API server's), else the engine's default."""
     settings = Settings.load(database_url)
-    engine = create_engine_for(settings.database_url)
+    engine = create_engine_for(settings.database_url, pool=pool)
     return App(settings, engine, clock or SystemClock(), auto_migrate)

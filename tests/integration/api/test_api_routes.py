@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from amicable.entrypoints.api import create_app
+from amicable.entrypoints.api.deps import RateLimited, Uow, guard
 from amicable.policy.load import default_policy_text
-from conftest import ApiWorld
+from conftest import ApiWorld, fast_settings
 
 SCENARIO = {
     "collector": {"type": "third_party"},
@@ -297,6 +299,44 @@ def test_request_logs_carry_the_route_template_not_the_account_name(
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "amicable.api"]
     assert lines[-1]["path"] == "/v1/accounts/{ref}" and lines[-1]["status"] == 404
     assert "Red Rock" not in caplog.text
+
+
+def test_each_request_is_logged_once_with_method_template_status_and_milliseconds(
+    world: ApiWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="amicable.api"):
+        world.client.get("/v1/org", headers=world.headers("viewer"))  # 200, a fixed path
+        world.client.get("/v1/org")  # 401 from a dependency
+        world.client.get("/v1/accounts/C-404/conversations", headers=world.headers("viewer"))
+        world.client.get("/v1/no/such/path")  # 404: no route
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "amicable.api"]
+    requests = [line for line in lines if line["event"] == "request"]
+    assert [(line["method"], line["path"], line["status"]) for line in requests] == [
+        ("GET", "/v1/org", 200),
+        ("GET", "/v1/org", 401),
+        ("GET", "/v1/accounts/{ref}/conversations", 404),  # NotFound, the error handler
+        ("GET", "(no route)", 404),
+    ]
+    for line in requests:
+        assert isinstance(line["ms"], float) and line["ms"] >= 0
+        assert line["level"] == "info" and "timestamp" in line
+
+
+def test_a_guarded_request_takes_one_token_from_the_rate_limit_bucket(world: ApiWorld) -> None:
+    api = create_app(world.app, settings=fast_settings(rate_limit_burst=3, rate_limit_per_minute=1),
+                     transport=world.transport)  # fmt: skip
+
+    @api.get("/v1/twice", **guard("org.read"))
+    async def twice(_limited: RateLimited, _uow: Uow) -> dict[str, str]:
+        return {}
+
+    client = TestClient(api)
+    h = world.headers("viewer")
+    codes = [client.get("/v1/org", headers=h).status_code for _ in range(2)]
+    codes.append(client.get("/v1/twice", headers=h).status_code)
+    codes.append(client.get("/v1/org", headers=h).status_code)
+    assert codes == [200, 200, 200, 429]
+    assert client.get("/v1/org").status_code == 429  # the limit comes before authentication
 
 
 def test_a_bug_is_a_500_problem_that_hides_the_detail_and_logs_it_redacted(

@@ -11,6 +11,7 @@ Invariant: the schema of a database is only ever changed by the migrations (neve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,14 +24,40 @@ from sqlalchemy.engine import make_url
 
 from amicable.domain.errors import InvalidInput
 
-__all__ = ["DEFAULT_DATABASE_URL", "create_engine_for", "head_revision", "migrate", "schema_state"]
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "PoolOptions",
+    "create_engine_for",
+    "head_revision",
+    "migrate",
+    "schema_state",
+]
 
 DEFAULT_DATABASE_URL = "sqlite:///./amicable.db"
+
+
+@dataclass(frozen=True, slots=True)
+class PoolOptions:
+    """The PostgreSQL connection pool of a long-running server process (the API).
+
+    ``size`` connections stay open (above it, up to ``max_overflow`` more are opened and closed
+    again when returned); each is replaced after ``recycle_seconds`` instead of being pinged at
+    every checkout (one round trip per transaction saved; a connection the server dropped fails
+    its transaction, and the pool is then refreshed)."""
+
+    size: int
+    max_overflow: int
+    recycle_seconds: int
+
+
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def create_engine_for(url: str) -> Engine:
-    """An engine for ``url`` (``sqlite:///…`` or ``postgresql+psycopg://…``); lazy."""
+def create_engine_for(url: str, *, pool: PoolOptions | None = None) -> Engine:
+    """An engine for ``url`` (``sqlite:///…`` or ``postgresql+psycopg://…``); lazy.
+
+    On PostgreSQL, ``pool`` sizes the connection pool (a server; see :class:`PoolOptions`);
+    without it, SQLAlchemy's default pool (5 + 10 overflow) with a liveness ping per checkout."""
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError with a terse message
@@ -46,7 +73,15 @@ def create_engine_for(url: str) -> Engine:
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True)
+        if pool is None:
+            return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(
+            parsed,
+            pool_size=pool.size,
+            max_overflow=pool.max_overflow,
+            pool_recycle=pool.recycle_seconds,
+            pool_pre_ping=False,
+        )
     raise InvalidInput(f"unsupported database {backend!r} in {url!r}: use sqlite or postgresql")
 
 

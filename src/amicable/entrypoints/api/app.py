@@ -9,9 +9,14 @@ is logged once (method, route template, status, milliseconds) through the redact
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI, Request, Response
+import anyio.to_thread
+from fastapi import FastAPI, Request
+from starlette.datastructures import URL
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from amicable.bootstrap import App
 from amicable.entrypoints.api import (
@@ -35,7 +40,7 @@ from amicable.entrypoints.api.settings import ApiSettings
 from amicable.entrypoints.api.tokencache import TokenCache
 from amicable.service.writeback import WebhookTransport
 
-__all__ = ["API_PREFIX", "create_app"]
+__all__ = ["API_PREFIX", "RequestLogMiddleware", "create_app"]
 
 API_PREFIX = "/v1"
 
@@ -43,15 +48,73 @@ API_PREFIX = "/v1"
 def loggable_path(request: Request) -> str:
     """The route template of a request (``/v1/accounts/{ref}``), never a concrete value that may
     be personal data; ``(no route)`` for a path that matched nothing."""
-    route = request.scope.get("route")
+    return _loggable_path(request.scope)
+
+
+def _loggable_path(scope: Scope) -> str:
+    route = scope.get("route")
     template = getattr(route, "path", None)
     if not isinstance(template, str):
         return "(no route)"
     if "{" not in template:
-        return request.url.path
+        return URL(scope=scope).path
     if not template.startswith(API_PREFIX + "/"):
         template = API_PREFIX + template  # routers report their path without the prefix
     return template
+
+
+def _lifespan(threads: int, runtime: InProcessRuntime | None) -> Callable[[Any], Any]:
+    """The server's lifespan: the thread pool that runs requests' database work is sized to the
+    connection pool (``db_pool_size``: a thread never waits for a connection, see
+    :class:`ApiSettings`), and ``runtime``, if any, starts and stops with the server."""
+
+    @asynccontextmanager
+    async def _run(api: Any) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        if runtime is None:
+            yield
+            return
+        async with lifespan(runtime)(api):
+            yield
+
+    return _run
+
+
+class RequestLogMiddleware:
+    """Log each HTTP request once through the app's redacting logger: ``request`` with method,
+    route template, status and milliseconds (from the request's arrival to its response sent).
+
+    A pure ASGI middleware: Starlette's ``BaseHTTPMiddleware`` (``@app.middleware("http")``)
+    ran every request through a second task and a memory stream. As before, a request whose
+    handling raised (an unhandled error: the 500 is answered, and logged, outside) is not
+    logged here."""
+
+    def __init__(self, app: ASGIApp, api: FastAPI) -> None:
+        self.app = app
+        self.api = api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status: int | None = None
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, send_and_note)
+        if status is not None:
+            self.api.state.logger.info(
+                "request",
+                method=scope["method"],
+                path=_loggable_path(scope),
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )
 
 
 def create_app(
@@ -77,7 +140,7 @@ def create_app(
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
-        lifespan=None if runtime is None else lifespan(runtime),
+        lifespan=_lifespan(settings.db_pool_size, runtime),
     )
     api.state.amicable = app
     api.state.settings = settings
@@ -103,20 +166,6 @@ def create_app(
     ):
         api.include_router(module.router, prefix=API_PREFIX)
 
-    @api.middleware("http")
-    async def _log_requests(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        # The route template, never the concrete path: account references can be names.
-        api.state.logger.info(
-            "request",
-            method=request.method,
-            path=loggable_path(request),
-            status=response.status_code,
-            ms=round((time.perf_counter() - started) * 1000, 1),
-        )
-        return response
-
+    # The route template, never the concrete path: account references can be names.
+    api.add_middleware(RequestLogMiddleware, api=api)
     return api

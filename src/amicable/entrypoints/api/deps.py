@@ -12,7 +12,9 @@ Invariants:
   (:class:`~amicable.entrypoints.api.tokencache.TokenCache`, ``AMICABLE_TOKEN_CACHE_SECONDS``):
   a revocation through the API takes effect at once, one made elsewhere within that lifetime.
 * The dependencies that do no I/O are coroutines (run on the event loop, not in the thread pool:
-  a request used to cross into a worker thread once per dependency).
+  a request used to cross into a worker thread once per dependency), and the tree under a guarded
+  route is small (role check -> principal -> bearer scheme; unit of work -> principal): the rate
+  limit is taken once per request, inside the principal's dependency or by ``RateLimited``.
 """
 
 from __future__ import annotations
@@ -59,6 +61,16 @@ def _client_key(request: Request) -> str:
 
 
 async def rate_limit(request: Request) -> None:
+    _take(request)
+
+
+def _take(request: Request) -> None:
+    """Take one request from the client's bucket (429 when empty), once per request however
+    many dependencies ask."""
+    scope = request.scope
+    if scope.get(_LIMITED):
+        return
+    scope[_LIMITED] = True
     limiter = request.app.state.rate_limiter
     wait = limiter.take(_client_key(request))
     if wait > 0:
@@ -70,6 +82,7 @@ async def rate_limit(request: Request) -> None:
 
 
 RateLimited = Annotated[None, Depends(rate_limit)]
+_LIMITED = "amicable.rate_limited"
 
 
 def _authenticate(app: App, secret: str) -> Principal | None:
@@ -79,11 +92,14 @@ def _authenticate(app: App, secret: str) -> Principal | None:
 
 
 async def get_principal(
-    _limited: RateLimited,
     request: Request,
-    app: AmicableApp,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    # The rate limit and the app are taken here rather than as sub-dependencies: FastAPI walks
+    # (and keys) every node of a route's dependency tree on every request, and this one is in
+    # every route's tree twice (the role check and the unit of work).
+    _take(request)
+    app: App = request.app.state.amicable
     unauthorized = HTTPException(
         401, "a valid API token is required", headers={"WWW-Authenticate": "Bearer"}
     )
@@ -123,7 +139,8 @@ def guard(action: str) -> dict[str, Any]:
     }
 
 
-async def get_uow(app: AmicableApp, who: CurrentPrincipal) -> SqlUnitOfWork:
+async def get_uow(request: Request, who: CurrentPrincipal) -> SqlUnitOfWork:
+    app: App = request.app.state.amicable
     return app.uow(who.org_name)
 
 

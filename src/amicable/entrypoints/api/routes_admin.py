@@ -58,8 +58,9 @@ def health(_limited: RateLimited, app: AmicableApp) -> dict[str, str]:
 
 
 @router.get("/org", tags=["organisation"], **guard("org.read"))
-def current_org(who: CurrentPrincipal) -> OrgPublic:
-    """The organisation the token belongs to (every other route acts only inside it)."""
+async def current_org(who: CurrentPrincipal) -> OrgPublic:
+    """The organisation the token belongs to (every other route acts only inside it). No I/O: a
+    coroutine, so it never crosses into the thread pool."""
     return OrgPublic(id=who.org_id, name=who.org_name)
 
 

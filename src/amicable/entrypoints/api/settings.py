@@ -7,12 +7,15 @@ positive. Nothing here is read at import time.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from amicable.config import PLACEHOLDER_SECRETS
+
+if TYPE_CHECKING:
+    from amicable.adapters.db.engine import PoolOptions
 
 __all__ = ["PLACEHOLDER_SECRETS", "ApiSettings"]
 
@@ -49,6 +52,15 @@ class ApiSettings(BaseSettings):
         voicemail_business_name / voicemail_contact_name / voicemail_callback_phone: the only
             content of a limited-content voicemail (Reg F §1006.2(j)); any empty: no voicemail is
             left, a machine is hung up on.
+        db_pool_size: on PostgreSQL, the connections each server process (each ``--workers``
+            process) keeps open, and the threads it runs requests' database work on: one
+            connection per thread, so no request waits for a connection and none is opened and
+            closed per request (requests beyond it wait for a thread). With N workers the server
+            holds N × (``db_pool_size`` + at most ``db_max_overflow``) connections.
+        db_max_overflow: connections opened above ``db_pool_size`` for work outside the request
+            threads (the in-process runtime, a route's second connection), closed when returned.
+        db_pool_recycle_seconds: a pooled connection is replaced after this long (instead of a
+            liveness round trip at every checkout).
     """
 
     model_config = SettingsConfigDict(env_prefix="AMICABLE_", extra="ignore")
@@ -68,6 +80,9 @@ class ApiSettings(BaseSettings):
     voicemail_business_name: str = ""
     voicemail_contact_name: str = ""
     voicemail_callback_phone: str = ""
+    db_pool_size: int = Field(default=16, ge=1, le=500)
+    db_max_overflow: int = Field(default=4, ge=0, le=500)
+    db_pool_recycle_seconds: int = Field(default=1800, ge=1)
 
     @model_validator(mode="after")
     def _no_placeholder_secrets(self) -> ApiSettings:
@@ -86,6 +101,16 @@ class ApiSettings(BaseSettings):
                         "empty or a placeholder; set the endpoint's signing secret (whsec_…)"
                     )
         return self
+
+    def pool(self) -> PoolOptions:
+        """The PostgreSQL pool of a server process (see ``db_pool_size``)."""
+        from amicable.adapters.db.engine import PoolOptions  # the engine module imports Alembic
+
+        return PoolOptions(
+            size=self.db_pool_size,
+            max_overflow=self.db_max_overflow,
+            recycle_seconds=self.db_pool_recycle_seconds,
+        )
 
     def stripe_secret_for(self, org: str) -> str:
         """The Stripe signing secret of ``org``'s endpoint ('' when none is configured)."""

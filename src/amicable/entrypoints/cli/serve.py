@@ -86,7 +86,7 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     url = database_url or state(ctx).database_url
     with handle_errors():
-        app = bootstrap(url)
+        app = bootstrap(url, pool=settings.pool())
         app.ensure_schema()
     if workers > 1:
         app.close()  # each worker opens its own pool
@@ -127,9 +127,10 @@ def worker_app() -> FastAPI:
     from amicable.entrypoints.api import ApiSettings, create_app
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    app = bootstrap(os.environ[_URL_VARIABLE])
+    settings = ApiSettings()
+    app = bootstrap(os.environ[_URL_VARIABLE], pool=settings.pool())
     app.ensure_schema()
-    return create_app(app, settings=ApiSettings())
+    return create_app(app, settings=settings)
 
 
 def register(app: typer.Typer) -> None:
