@@ -498,3 +498,78 @@ def test_sixth_round_probe_misses_are_rule_matched(text: str, intent: str) -> No
     from amicable.negotiation.nlu.lang import normalize
 
     assert intent in rule_intents(normalize(text), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # seventh round: the seventh split's kinds of misses, read by the labelling rules
+        ("my debt counsellor says I can't agree anything without her", "legal"),
+        ("Je suis sous tutelle, veuillez contacter mon tuteur à l'UDAF.", "legal"),
+        ("voyez avec le notaire chargé de la succession", "legal"),
+        ("Acepto, pero lo firmamos delante de mi notario", "legal"),
+        ("Any claim goes through probate", "legal"),
+        ("I got a letter from Cartwright & Doyle saying they act for me now", "legal"),
+        ("This matter is in the hands of Harrison Clarke LLP.", "legal"),
+        ("it's statute barred, six years, look it up", "legal"),
+        ("I want it deleted under GDPR", "legal"),
+        ("Je viens de recevoir l'injonction de payer, je fais opposition.", "legal"),
+        ("Ustedes me van a tener que ver en la corte", "legal"),
+        ("Lay off, I'm sorting it", "cease_contact"),
+        ("cut it out", "cease_contact"),
+        ("make sure I'm removed from whatever list this came from", "cease_contact"),
+        ("En attendant, silence radio de votre côté svp.", "cease_contact"),
+        ("así que párenle con el acoso", "cease_contact"),
+        ("Cállense, cuervos", "cease_contact"),
+        ("Iros a la mierda", "cease_contact"),
+        ("Vayan a chingar a su madre", "cease_contact"),
+        ("Va chier, tabarnak", "cease_contact"),
+        ("ouais ouais je vais payer, lâchez l'affaire", "cease_contact"),
+        ("I'm answering for Mr Patel who is in hospital", "wrong_party"),
+        ("je suis juste la nounou, la maman rentre vers 19 h", "wrong_party"),
+        ("C'est le voisin de M. Lefèvre qui répond", "wrong_party"),
+        ("The shop has been under new management since January", "wrong_party"),
+        ("Got a letter for my late husband", "wrong_party"),
+        ("Passez-moi Mme Girard, c'est elle qui suivait mon dossier", "request_human"),
+        ("Quiero que me atienda la licenciada Ruiz", "request_human"),
+        ("se traba la web, ¿hay alguien que me atienda?", "request_human"),
+        ("que me llame una senorita de la empresa", "request_human"),
+        ("Gonorreas, no me hablen más", "abusive"),
+        ("Forros, ofrezco 20 mil por mes", "abusive"),
+        ("Mamagüevos, yo no soy Yorman", "abusive"),
+        ("¿Qué es este cobro, conchesumadres?", "abusive"),
+        ("Snuls ! Vous m'avez facturé deux fois", "abusive"),
+        ("I've already paid, you illiterate baboons", "abusive"),
+        ("Cheeky sods adding another fee", "abusive"),
+        ("ça sert à rien de me menacer, pauvre type", "abusive"),
+        ("Si mandan otra vez al cobrador, no respondo de lo que pase", "abusive"),
+    ],
+)
+def test_seventh_round_safety_phrases_are_rule_matched(text: str, intent: str) -> None:
+    from amicable.negotiation.nlu.lang import normalize
+
+    assert intent in rule_intents(normalize(text), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        # seventh round: near misses of the new patterns
+        ("I'm a carer for my disabled son and can't work", "wrong_party"),
+        ("je sors de chez le notaire pour la succession de ma grand-mère", "legal"),
+        ("they will lay off half the staff next month", "cease_contact"),
+        ("I was laid off in May", "cease_contact"),
+        ("Párenle ya con los SMS y las llamadas", "cease_contact"),
+        ("allez vous faire voir", "cease_contact"),
+        ("no respondo el teléfono en el trabajo", "abusive"),
+        ("the new management agreed a plan with me", "wrong_party"),
+        ("I'd like the debt advice number you mentioned", "legal"),
+        ("take me through the list of charges", "cease_contact"),
+        ("the licence fee for the software", "request_human"),
+        ("Lucas said he'd pay it", "abusive"),
+    ],
+)
+def test_seventh_round_rules_stay_precise(text: str, absent: str) -> None:
+    from amicable.negotiation.nlu.lang import normalize
+
+    assert absent not in rule_intents(normalize(text), text)

@@ -36,9 +36,27 @@ _CURRENCY_WORDS: Final[dict[str, str]] = {
     "eur": "EUR", "euros": "EUR", "euro": "EUR", "eu": "EUR", "eus": "EUR",
     "gbp": "GBP", "pounds": "GBP", "pound": "GBP", "quid": "GBP", "livres": "GBP", "libras": "GBP",
     "cad": "CAD", "mxn": "MXN", "pesos": "MXN", "chf": "CHF", "francs": "CHF",
+    "aud": "AUD", "nzd": "NZD", "ars": "ARS", "clp": "CLP", "xof": "XOF",
+    "xaf": "XAF", "dirhams": "MAD", "dirham": "MAD", "fcfa": "XOF",
+    "francs cfa": "XOF", "piasses": "CAD", "piastres": "CAD", "dollars canadiens": "CAD",
+    "$ canadiens": "CAD", "dollars australiens": "AUD", "$ australiens": "AUD",
 }  # fmt: skip
-_CUR_WORD_RE: Final = "|".join(sorted(map(re.escape, _CURRENCY_WORDS), key=len, reverse=True))
-_AFTER_RE: Final = re.compile(rf"^\s?(?:([$€£])|({_CUR_WORD_RE})\b)")
+# A currency word names a family ("pesos", "francs", "dollars", "$"): the account's currency
+# when it is one of that family (a Chilean account's "pesos" are CLP), otherwise the default.
+_FAMILIES: Final[dict[str, frozenset[str]]] = {
+    "MXN": frozenset({"MXN", "ARS", "CLP", "COP", "UYU", "DOP", "CUP", "PHP"}),
+    "CHF": frozenset({"CHF", "XOF", "XAF"}),
+    "USD": frozenset({"USD", "CAD", "AUD", "NZD"}),
+}
+_FAMILY_WORDS: Final = frozenset(
+    {"pesos", "francs", "$", "dollars", "dollar", "bucks", "dólares", "dolares", "dólar", "dolar"}
+)
+_CUR_WORD_RE: Final = "|".join(
+    sorted((re.escape(w) for w in _CURRENCY_WORDS if not w.startswith("$")), key=len, reverse=True)
+)
+_AFTER_RE: Final = re.compile(
+    rf"^\s?(?:(\$\s?canadiens|\$\s?australiens|[$€£])|({_CUR_WORD_RE})\b)"
+)
 _BEFORE_RE: Final = re.compile(rf"(?:([$€£])|\b({_CUR_WORD_RE}))\s?$")
 
 _PER_MONTH: Final = re.compile(
@@ -81,21 +99,25 @@ _INSTALLMENTS_RE: Final = re.compile(
     rf"|\bsur\s+{_INSTALLMENT_NUM}\s+(?:mois|semaines)\b"
     rf"|\ben\s+{_INSTALLMENT_NUM}\s+(?:meses)\b"
     rf"|\bsplit\s+(?:it\s+|this\s+|that\s+)?(?:in|into)\s+{_INSTALLMENT_NUM}\b"
+    # "pay in 3 (instead of one go)": a count with nothing after it but the end of the clause
+    r"|\bpay\s+(?:it\s+|this\s+|that\s+)?in\s+(\d{1,2})(?=\s*(?:$|[,.;!?]|instead\b|rather\b|or\b))"
 )
 _CHANNELS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (
-        re.compile(r"\bwhats\s?app\b|\bwhatsap+\b|\bwsp\b|\bwasap\b|\bguasap\b|\bwhats\b"),
+        re.compile(
+            r"\bwhats\s?apps?\b|\bwhatsap+\b|\bwsp\b|\bwasap\b|\bguasap\b|\bwhats\b(?!\s+(?:the|is|up|that|this|it|your|ur|my|a|going|wrong|happening|next)\b)"
+        ),
         "whatsapp",
     ),
     (
         re.compile(
-            r"\be-?mails?\b|\be-?mailing\b|\bcourriels?\b|\bcorreos?(?:\s+electr[oó]nicos?)?\b|\bmails?\b|\binbox\b"
+            r"\be-?mails?\b|\be-?mail(?:ing|ed)\b|\bcourriels?\b|\bcorreos?(?:\s+electr[oó]nicos?)?\b|\bmails?\b|\binbox\b"
         ),
         "email",
     ),
     (
         re.compile(
-            r"\bsms\b|\btexts?\b|\btexting\b|\btexted\b|\btext\s+messages?\b|\btextos?\b"
+            r"\bsms\b|\btexts?\b|\btexting\b|\btexted\b|\btext(?:er|ez|een|ear|ean|eando)\b|\btext\s+messages?\b|\btextos?\b"
             r"|\bmensajes?(?:\s+de\s+texto)?\b|\btxt\b"
         ),
         "sms",
@@ -104,10 +126,16 @@ _CHANNELS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
         re.compile(
             # "phone" alone is a device ("this phone is not his"); "by phone" is a channel.
             # "s'appelle" / "m'appelle" is a name, not a call.
-            r"\bcall(?:s|ing|ed)?\b|\b(?:by|on\s+the|over\s+the)\s+phone\b|\bring(?:ing)?\s+me\b|\bvoicemails?\b"
-            r"|(?<!s')(?<!m')(?<!t')\br?appel(?:s|er|ez|le|lez|lerai|lons)?\b|\bpar\s+t[ée]l[ée]phone\b"
-            r"|\bt[ée]l[ée]phoner\b|\bllamad(?:a|as|o)\b"
-            r"|\bllam(?:ar|en|e|es|o|ame|enme|eme|adas|arme|arnos)\b|\bpor\s+tel[ée]fono\b"
+            # A "call centre" is a place; "calling from" asks who is calling.
+            r"\b(?:robo)?call(?:s|ing|ed)?\b(?!\s+cent(?:re|er)s?\b)(?<!calling(?=\s+from\b))"
+            r"|\b(?:by|on\s+the|over\s+the)\s+phone\b|\bvoicemails?\b"
+            r"|\b(?:ring(?:ing)?|rang|quit\s+ringing)\s+(?:me|my|us|him|her)\b|\bbell\s+me\b|\bphon(?:ed|ing)\b"
+            r"|(?<!s')(?<!m')(?<!t')\br?appel(?:s|er|ez|le|lez|lerai|lons|les|lera|é|ée|és)?\b"
+            r"|\bm'appel(?:ez|er|les|lent|é|ée|és)\b|\bpar\s+t[ée]l[ée]phone\b"
+            r"|\bt[ée]l[ée]phoner\b|\bcoups?\s+de\s+fil\b|\bllamad(?:a|as|o)\b"
+            r"|\bll[aá]m(?:ar|en|e|es|o|ame|enme|eme|adas|arme|arnos)\b|\bpor\s+tel[ée]fono\b"
+            r"|\bm[aá]rc(?:ame|ame|enme)\b|\bmarquen\b|\bme\s+marc(?:an|as|a|en)\b|\bles\s+marco\b"
+            r"|\btimbren\b"
         ),
         "call",
     ),
@@ -138,12 +166,16 @@ _NOT_AMOUNT_AFTER: Final = re.compile(
     r"^\s*(?:%|days?|weeks?|months?|years?|yrs?|hours?|hrs?|h\b|pm|am|mins?|minutes?|:|x\b|"
     r"jours?|semaines?|mois|ans|années?|heures?|"
     r"d[ií]as|semanas?|meses|años|anos|horas?|percent|pour|por\s+ciento|kids|children|enfants|hijos|"
-    r"times|fois|veces|payments?|installments?|instalments?|cuotas|pagos|plazos|versements|parts|partes|ème|e\b|th\b|st\b|nd\b|rd\b)"
+    r"times|fois|veces|payments?|installments?|instalments?|cuotas|pagos|plazos|versements|parts|partes|ème|e\b|th\b|st\b|nd\b|rd\b|"
+    # things counted, not money: "ordered 10 boxes", "sent 3 texts", "on 4g"
+    r"boxes|box|items?|units?|pairs?|bottles?|parcels?|packages?|texts?|calls?|e-?mails?|messages?|letters?|"
+    r"cajas?|unidades|paquetes?|mensajes|cartas|llamadas|colis|articles?|lettres|appels|g\b)"
 )
 _NOT_AMOUNT_BEFORE: Final = re.compile(
     r"(?:#|\bno\.?|\bn°|\bnº|\binvoice|\bfacture|\bfactura|\bref\.?|\border|\bcommande|\bpedido|"
     r"\bticket|\bnumber|\bnuméro|\bnúmero|\bcase|\bdossier|\bexpediente|\bat|\bà|\ba\s+las|\bafter|"
-    r"\bbefore|\bavant|\baprès|\bdespués|\bantes\s+de\s+las)\s*$"
+    r"\bbefore|\bavant|\baprès|\bdespués|\bantes\s+de\s+las|"
+    r"\bsize|\btaille|\btalla|\berror|\berreur|\bdni|\bnie|\brut|\bchapter|\bin|\bsince|\bdepuis|\bdesde)\s*$"
 )
 
 
@@ -157,17 +189,27 @@ def _overlaps(start: int, end: int, taken: list[_Span]) -> bool:
     return any(start < t.end and t.start < end for t in taken)
 
 
-def _currency_near(text: str, span: NumberSpan) -> tuple[str | None, int, int]:
-    after = _AFTER_RE.match(text[span.end : span.end + 12])
+def _code(sign: str, account: str) -> str:
+    sign = re.sub(r"\s+", " ", sign)
+    code = _SYMBOLS.get(sign) or _CURRENCY_WORDS.get(sign) or "USD"
+    if sign in _FAMILY_WORDS and account in _FAMILIES.get(code, frozenset()):
+        return account
+    return code
+
+
+def _currency_near(
+    text: str, span: NumberSpan, account: str = "USD"
+) -> tuple[str | None, int, int]:
+    after = _AFTER_RE.match(text[span.end : span.end + 22])
     if after:
         sign = after.group(1) or after.group(2)
-        code = _SYMBOLS.get(sign) or _CURRENCY_WORDS[sign]
-        return code, span.start, span.end + after.end()
+        if sign.startswith("$") and len(sign) > 1:
+            sign = "$ " + sign[1:].strip()
+        return _code(sign, account), span.start, span.end + after.end()
     before = _BEFORE_RE.search(text[max(0, span.start - 8) : span.start])
     if before:
         sign = before.group(1) or before.group(2)
-        code = _SYMBOLS.get(sign) or _CURRENCY_WORDS[sign]
-        return code, span.start - (len(before.group(0))), span.end
+        return _code(sign, account), span.start - (len(before.group(0))), span.end
     return None, span.start, span.end
 
 
@@ -231,12 +273,13 @@ def extract_entities(
             taken.append(_Span(m.start(), m.end()))
             break
 
-    numbers = find_numbers(low)
+    numbers = find_numbers(low, lang)
     marked: list[tuple[NumberSpan, str, int, int]] = []
     for span in numbers:
-        code, start, end = _currency_near(low, span)
-        if code is None and low[span.end - 1 : span.end] == "k" and not span.words:
-            code = currency  # "1.2k" is money even without a currency sign
+        code, start, end = _currency_near(low, span, currency)
+        k_money = low[span.end - 1 : span.end] == "k" and not span.words
+        if code is None and k_money and len(re.sub(r"\D", "", low[span.start : span.end])) <= 4:
+            code = currency  # "1.2k" is money even without a currency sign; "DNI 48213377K" is not
         if code is not None and not _overlaps(span.start, span.end, taken):
             marked.append((span, code, start, end))
     for _, _, start, end in marked:

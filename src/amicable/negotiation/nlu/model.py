@@ -51,7 +51,7 @@ __all__ = [
     "word_ngrams",
 ]
 
-PARAMS: Final[dict[str, Any]] = {"C": 8.0, "class_weight": "balanced", "char_min_df": 2}
+PARAMS: Final[dict[str, Any]] = {"C": 8.0, "class_weight": "balanced", "char_min_df": 3}
 _TOKEN_RE: Final = re.compile(r"(?u)\b\w[\w']*\b")
 _WORD_TOKEN_PATTERN: Final = r"(?u)\b\w[\w']*\b"
 _WHITE: Final = re.compile(r"\s\s+")

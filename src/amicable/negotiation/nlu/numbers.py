@@ -31,6 +31,8 @@ _UNITS: Final[dict[str, int]] = {
     "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7, "huit": 8, "neuf": 9,
     "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16,
     "vingt": 20, "vingts": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60,
+    # Belgian and Swiss French
+    "septante": 70, "huitante": 80, "octante": 80, "nonante": 90,
     # es
     "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
     "nueve": 9, "diez": 10, "once": 11, "doce": 12, "trece": 13, "catorce": 14, "quince": 15,
@@ -51,6 +53,12 @@ _BARE_MULTIPLIERS: Final = frozenset({"hundred", "thousand", "cent", "mille", "m
 _ARTICLES: Final = frozenset({"a", "un", "une", "una", "one"})
 _JOINERS: Final = frozenset({"and", "et", "y"})
 _WORD_RE: Final = re.compile(r"[a-zà-ÿ]+")
+# Digits followed by a word for a thousand: "50 mil" (Spanish), "8 grand", "25 lucas" (Chile,
+# Argentina: a thousand pesos).
+_THOUSAND_AFTER_DIGITS: Final = re.compile(r"\s?(?:mil|grand|lucas?)\b")
+# Words of one language that are something else in another: English "once" (Spanish 11), "a cent"
+# (French 100) — read as numbers only when the message is not English.
+_NOT_ENGLISH: Final = frozenset({"once", "cent", "cents"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +92,12 @@ def parse_digits(raw: str, k: str | None = None) -> Decimal | None:
     return value
 
 
-def _word_runs(text: str) -> list[NumberSpan]:
-    tokens = [(m.group(0), m.start(), m.end()) for m in _WORD_RE.finditer(text)]
+def _word_runs(text: str, lang: str | None = None) -> list[NumberSpan]:
+    tokens = [
+        (m.group(0), m.start(), m.end())
+        for m in _WORD_RE.finditer(text)
+        if not (lang == "en" and m.group(0) in _NOT_ENGLISH)
+    ]
     spans: list[NumberSpan] = []
     i = 0
     while i < len(tokens):
@@ -140,15 +152,24 @@ def _word_runs(text: str) -> list[NumberSpan]:
     return spans
 
 
-def find_numbers(text: str) -> list[NumberSpan]:
-    """Every number in ``text`` (lower-cased), in digits or in words, in reading order."""
+def find_numbers(text: str, lang: str | None = None) -> list[NumberSpan]:
+    """Every number in ``text`` (lower-cased), in digits or in words, in reading order.
+
+    ``lang`` (when known) keeps words of another language out of an English text ("once",
+    "not a cent").
+    """
     spans: list[NumberSpan] = []
     for match in _DIGITS_RE.finditer(text):
         value = parse_digits(match.group(1), match.group(2))
-        if value is not None:
-            spans.append(NumberSpan(value, match.start(), match.end(), False))
+        if value is None:
+            continue
+        end = match.end()
+        thousand = _THOUSAND_AFTER_DIGITS.match(text, end)
+        if thousand is not None and not match.group(2):
+            value, end = value * 1000, thousand.end()
+        spans.append(NumberSpan(value, match.start(), end, False))
     taken = [(s.start, s.end) for s in spans]
-    for span in _word_runs(text):
+    for span in _word_runs(text, lang):
         if not any(a < span.end and span.start < b for a, b in taken):
             spans.append(span)
     return sorted(spans, key=lambda s: s.start)
