@@ -134,31 +134,31 @@ def test_retraining_reproduces_the_shipped_weights() -> None:
     assert fresh["bias"] == pytest.approx(shipped["bias"], abs=1e-3)
 
 
-# Measured on the seventh fresh test split (two writers outside the repository, one everyday and
-# one hard, 1,088 + 927 lines; each read only the intent, labelling-rule and entity sections of
-# docs/nlu.md and the wire types, never the training or dev files or the model; the engineer
-# tuning never opened it), deduplicated against training and dev and within itself (exact or
-# >= 75% of words: 1,855 kept), one eval of round 6's final model; nothing changed after.
-# Met: accuracy EN 0.906 / FR 0.899 / ES 0.923, recall hardship 0.978. Missed (docs/nlu.md):
+# Measured on the eighth fresh test split (two new writers outside the repository, one everyday
+# and one hard, 1,008 + 984 lines; each read only the intent, labelling-rule and entity sections
+# of docs/nlu.md and the wire types, never the training or dev files, the seventh split or the
+# model; the engineer tuning never opened it), deduplicated against training and dev and within
+# itself (exact or >= 75% of words: 1,828 kept), one eval of round 7's final model; nothing
+# changed after. Met: accuracy EN 0.935 / FR 0.911 / ES 0.928, entity accuracy EN 0.901 and FR
+# 0.904, recall abusive 0.971. Missed (docs/nlu.md):
 _ENTITY_MISS = (
-    "entity accuracy {}: dates read where the writer gives none (48 lines, e.g. 'lost my job "
-    "today'), channels named in passing (38 missed, 23 extra), counts read as amounts"
+    "entity accuracy {}: channels named in passing (49 extra, 13 missed), dates the writer "
+    "gives none or another (34 extra, 24 other)"
 )
 _TEST_NOT_YET: dict[str, str] = {
-    "entity_en": _ENTITY_MISS.format("0.895"),
-    "entity_fr": _ENTITY_MISS.format("0.891"),
-    "entity_es": _ENTITY_MISS.format("0.889"),
-    "entity_all": _ENTITY_MISS.format("0.892"),
-    "legal": "measured 0.903 (187/207): people acting for the debtor without the word lawyer "
-    "(a debt counsellor, a guardian, a notary, an executor, a named firm), statute-barred, GDPR",
-    "cease_contact": "measured 0.895 (162/181): dismissals as a cease ('vayan a chingar a su "
-    "madre', 'va chier'), a stop at the end of a promise ('silence radio', 'párenle con el acoso')",
-    "wrong_party": "measured 0.967 (202/209): carers, neighbours and nannies answering, "
-    "a business sold with its debts left behind",
-    "request_human": "measured 0.962 (201/209): a named person asked for, a person asked for "
-    "beside a payment problem or a wrong party",
-    "abusive": "measured 0.953 (222/233): regional insults beside another intent ('forros', "
-    "'gonorreas', 'conchesumadres', 'snuls'), threats of 'no respondo'",
+    "entity_es": _ENTITY_MISS.format("0.894"),
+    "entity_all": _ENTITY_MISS.format("0.89989 (1,645/1,828; one line short of 0.90)"),
+    "hardship": "measured 0.946 (243/257): the debtor's hardship told by someone answering "
+    "for them (a hospice, palliative care, a care home), understatement ('the food bank knows "
+    "me well'), waiting for benefits or a final pay",
+    "legal": "measured 0.966 (228/236): a consumer association (OCU), a mediator, a receiver "
+    "('el síndico'), an agent ('mi gestoría', 'mi apoderado'), a notary beside a wrong party",
+    "cease_contact": "measured 0.921 (175/190): dismissals read as abuse alone ('get stuffed', "
+    "'que te den, payaso'), a stop ending a promise ('now give it a rest'), 'remove it'",
+    "wrong_party": "measured 0.853 (203/238): a relative, a carer or an attorney answering for "
+    "the debtor read as hardship or legal alone — the labelling rule added before this split",
+    "request_human": "measured 0.954 (208/218): an employee asked for by name, 'not typing "
+    "to an algorithm', 'who do I talk to?' beside another intent",
 }
 
 
