@@ -52,13 +52,18 @@ def _plain(value: object) -> JsonValue:
         return [_plain(v) for v in value]
     if isinstance(value, float):
         raise InvalidInput("float")
+    return _text_leaf(value, "$")
+
+
+def _text_leaf(value: object, path: str) -> str:
+    """A Decimal, instant or date as its string; anything else is not JSON data."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime):
         return instant_text(value)
     if isinstance(value, date):
         return value.isoformat()
-    raise InvalidInput("type")
+    raise InvalidInput(f"{path}: {type(value).__name__} is not JSON data")
 
 
 def _plain_at(value: object, path: str) -> JsonValue:
@@ -66,12 +71,6 @@ def _plain_at(value: object, path: str) -> JsonValue:
         return value
     if isinstance(value, float):
         raise InvalidInput(f'{path}: floats are not allowed (use a string such as "12.50")')
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return instant_text(value)
-    if isinstance(value, date):
-        return value.isoformat()
     if isinstance(value, Mapping):
         out: dict[str, JsonValue] = {}
         for k, v in value.items():
@@ -81,7 +80,7 @@ def _plain_at(value: object, path: str) -> JsonValue:
         return out
     if isinstance(value, (list, tuple)):
         return [_plain_at(v, f"{path}[{i}]") for i, v in enumerate(value)]
-    raise InvalidInput(f"{path}: {type(value).__name__} is not JSON data")
+    return _text_leaf(value, path)
 
 
 def canonical_json(value: object) -> str:
