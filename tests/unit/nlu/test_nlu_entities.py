@@ -302,6 +302,18 @@ def test_seventh_round_counts_and_codes_are_not_amounts(text: str, lang: str) ->
     assert _ents(text, lang)["amount"] is None
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("I can chip in 50 a month", "50.00"),
+        ("i can throw in 40 a week", "40.00"),
+        ("I can put in 200 next week, promise to pay", "200.00"),
+    ],
+)
+def test_a_number_after_in_is_still_money_when_it_is_not_a_year(text: str, value: str) -> None:
+    assert _ents(text, "en")["amount"] == {"value": value, "currency": "USD"}
+
+
 def test_seventh_round_pay_in_a_bare_count_is_installments() -> None:
     ents = _ents("Can I pay in 3 instead of one go", "en")
     assert ents["installments"] == 3 and ents["amount"] is None

@@ -175,8 +175,12 @@ _NOT_AMOUNT_BEFORE: Final = re.compile(
     r"(?:#|\bno\.?|\bn°|\bnº|\binvoice|\bfacture|\bfactura|\bref\.?|\border|\bcommande|\bpedido|"
     r"\bticket|\bnumber|\bnuméro|\bnúmero|\bcase|\bdossier|\bexpediente|\bat|\bà|\ba\s+las|\bafter|"
     r"\bbefore|\bavant|\baprès|\bdespués|\bantes\s+de\s+las|"
-    r"\bsize|\btaille|\btalla|\berror|\berreur|\bdni|\bnie|\brut|\bchapter|\bin|\bsince|\bdepuis|\bdesde)\s*$"
+    r"\bsize|\btaille|\btalla|\berror|\berreur|\bdni|\bnie|\brut|\bchapter|\bsince|\bdepuis|\bdesde)\s*$"
 )
+# A year after "in" ("sold in 2023", "en 2019") is a time; other numbers after "in" can be money
+# ("I can chip in 50 a month", "put in 200 next week").
+_YEAR_AFTER_IN: Final = re.compile(r"\b(?:in|en)\s*$")
+_YEAR: Final = re.compile(r"(?:19|20)\d\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +311,8 @@ def extract_entities(
                 if _NOT_AMOUNT_BEFORE.search(low[: span.start]):
                     continue
                 digits = low[span.start : span.end]
+                if _YEAR.fullmatch(digits) and _YEAR_AFTER_IN.search(low[: span.start]):
+                    continue
                 if not span.words and len(re.sub(r"\D", "", digits)) >= 7:
                     continue  # a phone or account number, not an amount
                 if span.value < 1 or (span.words and span.value < 10):
