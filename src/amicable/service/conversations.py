@@ -57,13 +57,21 @@ from amicable.service.queue import open_item
 
 __all__ = [
     "LocalPortalLinks",
+    "NothingOwedError",
     "PaymentLinks",
     "dialogue_context",
+    "embedded_understanding",
     "handle_inbound",
     "latest_conversation",
+    "record_stop",
     "resume_approved_terms",
     "start_conversation",
 ]
+
+
+class NothingOwedError(InvalidInput):
+    """The account owes nothing on the day of the turn: there is no debt to converse about (a
+    message that arrives then is handled by :mod:`amicable.service.settled`)."""
 
 
 class PaymentLinks(Protocol):
@@ -93,13 +101,14 @@ def dialogue_context(
 ) -> tuple[DialogueContext, int, str | None]:
     """What a turn on ``account_ref`` is decided on, the customer id and the account language.
 
-    Raises ``InvalidInput`` when the account owes nothing as of ``today``.
+    Raises :class:`NothingOwedError` (an ``InvalidInput``) when the account owes nothing as of
+    ``today``.
     """
     view = account_for_turn(uow, account_ref, today)
     ledger = view.facts
     pfacts = policy_facts(ledger)
     if pfacts is None or ledger.currency is None:
-        raise InvalidInput(f"account {account_ref!r} owes nothing as of {today}")
+        raise NothingOwedError(f"account {account_ref!r} owes nothing as of {today}")
     policy = policy_in_force(uow).policy
     space = evaluate(policy, pfacts, as_of=today)
     result = optimise(policy, space, pfacts)  # memoised in the policy layer
@@ -324,7 +333,7 @@ def handle_inbound(
             )
             conv_id = uow.conversations.start(customer_id, channel, state.lang, state.to_json())
             version = 1
-        parse = (nlu or _embedded()).parse(
+        parse = (nlu or embedded_understanding()).parse(
             text, lang=state.lang, today=day, currency=ctx.debtor.balance.code
         )
         turn = step(state, parse, ctx, text=text)
@@ -400,26 +409,44 @@ def _honour_stop(
     uow: ConversationsUnitOfWork, account: str, conv_id: int, turn: Turn, channel: str
 ) -> None:
     """Record on the customer, in the turn's transaction, a stop the debtor asked for in
-    conversation: a cease as the customer's ``cease`` tag (every compliance pack then refuses
-    every later contact, on every channel and path), a channel opt-out as a withdrawn consent
-    for the channel named (else the conversation's). The conversation ending is not enough: the
-    loop plans contacts from the customer's record, not from conversations."""
+    conversation (:func:`record_stop`). The conversation ending is not enough: the loop plans
+    contacts from the customer's record, not from conversations."""
     cease = "cease" in turn.reasons
-    if not cease and ("opt_out" not in turn.reasons or channel not in _OPT_OUT_CHANNELS):
+    if not cease and "opt_out" not in turn.reasons:
         return
+    record_stop(uow, account, cease=cease, channel=channel, conversation_id=conv_id,
+                source=f"asked in conversation {conv_id}")  # fmt: skip
+
+
+def record_stop(
+    uow: ConversationsUnitOfWork,
+    account: str,
+    *,
+    cease: bool,
+    channel: str,
+    conversation_id: int | None,
+    source: str,
+) -> bool:
+    """Record a stop a debtor asked for in words: a cease as the customer's ``cease`` tag (every
+    compliance pack then refuses every later contact, on every channel and path), otherwise an
+    opt-out of ``channel`` as a withdrawn consent (a channel that takes no consent is left
+    alone). Audited as ``contact.stopped``; the caller commits. Returns whether anything was
+    recorded (a cease already on file is not recorded twice)."""
+    if not cease and channel not in _OPT_OUT_CHANNELS:
+        return False
     if cease:
         stored = uow.ledger.customers([account])[account]
         customer = stored.customer
         if "cease" in customer.tags:
-            return
+            return False
         uow.ledger.update_customer(stored.id, replace(customer, tags=(*customer.tags, "cease")))
     else:
-        record_consent(uow, account, channel, granted=False, at=uow.now,
-                       source=f"asked in conversation {conv_id}")  # fmt: skip
+        record_consent(uow, account, channel, granted=False, at=uow.now, source=source)
     outcomes.contact_stopped(
-        uow, account=account, conversation_id=conv_id, kind="cease" if cease else "opt_out",
-        channel=None if cease else channel,
+        uow, account=account, conversation_id=conversation_id,
+        kind="cease" if cease else "opt_out", channel=None if cease else channel,
     )  # fmt: skip
+    return True
 
 
 def record_consent(
@@ -486,8 +513,8 @@ def _iso(value: datetime) -> str:
 _NLU: list[EmbeddedUnderstanding] = []
 
 
-def _embedded() -> EmbeddedUnderstanding:
-    # One shared embedded model per process: loading it is the slow part of a turn.
+def embedded_understanding() -> EmbeddedUnderstanding:
+    """The embedded NLU, one shared model per process (loading it is the slow part of a turn)."""
     if not _NLU:
         _NLU.append(EmbeddedUnderstanding())
     return _NLU[0]

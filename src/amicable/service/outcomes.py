@@ -314,10 +314,16 @@ def escalation_opened(
 
 
 def contact_stopped(
-    uow: ApiUnitOfWork, *, account: str, conversation_id: int, kind: str, channel: str | None
+    uow: ApiUnitOfWork,
+    *,
+    account: str,
+    conversation_id: int | None,
+    kind: str,
+    channel: str | None,
 ) -> None:
     """A debtor's cease (``kind`` cease) or channel opt-out (``opt_out``, with the channel) said
-    in conversation, recorded on the customer."""
+    in conversation (``conversation_id`` None: in a message on an account that owed nothing),
+    recorded on the customer."""
     payload = {"account": account, "conversation": conversation_id, "kind": kind,
                "channel": channel}  # fmt: skip
     audit.record(uow, "contact.stopped", f"account:{account}", payload)

@@ -73,7 +73,7 @@ __all__ = [
 ]
 
 KINDS: tuple[str, ...] = ("escalation", "approval")
-SOURCES: tuple[str, ...] = ("conversation", "plan", "promise", "planner", "attempt")
+SOURCES: tuple[str, ...] = ("conversation", "plan", "promise", "planner", "attempt", "inbound")
 STATUSES: tuple[str, ...] = (
     "open", "assigned", "approved", "modified", "declined", "taken_over", "closed",
 )  # fmt: skip

@@ -66,6 +66,7 @@ from amicable.service.channels import ChannelSender, OutboundMessage, SendStatus
 from amicable.service.contact_context import contact_context
 from amicable.service.conversations import (
     LocalPortalLinks,
+    NothingOwedError,
     PaymentLinks,
     handle_inbound,
     record_consent,
@@ -79,6 +80,7 @@ from amicable.service.queries import facts_of, resolve_account
 from amicable.service.queue import open_item
 from amicable.service.reminders import PLAN_KINDS, account_subject, plan_message, reminder
 from amicable.service.runtime_ports import Attempt, InboundRecord, NewAttempt, RuntimeUnitOfWork
+from amicable.service.settled import settled_message
 from amicable.servicing.plans import InstallmentStatus, PlanStatus
 from amicable.strategy.learning import ArmStats, LearningState
 from amicable.strategy.nba import (
@@ -1066,9 +1068,18 @@ def receive_inbound(
                 "consent": None,
             }
         else:
-            turn = handle_inbound(uow, ref.external_id, channel, text, today=now.date(),
-                                  links=links)  # fmt: skip
-            result = {**turn.to_json(), "consent": None}
+            try:
+                turn = handle_inbound(uow, ref.external_id, channel, text, today=now.date(),
+                                      links=links)  # fmt: skip
+                result = {**turn.to_json(), "consent": None}
+            except NothingOwedError:
+                # Paid up: no turn to take, but the message is kept, a stop honoured and a
+                # matter for a person queued (amicable.service.settled) — never dropped.
+                result = {
+                    **settled_message(uow, ref, channel, text, today=now.date(),
+                                      inbound_id=row_id, inbound_ref=f"{provider}:{event_id}"),
+                    "consent": None,
+                }  # fmt: skip
         uow.runtime.set_inbound_result(row_id, result)
         uow.commit()
     return InboundResult(event_id, False, kind, ref.external_id, channel, result)

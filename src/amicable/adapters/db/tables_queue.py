@@ -5,7 +5,8 @@ Invariants:
 * ``(org_id, source, source_id)`` is UNIQUE: the escalation (or attempt) a writer raised opens
   exactly one item however often the hook runs. ``source`` names the table ``source_id`` points
   into: ``conversation`` -> ``conversation_escalations.id``; ``plan`` / ``promise`` /
-  ``planner`` -> ``escalations.id`` (the payments area's); ``attempt`` -> ``outbox_attempts.id``.
+  ``planner`` -> ``escalations.id`` (the payments area's); ``attempt`` -> ``outbox_attempts.id``;
+  ``inbound`` -> the inbound log's id (a message on an account that owed nothing).
   ``source_ref`` is the human handle (conversation id, plan or promise key, dedupe key).
 * ``kind`` is ``escalation`` or ``approval``; ``status`` moves ``open -> assigned ->`` one of
   ``approved | modified | declined | taken_over | closed`` (a ``taken_over`` item stays with its
