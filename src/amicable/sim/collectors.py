@@ -156,7 +156,8 @@ class AgentCollector:
         # Only open items take a decision: an item already taken over is a person's case, not
         # a place in today's capacity (it used to be counted, so every take-over cost the
         # reviewer a decision a day for good — 20 a day fell to 1 within weeks).
-        waiting = [item for item in queue.list_items(self._app.uow()) if item.status == "open"]
+        # (Read as such: the taken-over items pile up over a run and were read every day.)
+        waiting = queue.list_items(self._app.uow(), status="open")
         for item in waiting[: self._reviews]:
             try:
                 if item.new.reason in TAKE_OVER_REASONS:
