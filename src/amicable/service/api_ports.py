@@ -10,7 +10,8 @@ looked up by the SHA-256 of its secret, never by the secret.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -72,6 +73,42 @@ class AuditRow:
     at: datetime
     prev_hash: str
     hash: str
+
+
+#: What joins a record's canonical text around its place in the chain (see :class:`PendingAudit`).
+CHAIN_SEQ = '","seq":'
+
+
+def chain_hash(prefix: str, prev_hash: str, seq: int, suffix: str) -> str:
+    """SHA-256 (hex) of ``prefix + prev_hash + '","seq":' + seq + suffix``: a record's hash from
+    its canonical text cut around its place (the same formula in Python and, on PostgreSQL, in
+    the append statement)."""
+    text = prefix + prev_hash + CHAIN_SEQ + str(seq) + suffix
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAudit:
+    """An audit record waiting for its place in the chain.
+
+    ``prefix`` and ``suffix`` are the canonical JSON text of its fields cut around ``prev_hash``
+    and ``seq`` (which sit side by side, keys being sorted): the text hashed is ``prefix +
+    prev_hash + '","seq":' + seq + suffix`` (:func:`chain_hash`), so the place can be filled in
+    without building the text again — by :meth:`seal`, or by the database in one statement."""
+
+    kind: str
+    subject: str
+    actor: str
+    payload: str
+    at: datetime
+    prefix: str
+    suffix: str
+
+    def seal(self, seq: int, prev_hash: str) -> AuditRow:
+        """The record at ``seq`` after the record whose hash is ``prev_hash``."""
+        digest = chain_hash(self.prefix, prev_hash, seq, self.suffix)
+        return AuditRow(0, seq, self.kind, self.subject, self.actor, self.payload, self.at,
+                        prev_hash, digest)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +181,9 @@ class AuditRepository(Protocol):
 
     def head(self, *, lock: bool) -> tuple[int, str]: ...
     def append(self, row: AuditRow) -> None: ...
-    def stage(self, seal: Callable[[int, str], AuditRow]) -> None:
-        """Queue one record: ``seal(seq, prev_hash)`` builds it once its place is known."""
+    def stage(self, record: PendingAudit) -> None:
+        """Queue one record; it is sealed (``seq``, ``prev_hash``, ``hash``) once its place is
+        known."""
         ...
 
     def flush(self) -> None:

@@ -17,14 +17,19 @@ stored head, so any edited, removed (including the last) or reordered record is 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from amicable.domain.errors import InvalidInput
-from amicable.service.api_ports import ApiUnitOfWork, AuditRow
+from amicable.service.api_ports import (
+    CHAIN_SEQ,
+    ApiUnitOfWork,
+    AuditRow,
+    PendingAudit,
+    chain_hash,
+)
 from amicable.service.canonical import canonical_json, instant_text
 
 __all__ = [
@@ -45,16 +50,31 @@ def record_hash(
     *, seq: int, kind: str, subject: str, actor: str, payload: str, at: datetime, prev_hash: str
 ) -> str:
     """The SHA-256 (hex) of the canonical JSON of a record's fields."""
+    prefix, suffix = _cut(kind=kind, subject=subject, actor=actor, payload=payload, at=at)
+    return chain_hash(prefix, prev_hash, seq, suffix)
+
+
+#: The place of ``prev_hash`` and ``seq`` in a record's canonical text (keys are sorted, so
+#: ``prev_hash`` is followed by ``seq``; every quote inside a string value is escaped, so this
+#: only ever matches the keys themselves).
+_PLACE = '"prev_hash":"' + CHAIN_SEQ + "0"
+
+
+def _cut(*, kind: str, subject: str, actor: str, payload: str, at: datetime) -> tuple[str, str]:
+    """The canonical JSON of ``{seq, kind, subject, actor, payload, at, prev_hash}`` cut around
+    ``prev_hash`` and ``seq``: ``(text up to prev_hash's opening quote, text after seq)``."""
     doc = {
-        "seq": seq,
+        "seq": 0,
         "kind": kind,
         "subject": subject,
         "actor": actor,
         "payload": payload,
         "at": instant_text(at),
-        "prev_hash": prev_hash,
+        "prev_hash": "",
     }
-    return hashlib.sha256(canonical_json(doc).encode("utf-8")).hexdigest()
+    text = canonical_json(doc)
+    i = text.index(_PLACE)
+    return text[: i + len('"prev_hash":"')], text[i + len(_PLACE) :]
 
 
 def record(
@@ -70,14 +90,8 @@ def record(
         raise InvalidInput("an audit record needs a kind and a subject")
     body = canonical_json(payload)
     at = uow.now
-
-    def seal(seq: int, prev: str) -> AuditRow:
-        digest = record_hash(
-            seq=seq, kind=kind, subject=subject, actor=actor, payload=body, at=at, prev_hash=prev
-        )
-        return AuditRow(0, seq, kind, subject, actor, body, at, prev, digest)
-
-    uow.audit.stage(seal)
+    prefix, suffix = _cut(kind=kind, subject=subject, actor=actor, payload=body, at=at)
+    uow.audit.stage(PendingAudit(kind, subject, actor, body, at, prefix, suffix))
 
 
 @dataclass(frozen=True, slots=True)

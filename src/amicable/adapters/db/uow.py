@@ -129,8 +129,10 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         conn = self.connection
         # The transaction's audit records go in last: the chain's head stays locked from here
-        # to the commit only.
-        self.audit.flush()
+        # to the commit only (on PostgreSQL, records and COMMIT go in one round trip; the
+        # SQLAlchemy commit after it only closes SQLAlchemy's transaction).
+        if not self.audit.flush_and_commit():
+            self.audit.flush()
         if conn.in_transaction():
             conn.commit()
         _begin_next(conn)
