@@ -92,3 +92,19 @@ def test_the_text_output_names_the_machine_and_each_benchmark_with_its_ratio() -
     first, line = done.stdout.splitlines()[:2]
     assert first.startswith("machine ") and "load average" in first
     assert line.startswith("nlu_parse") and "plain read" in line and "ratio" in line
+
+
+def test_the_audit_chain_diagnostic_runs_and_its_chain_verifies(db_backend: str) -> None:
+    """``python -m bench.audit_chain_bench`` (not a §9 target: the chain's throughput behind
+    ``http_turns``), briefly, in the --db postgres pass."""
+    if db_backend != "postgres":
+        pytest.skip("smoked in the --db postgres pass")
+    assert _postgres_up(), "no PostgreSQL server on 127.0.0.1:5432"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.audit_chain_bench", "--threads", "3", "--seconds", "0.5"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert result["commits"] > 0 and result["commits_per_second"] > 0
+    assert result["verify_ok"] is True and len(result["load_average"]) == 3
