@@ -16,8 +16,9 @@ SURFACE = {
         "content_facts", "guarded_phrasing", "manipulation", "reply_terms", "vet",
     },
     "amicable.service.conversations": {
-        "LocalPortalLinks", "PaymentLinks", "dialogue_context", "handle_inbound",
-        "latest_conversation", "resume_approved_terms", "start_conversation",
+        "LocalPortalLinks", "NothingOwedError", "PaymentLinks", "dialogue_context",
+        "embedded_understanding", "handle_inbound", "latest_conversation", "record_stop",
+        "resume_approved_terms", "start_conversation",
     },
     "amicable.service.conversations_ports": {
         "ConversationRepository", "ConversationsUnitOfWork", "StoredConversation", "StoredMessage",
