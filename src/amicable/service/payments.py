@@ -441,8 +441,8 @@ def _record(
         res = allocate_payment(book, ref, remaining, on, order)
         applied.extend((int(a.item_id), a.amount) for a in res.allocations)
         remaining = res.remainder
-    (payment_id,) = uow.ledger.add_payments(
-        [PaymentRow(customer.id, ref, on, amount.code, amount.minor, method, invoice_number)]
+    payment_id = uow.ledger.add_payment(
+        PaymentRow(customer.id, ref, on, amount.code, amount.minor, method, invoice_number)
     )
     uow.ledger.add_allocations([(payment_id, i, amount.code, m.minor) for i, m in applied])
     entries = [EntryRow(customer.id, i, payment_id, "payment", "applied", amount.code, -m.minor, on)

@@ -1,16 +1,18 @@
-"""Provider events: the event id claim, and what a payment event records about its account.
+"""Provider events: the event id claim, the payment row, and what a payment event records about
+its account.
 
 Ledger for the account tests::
 
     invoice INV-1  400.00 USD  due 2026-01-31   (customer C1, "Red Rock Diner")
     invoice INV-2   50.00 USD  due 2026-01-31   (customer C2, "Blue Lake Cafe")
     plan PL-000001 (C1): 100.00 on 2026-03-01, 300.00 on 2026-04-01
-    promise (C1): 100.00 on 2026-03-05;  promise (C2): 50.00 on 2026-03-05
+    promises (C1 and C2): 100.00 each on 2026-03-05
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 from payments_helpers import RULES, count, invoices, open_amounts, plan_offer, usd
@@ -18,6 +20,7 @@ from sqlalchemy import text
 
 from amicable.bootstrap import App
 from amicable.service import payments as svc
+from amicable.service.ports import PaymentRow
 
 
 def test_an_event_id_claimed_twice_in_one_transaction_is_refused_and_the_transaction_goes_on(
@@ -39,6 +42,26 @@ def test_an_event_id_claimed_twice_in_one_transaction_is_refused_and_the_transac
         ).all()
     assert [tuple(r) for r in rows] == [("stripe", "evt_1", "posted"),
                                         ("stripe", "evt_2", "processing")]  # fmt: skip
+
+
+def test_one_payment_is_stored_exactly_as_a_batch_stores_it_with_the_next_id(app: App) -> None:
+    invoices(app, ("INV-1", "400.00", date(2026, 1, 31)))
+    with app.uow() as uow:
+        (customer,) = uow.reports.find_customers("C1")
+        row = PaymentRow(customer.id, "P-batch", date(2026, 3, 2), "USD", 12345, "stripe", None)
+        (first,) = uow.ledger.add_payments([row])
+        second = uow.ledger.add_payment(replace(row, reference="P-one"))
+        uow.commit()
+    assert second == first + 1
+    with app.engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT id, org_id, customer_id, reference, CAST(received_on AS VARCHAR(40)), "
+            "currency, amount_minor, method, invoice_number, import_run_id, "
+            "CAST(created_at AS VARCHAR(40)) FROM payments ORDER BY id"
+        )).all()  # fmt: skip
+    assert [r[0] for r in rows] == [first, second]
+    a, b = (tuple(r[1:3]) + tuple(r[4:]) for r in rows)
+    assert a == b  # every column alike but id and reference
 
 
 def _paid(event_id: str, account: str, amount: str, on: date) -> svc.ProviderEvent:

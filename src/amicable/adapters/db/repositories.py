@@ -177,6 +177,10 @@ _OWN_INVOICES = (
 _OPEN_INVOICES = _invoice_select(bindparam("org"), lambda col: col.in_(_OWN_INVOICES)).where(
     invoices.c.customer_id == bindparam("customer"), invoices.c.currency == bindparam("currency")
 )
+# One payment posted (a provider event, a bank credit, a manual payment): one insert that returns
+# its id, built once (add_payments asked for the highest id first; the new id is the same: the
+# next rowid on SQLite, the next value of the id sequence on PostgreSQL).
+_ADD_PAYMENT = insert(payments).returning(payments.c.id)
 
 
 class SqlOrgRepository:
@@ -545,6 +549,18 @@ class SqlLedgerRepository:
         ]  # fmt: skip
         self._bulk.insert(payments, self._PAYMENT_COLS, values)
         return ids
+
+    def add_payment(self, row: PaymentRow) -> int:
+        """One payment (not an import's): stored exactly as :meth:`add_payments` stores it."""
+        return int(
+            self._conn.execute(_ADD_PAYMENT, {
+                "org_id": self._org, "customer_id": row.customer_id, "reference": row.reference,
+                "received_on": row.received_on, "currency": row.currency,
+                "amount_minor": row.amount_minor, "method": row.method,
+                "invoice_number": row.invoice_number, "import_run_id": self._run_id,
+                "created_at": self._now,
+            }).scalar_one()
+        )  # fmt: skip
 
     def add_allocations(self, rows: Sequence[tuple[int, int, str, int]]) -> None:
         self._bulk.insert(
