@@ -189,14 +189,18 @@ def renegotiate_plan(
 
 
 def _save(
-    uow: PaymentsUnitOfWork, stored: StoredPlan, t: plan_engine.Transition, on: date
+    uow: PaymentsUnitOfWork,
+    stored: StoredPlan,
+    t: plan_engine.Transition,
+    on: date,
+    known: CustomerRef | None = None,
 ) -> list[int]:
     """Store a transition (audited); a plan that broke raises an escalation record (ids
-    returned)."""
+    returned). ``known``: the plan's customer when the caller has already read it."""
     uow.payments.save_plan(stored.id, t.plan, stored.plan.version)
     uow.payments.add_plan_events(stored.id, t.events)
     outcomes.plan_events(
-        uow, account=_external_id(uow, stored.customer_id), plan=stored.plan.id,
+        uow, account=_external_id(uow, stored.customer_id, known), plan=stored.plan.id,
         status=t.plan.status.value, events=[_event_json(e) for e in t.events],
     )  # fmt: skip
     raised: list[int] = []
@@ -219,7 +223,11 @@ def _save(
     return raised
 
 
-def _external_id(uow: PaymentsUnitOfWork, customer_id: int) -> str:
+def _external_id(
+    uow: PaymentsUnitOfWork, customer_id: int, known: CustomerRef | None = None
+) -> str:
+    if known is not None and known.id == customer_id:
+        return known.external_id  # read in this unit of work already (customers stay put in it)
     refs = uow.reports.customer_refs([customer_id])
     return refs[customer_id].external_id if customer_id in refs else str(customer_id)
 
@@ -257,9 +265,13 @@ def record_promise(
 
 
 def _evaluate_promises(
-    uow: PaymentsUnitOfWork, as_of: date, customer_id: int | None = None
+    uow: PaymentsUnitOfWork,
+    as_of: date,
+    customer_id: int | None = None,
+    known: CustomerRef | None = None,
 ) -> list[tuple[StoredPromise, str]]:
-    """Re-evaluate open promises at ``as_of``; a newly broken one raises an escalation."""
+    """Re-evaluate open promises at ``as_of``; a newly broken one raises an escalation.
+    ``known``: the customer when the caller has already read it."""
     changed: list[tuple[StoredPromise, str]] = []
     for sp in uow.payments.promises(customer_id=customer_id, status="open"):
         if as_of < sp.promise.made_on:
@@ -274,7 +286,7 @@ def _evaluate_promises(
         uow.payments.set_promise_status(sp.id, ev.status.value, ev.rule_id, as_of)
         changed.append((sp, ev.status.value))
         outcomes.promise_evaluated(
-            uow, account=_external_id(uow, sp.customer_id), promise=sp.promise.id,
+            uow, account=_external_id(uow, sp.customer_id, known), promise=sp.promise.id,
             status=ev.status.value, rule_id=ev.rule_id, message=ev.message, on=as_of.isoformat(),
         )  # fmt: skip
         if ev.status.value == "broken":
@@ -429,8 +441,8 @@ def _record(
         res = allocate_payment(book, ref, remaining, on, order)
         applied.extend((int(a.item_id), a.amount) for a in res.allocations)
         remaining = res.remainder
-    (payment_id,) = uow.ledger.add_payments(
-        [PaymentRow(customer.id, ref, on, amount.code, amount.minor, method, invoice_number)]
+    payment_id = uow.ledger.add_payment(
+        PaymentRow(customer.id, ref, on, amount.code, amount.minor, method, invoice_number)
     )
     uow.ledger.add_allocations([(payment_id, i, amount.code, m.minor) for i, m in applied])
     entries = [EntryRow(customer.id, i, payment_id, "payment", "applied", amount.code, -m.minor, on)
@@ -465,9 +477,9 @@ def _record(
     events: tuple[PlanEvent, ...] = ()
     if stored is not None:
         t = plan_engine.apply_payment(stored.plan, amount, on, stored.rules, payment_id=ref)
-        _save(uow, stored, t, on)
+        _save(uow, stored, t, on, customer)
         events = t.events
-    _evaluate_promises(uow, on, customer.id)
+    _evaluate_promises(uow, on, customer.id, customer)
     return RecordedPayment(
         payment_id, ref, customer.external_id, amount, on,
         tuple((numbers[i], m) for i, m in applied), remaining, order.rule_id,

@@ -6,7 +6,8 @@ saved; ``plan_installments`` mirrors the schedule for queries and is rewritten o
 
 Invariants: every query filters on the organisation; :meth:`save_plan` updates only the row whose
 stored version is the expected one (else :class:`Conflict`); idempotency keys (provider event id,
-reversal key, statement entry id) are checked before insert and guarded by unique constraints.
+reversal key, statement entry id) are guarded by unique constraints (a provider event id is
+claimed by an insert that does nothing on a conflict; the others are checked before insert).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from amicable.adapters.db.tables import allocations, ledger_entries, payments
 from amicable.adapters.db.tables_payments import (
@@ -168,6 +170,58 @@ def rules_from_json(text: str) -> ServicingRules:
     )
 
 
+# -- statements of the payment path, built once ---------------------------------------------------
+
+# Every provider event (each simulated payment) runs these; building the statement objects cost
+# more CPU than executing them on SQLite.
+_ev = provider_events
+# The claim of an event id in one statement: a row already there (or a concurrent twin's, once
+# it commits: the insert waits on the unique key) inserts nothing and returns no id.
+_CLAIM_EVENT = {
+    name: dialect_insert(_ev)
+    .on_conflict_do_nothing(index_elements=[_ev.c.org_id, _ev.c.provider, _ev.c.event_id])
+    .returning(_ev.c.id)
+    for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
+}
+_EVENT_OUTCOME = (
+    update(_ev)
+    .where(_ev.c.org_id == bindparam("org"), _ev.c.provider == bindparam("b_provider"),
+           _ev.c.event_id == bindparam("b_event_id"))
+    .values(outcome=bindparam("b_outcome"))
+)  # fmt: skip
+_PAYMENT_BY_REFERENCE = select(payments).where(
+    payments.c.org_id == bindparam("org"), payments.c.reference == bindparam("reference")
+)
+_CUSTOMER_PLANS = (
+    select(payment_plans)
+    .where(payment_plans.c.org_id == bindparam("org"),
+           payment_plans.c.customer_id == bindparam("customer"))
+    .order_by(payment_plans.c.id)
+)  # fmt: skip
+_CUSTOMER_PROMISES = (
+    select(promises)
+    .where(promises.c.org_id == bindparam("org"), promises.c.customer_id == bindparam("customer"),
+           promises.c.status == bindparam("status"))
+    .order_by(promises.c.id)
+)  # fmt: skip
+_RECEIVED_SINCE = select(payments.c.id, payments.c.received_on, payments.c.amount_minor).where(
+    payments.c.org_id == bindparam("org"), payments.c.customer_id == bindparam("customer"),
+    payments.c.currency == bindparam("currency"), payments.c.received_on >= bindparam("since"),
+)  # fmt: skip
+_REVERSED_OF = (
+    select(payment_reversals.c.payment_id, func.sum(payment_reversals.c.amount_minor))
+    .where(payment_reversals.c.org_id == bindparam("org"),
+           payment_reversals.c.payment_id.in_(bindparam("ids", expanding=True)))
+    .group_by(payment_reversals.c.payment_id)
+)  # fmt: skip
+_PROMISE_STATUS = (
+    update(promises)
+    .where(promises.c.org_id == bindparam("org"), promises.c.id == bindparam("row_id"))
+    .values(status=bindparam("b_status"), rule_id=bindparam("b_rule_id"),
+            evaluated_on=bindparam("b_evaluated_on"))
+)  # fmt: skip
+
+
 # -- the repository -------------------------------------------------------------------------------
 
 
@@ -255,6 +309,9 @@ class SqlPaymentsRepository:
     def plans(
         self, *, customer_id: int | None = None, status: str | None = None
     ) -> list[StoredPlan]:
+        if customer_id is not None and status is None:
+            rows = self._conn.execute(_CUSTOMER_PLANS, {"org": self._org, "customer": customer_id})
+            return [self._stored_plan(r) for r in rows]
         stmt = select(payment_plans).where(payment_plans.c.org_id == self._org)
         if customer_id is not None:
             stmt = stmt.where(payment_plans.c.customer_id == customer_id)
@@ -356,13 +413,20 @@ class SqlPaymentsRepository:
     def promises(
         self, *, customer_id: int | None = None, status: str | None = None
     ) -> list[StoredPromise]:
-        stmt = select(promises).where(promises.c.org_id == self._org)
-        if customer_id is not None:
-            stmt = stmt.where(promises.c.customer_id == customer_id)
-        if status is not None:
-            stmt = stmt.where(promises.c.status == status)
+        stmt: Any
+        params: dict[str, Any] = {}
+        if customer_id is not None and status is not None:
+            stmt = _CUSTOMER_PROMISES
+            params = {"org": self._org, "customer": customer_id, "status": status}
+        else:
+            stmt = select(promises).where(promises.c.org_id == self._org)
+            if customer_id is not None:
+                stmt = stmt.where(promises.c.customer_id == customer_id)
+            if status is not None:
+                stmt = stmt.where(promises.c.status == status)
+            stmt = stmt.order_by(promises.c.id)
         out: list[StoredPromise] = []
-        for r in self._conn.execute(stmt.order_by(promises.c.id)):
+        for r in self._conn.execute(stmt, params):
             code = str(r.currency)
             parts = tuple(
                 PromisedPayment(date.fromisoformat(on), Money.from_minor(int(minor), code))
@@ -377,17 +441,17 @@ class SqlPaymentsRepository:
     def set_promise_status(
         self, row_id: int, status: str, rule_id: str, evaluated_on: date
     ) -> None:
-        self._conn.execute(
-            update(promises).where(promises.c.org_id == self._org, promises.c.id == row_id)
-            .values(status=status, rule_id=rule_id, evaluated_on=evaluated_on)
-        )  # fmt: skip
+        self._conn.execute(_PROMISE_STATUS, {
+            "org": self._org, "row_id": row_id, "b_status": status, "b_rule_id": rule_id,
+            "b_evaluated_on": evaluated_on,
+        })  # fmt: skip
 
     # -- ledger payments --------------------------------------------------------------------
 
     def ledger_payment(self, reference: str) -> LedgerPayment | None:
         p = self._conn.execute(
-            select(payments).where(payments.c.org_id == self._org, payments.c.reference == reference)
-        ).first()  # fmt: skip
+            _PAYMENT_BY_REFERENCE, {"org": self._org, "reference": reference}
+        ).first()
         if p is None:
             return None
         net: dict[int, int] = {}
@@ -416,21 +480,14 @@ class SqlPaymentsRepository:
     def received_since(
         self, customer_id: int, currency: str, since: date
     ) -> list[tuple[date, int]]:
-        rows = self._conn.execute(
-            select(payments.c.id, payments.c.received_on, payments.c.amount_minor)
-            .where(payments.c.org_id == self._org, payments.c.customer_id == customer_id,
-                   payments.c.currency == currency, payments.c.received_on >= since)
-        )  # fmt: skip
+        rows = self._conn.execute(_RECEIVED_SINCE, {
+            "org": self._org, "customer": customer_id, "currency": currency, "since": since,
+        })  # fmt: skip
         found = [(int(r.id), r.received_on, int(r.amount_minor)) for r in rows]
         if not found:
             return []
         back: dict[int, int] = {}
-        for r in self._conn.execute(
-            select(payment_reversals.c.payment_id, func.sum(payment_reversals.c.amount_minor))
-            .where(payment_reversals.c.org_id == self._org,
-                   payment_reversals.c.payment_id.in_([f[0] for f in found]))
-            .group_by(payment_reversals.c.payment_id)
-        ):  # fmt: skip
+        for r in self._conn.execute(_REVERSED_OF, {"org": self._org, "ids": [f[0] for f in found]}):
             back[int(r[0])] = int(r[1])
         return [(on, m - back.get(i, 0)) for i, on, m in found if m - back.get(i, 0) > 0]
 
@@ -473,32 +530,19 @@ class SqlPaymentsRepository:
     # -- provider events and links ------------------------------------------------------------
 
     def claim_event(self, provider: str, event_id: str, event_type: str) -> bool:
-        e = provider_events
-        seen = self._conn.execute(
-            select(e.c.id).where(e.c.org_id == self._org, e.c.provider == provider,
-                                 e.c.event_id == event_id)
-        ).first()  # fmt: skip
-        if seen is not None:
-            return False
-        try:
-            # A savepoint: a concurrent twin that committed first makes this insert fail on the
-            # unique key without aborting the surrounding transaction.
-            with self._conn.begin_nested():
-                self._conn.execute(
-                    insert(e).values(org_id=self._org, provider=provider, event_id=event_id,
-                                     event_type=event_type, outcome="processing",
-                                     received_at=self._now)
-                )  # fmt: skip
-        except IntegrityError:
-            return False
-        return True
+        # One statement (it was a read, a savepoint, the insert and the release): an id already
+        # claimed - committed, or by a concurrent twin that commits first, on whose unique key the
+        # insert waits - inserts nothing, returns no row, and leaves the transaction usable.
+        claimed = self._conn.execute(_CLAIM_EVENT[self._conn.dialect.name], {
+            "org_id": self._org, "provider": provider, "event_id": event_id,
+            "event_type": event_type, "outcome": "processing", "received_at": self._now,
+        }).first()  # fmt: skip
+        return claimed is not None
 
     def set_event_outcome(self, provider: str, event_id: str, outcome: str) -> None:
-        e = provider_events
-        self._conn.execute(
-            update(e).where(e.c.org_id == self._org, e.c.provider == provider,
-                            e.c.event_id == event_id).values(outcome=outcome)
-        )  # fmt: skip
+        self._conn.execute(_EVENT_OUTCOME, {
+            "org": self._org, "b_provider": provider, "b_event_id": event_id, "b_outcome": outcome,
+        })  # fmt: skip
 
     def add_link(
         self,

@@ -48,6 +48,14 @@ mine = invoices.alias("mine")
 theirs = payments.alias("theirs")
 #: Up to this many accounts, per-account reads go through the accounts' own rows (see below).
 _FEW = 50
+# The customer look-ups of every payment posted (by external id or name, by id), built once.
+_CUSTOMER_REF = select(customers.c.id, customers.c.external_id, customers.c.name,
+                       customers.c.customer_type).where(customers.c.org_id == bindparam("org"))  # fmt: skip
+_CUSTOMER_BY_EXTERNAL_ID = _CUSTOMER_REF.where(customers.c.external_id == bindparam("ref"))
+_CUSTOMER_BY_NAME = _CUSTOMER_REF.where(customers.c.name == bindparam("ref")).order_by(
+    customers.c.id
+)
+_CUSTOMERS_BY_ID = _CUSTOMER_REF.where(customers.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _none(type_: Any) -> Any:
@@ -171,22 +179,19 @@ class SqlLedgerReader:
         return [(_date(d), str(c), int(m)) for d, c, m in self._conn.execute(stmt)]
 
     def customer_refs(self, ids: list[int] | None = None) -> dict[int, CustomerRef]:
-        stmt = select(customers.c.id, customers.c.external_id, customers.c.name,
-                      customers.c.customer_type).where(customers.c.org_id == self._org)  # fmt: skip
-        if ids is not None:
-            stmt = stmt.where(customers.c.id.in_(ids))
+        if ids is None:
+            rows = self._conn.execute(_CUSTOMER_REF, {"org": self._org})
+        else:
+            rows = self._conn.execute(_CUSTOMERS_BY_ID, {"org": self._org, "ids": list(ids)})
         return {int(r.id): CustomerRef(int(r.id), str(r.external_id), str(r.name),
-                                       str(r.customer_type)) for r in self._conn.execute(stmt)}  # fmt: skip
+                                       str(r.customer_type)) for r in rows}  # fmt: skip
 
     def find_customers(self, ref: str) -> list[CustomerRef]:
         """Customers whose external id is ``ref``, else whose exact name is ``ref``."""
-        base = select(customers.c.id, customers.c.external_id, customers.c.name,
-                      customers.c.customer_type).where(customers.c.org_id == self._org)  # fmt: skip
-        rows = list(self._conn.execute(base.where(customers.c.external_id == ref)))
+        params = {"org": self._org, "ref": ref}
+        rows = list(self._conn.execute(_CUSTOMER_BY_EXTERNAL_ID, params))
         if not rows:
-            rows = list(
-                self._conn.execute(base.where(customers.c.name == ref).order_by(customers.c.id))
-            )
+            rows = list(self._conn.execute(_CUSTOMER_BY_NAME, params))
         return [
             CustomerRef(int(r.id), str(r.external_id), str(r.name), str(r.customer_type))
             for r in rows
