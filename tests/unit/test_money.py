@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from amicable.domain.errors import CurrencyMismatch, InvalidMoney, UnknownCurrency
-from amicable.domain.money import CURRENCIES, Money, currency
+from amicable.domain.money import CURRENCIES, Currency, Money, currency
 
 codes = st.sampled_from(sorted(CURRENCIES))
 
@@ -121,3 +121,15 @@ def test_addition_and_subtraction_are_exact_in_minor_units(a: int, b: int, code:
     assert (x + y).minor == a + b
     assert (x - y).minor == a - b
     assert (x + y) - y == x
+
+
+def test_every_currency_quantizes_to_its_own_minor_unit() -> None:
+    """The exponents are built once per number of minor units (0 to 4, and any other on
+    demand): each currency gets its own, whatever was asked before."""
+    for code in ("JPY", "USD", "KWD", "CLF", "USD", "JPY"):
+        cur = currency(code)
+        assert cur.exponent.as_tuple() == Decimal(1).scaleb(-cur.minor_units).as_tuple()
+        assert Money.of("7", code).amount_str() == f"{Decimal(7).scaleb(0):.{cur.minor_units}f}"
+    assert [str(Currency("XTS", n).exponent) for n in (0, 2, 4, 6, 8)] == [
+        "1", "0.01", "0.0001", "0.000001", "1E-8",
+    ]  # fmt: skip

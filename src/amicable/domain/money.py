@@ -69,11 +69,20 @@ class Currency:
     @property
     def exponent(self) -> Decimal:
         """The smallest representable amount, as a ``Decimal`` exponent (``Decimal("0.01")``)."""
-        return Decimal(1).scaleb(-self.minor_units)
+        found = _EXPONENTS.get(self.minor_units)
+        return _exponent(self.minor_units) if found is None else found
 
     def __str__(self) -> str:
         return self.code
 
+
+def _exponent(minor_units: int) -> Decimal:
+    return Decimal(1).scaleb(-minor_units)
+
+
+# The exponents of the ISO 4217 minor units (0 to 4), built once: every Money built or rounded
+# quantizes to one (a few dozen times a conversation turn), and building it was a third of that.
+_EXPONENTS: Final[dict[int, Decimal]] = {n: _exponent(n) for n in range(5)}
 
 CURRENCIES: Final[dict[str, Currency]] = {
     code: Currency(code, _MINOR_UNITS_EXCEPTIONS.get(code, 2))

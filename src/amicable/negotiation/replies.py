@@ -18,8 +18,9 @@ Invariants
 from __future__ import annotations
 
 import re
-from datetime import date
-from functools import cache
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -131,11 +132,27 @@ def templates(lang: str) -> dict[str, Any]:
 
 def format_money(amount: Money, lang: str) -> str:
     """``$1,234.50`` / ``1 234,50 $US`` / ``1.234,50 US$`` — the amount for the locale."""
-    return format_currency(amount.amount, amount.code, locale=LOCALES[lang])
+    return _format_money(amount.amount_str(), amount.code, lang)
 
 
 def format_day(day: date, lang: str) -> str:
     """``January 15, 2027`` / ``15 janvier 2027`` / ``15 de enero de 2027``."""
+    # Babel formats a datetime by its own calendar day; taking that day here keeps the memo key
+    # exact (aware datetimes compare equal across zones yet fall on different days).
+    return _format_day(day.date() if isinstance(day, datetime) else day, lang)
+
+
+# Babel's formatting is pure but slow (10-30 % of a dialogue step, many times the same few
+# amounts and dates a turn), so it is memoised. The keys are immutable and exact: the amount as
+# its plain string (so ``-0.00`` and ``0.00``, equal as Decimals, stay apart), the currency code
+# and the language; a business date and the language. Bounded: a worker sees many accounts.
+@lru_cache(maxsize=4096)
+def _format_money(amount: str, code: str, lang: str) -> str:
+    return format_currency(Decimal(amount), code, locale=LOCALES[lang])
+
+
+@lru_cache(maxsize=4096)
+def _format_day(day: date, lang: str) -> str:
     return format_date(day, format="long", locale=LOCALES[lang])
 
 

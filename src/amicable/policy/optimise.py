@@ -305,24 +305,49 @@ def optimise(
     model: AffordabilityModel | None = None,
 ) -> Optimisation:
     """Value every candidate inside ``space`` and choose the opening offer and ladder."""
-    if risk is None and model is None and _hashable(policy, space, facts):
-        return _optimise_default(policy, space, facts)
+    if risk is None and model is None:
+        key = _Key.of(policy, space, facts)
+        if key is not None:
+            return _optimise_default(key)
     return _optimise(policy, space, facts, risk=risk, model=model)
 
 
-def _hashable(*values: object) -> bool:
-    try:
-        hash(values)
-    except TypeError:  # a policy built by hand with a list inside
-        return False
-    return True
+class _Key:
+    """The memo key of :func:`_optimise_default`: the arguments, hashed once.
+
+    A policy's hash is deep (every segment, rule and limit), and a memo lookup hashed it twice
+    (once to know whether the arguments are hashable, once in the cache). The key holds the
+    hash it was built with; equality is still the arguments' own (by content).
+    """
+
+    __slots__ = ("_hash", "values")
+
+    def __init__(self, values: tuple[Policy, OfferSpace, AccountFacts], hashed: int) -> None:
+        self.values = values
+        self._hash = hashed
+
+    @classmethod
+    def of(cls, policy: Policy, space: OfferSpace, facts: AccountFacts) -> _Key | None:
+        values = (policy, space, facts)
+        try:
+            hashed = hash(values)
+        except TypeError:  # a policy built by hand with a list inside
+            return None
+        return cls(values, hashed)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and self._hash == other._hash and self.values == other.values
 
 
 @lru_cache(maxsize=1024)
-def _optimise_default(policy: Policy, space: OfferSpace, facts: AccountFacts) -> Optimisation:
+def _optimise_default(key: _Key) -> Optimisation:
     # Pure in its arguments, all frozen values compared by content (Money is normalised): every
     # turn of a conversation asks the same question on the same facts (about 60 % of the calls
     # of a simulated run repeat one; ~7 % of its time went to recomputing them).
+    policy, space, facts = key.values
     return _optimise(policy, space, facts, risk=None, model=None)
 
 

@@ -22,6 +22,7 @@ import hashlib
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 from amicable.domain.errors import Conflict, InvalidInput
@@ -45,12 +46,13 @@ from amicable.negotiation.states import (
     offer_to_json,
     terms_for_today,
 )
-from amicable.policy.evaluate import evaluate
+from amicable.policy.evaluate import OfferSpace, evaluate
+from amicable.policy.facts import AccountFacts
 from amicable.policy.gate import Outcome, check
 from amicable.policy.optimise import optimise
 from amicable.service import outcomes
 from amicable.service.conversations_ports import ConversationsUnitOfWork
-from amicable.service.policies import policy_facts, policy_in_force
+from amicable.service.policies import StoredPolicy, policy_facts, policy_in_force
 from amicable.service.ports import UnitOfWork
 from amicable.service.queries import account_for_turn, resolve_account
 from amicable.service.queue import open_item
@@ -109,9 +111,7 @@ def dialogue_context(
     pfacts = policy_facts(ledger)
     if pfacts is None or ledger.currency is None:
         raise NothingOwedError(f"account {account_ref!r} owes nothing as of {today}")
-    policy = policy_in_force(uow).policy
-    space = evaluate(policy, pfacts, as_of=today)
-    result = optimise(policy, space, pfacts)  # memoised in the policy layer
+    space, ladder = _offer_space(_Question(policy_in_force(uow), pfacts, today))
     code = ledger.currency
     invoices = tuple(
         InvoiceFact(
@@ -145,12 +145,52 @@ def dialogue_context(
         today=today,
         debtor=debtor,
         space=space,
-        ladder=tuple(LadderStep(v.offer, v.requires_approval) for v in result.ladder),
+        ladder=ladder,
         config=config or DialogueConfig(),
         payment_link=(links or LocalPortalLinks()).link_for(ledger.external_id, pfacts.balance),
     )
     lang = ledger.language if ledger.language in ("en", "fr", "es") else None
     return ctx, ledger.customer_id, lang
+
+
+class _Question:
+    """What a turn's offer space and ladder depend on: the policy in force, the account's policy
+    facts and the day — compared by content, hashed cheaply.
+
+    Equality is the policy's, the facts' and the day's own, so an answer is only ever reused for
+    the same question. The hash leaves the policy's deep structure out (hashing it was ~20 us a
+    turn, and the policy is a new, equal object every turn) and takes the stored version's text
+    and id instead: equal policies come from equal stored versions, and should two texts ever
+    parse to equal policies, the only cost is a second entry.
+    """
+
+    __slots__ = ("_hash", "facts", "policy", "today")
+
+    def __init__(self, stored: StoredPolicy, facts: AccountFacts, today: date) -> None:
+        self.policy = stored.policy
+        self.facts = facts
+        self.today = today
+        self._hash = hash((stored.stored.yaml, stored.version_id, facts, today))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _Question)
+            and self.today == other.today
+            and self.facts == other.facts
+            and self.policy == other.policy
+        )
+
+
+@lru_cache(maxsize=1024)
+def _offer_space(q: _Question) -> tuple[OfferSpace, tuple[LadderStep, ...]]:
+    # evaluate and optimise are pure in (policy, facts, day), and every turn of a conversation
+    # asks them the same question (~3 % of a turn went to answering it again).
+    space = evaluate(q.policy, q.facts, as_of=q.today)
+    result = optimise(q.policy, space, q.facts)
+    return space, tuple(LadderStep(v.offer, v.requires_approval) for v in result.ladder)
 
 
 def _persist(

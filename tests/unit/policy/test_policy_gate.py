@@ -14,10 +14,10 @@ from policy_helpers import AS_OF, STANDARD_TERMS, facts, load_doc, policy_doc
 
 from amicable.domain.money import Money
 from amicable.policy.evaluate import OfferSpace, evaluate
-from amicable.policy.gate import Outcome, check
+from amicable.policy.gate import Outcome, _follows, check
 from amicable.policy.model import DisputeStatus, Frequency
 from amicable.policy.offer import Offer, OfferKind, Payment
-from amicable.policy.schedule import business_calendar
+from amicable.policy.schedule import PERIOD_DAYS, business_calendar
 
 USD = "USD"
 
@@ -551,3 +551,31 @@ def test_nothing_the_gate_accepts_breaks_a_bound(data: st.DataObject, minor: int
         assert all(cal.is_business_day(d) for d in dates)
         gaps = {(b - a).days for a, b in itertools.pairwise(dates)}
         assert gaps <= set(range(3, 12)) or gaps <= set(range(10, 19)) or gaps <= set(range(24, 36))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31)),
+    gaps=st.lists(st.integers(1, 40), min_size=1, max_size=6),
+    frequency=st.sampled_from(list(Frequency)),
+)
+def test_a_cadence_follows_a_frequency_exactly_when_each_gap_fits_it_give_or_take_the_days_off(
+    start: date, gaps: list[int], frequency: Frequency
+) -> None:
+    """Every gap must lie within the frequency's period widened by the non-business days around
+    its two dates (a date moved off a weekend or holiday) — the rule written out in full here,
+    with every run of days off looked up, whatever the gap."""
+    cal = business_calendar("US", "CA")
+    dates = list(itertools.accumulate([start, *gaps], lambda d, g: d + timedelta(days=g)))
+    offer = Offer(
+        OfferKind.PLAN, m(f"{len(dates)}.00"), tuple(Payment(d, m("1.00")) for d in dates), m("0")
+    )
+    lo, hi = PERIOD_DAYS[frequency]
+    expected = all(
+        lo - cal.run_before(a) - cal.run_after(b)
+        <= (b - a).days
+        <= hi + cal.run_after(a) + cal.run_before(b)
+        for a, b in itertools.pairwise(dates)
+    )
+    event(f"follows={expected}")
+    assert _follows(offer, frequency, cal) is expected

@@ -231,3 +231,32 @@ def test_a_stricter_policy_never_yields_a_looser_offer(
         assert check(loose_space, value.offer).accepted
     if strict.ladder and loose.ladder:
         assert concession_key(strict.ladder[-1].offer) <= concession_key(loose.ladder[-1].offer)
+
+
+def test_the_memoised_answer_is_the_one_computed_for_exactly_these_arguments() -> None:
+    """The default optimisation is memoised (the key hashed once): interleaving policies, facts
+    and dates, every answer equals a fresh computation (a model given skips the memo), and two
+    questions differing in one fact get their own answers."""
+    plans = {"plan": {"installments": {"min": 2, "max": 6}, "frequencies": ["monthly"],
+                      "max_term_days": 200, "first_due_within_days": 14}}  # fmt: skip
+    policies = [load_doc(policy_doc()), load_doc(policy_doc(terms=plans))]
+    accounts = [
+        facts("1200.00", days_past_due=45),
+        facts("1200.00", days_past_due=150),
+        facts("1200.00", probability_of_payment=Decimal("0.40")),
+        facts("80.00", days_past_due=45, currency="EUR"),
+    ]
+    questions = [
+        (policy, evaluate(policy, f, as_of=day), f)
+        for policy in policies
+        for f in accounts
+        for day in (AS_OF, date(2026, 12, 1))
+    ]
+    fresh = [optimise(p, s, f, model=AffordabilityModel()) for p, s, f in questions]
+    for _ in range(2):  # the second pass is answered from the memo
+        for (p, s, f), expected in zip(
+            [*questions, *reversed(questions)], [*fresh, *reversed(fresh)], strict=True
+        ):
+            assert optimise(p, s, f) == expected
+    by_days = {optimise(p, s, f).probability for p, s, f in questions[:4]}
+    assert len(by_days) == 2  # 45 and 150 days past due are different questions
