@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from amicable.entrypoints.api import create_app
-from amicable.entrypoints.api.deps import RateLimited, Uow, guard
+from amicable.bootstrap import App
+from amicable.entrypoints.api import create_app, deps
+from amicable.entrypoints.api.deps import CurrentPrincipal, RateLimited, Uow, guard
 from amicable.policy.load import default_policy_text
+from amicable.service.security import Principal
 from conftest import ApiWorld, fast_settings
 
 SCENARIO = {
@@ -337,6 +339,47 @@ def test_a_guarded_request_takes_one_token_from_the_rate_limit_bucket(world: Api
     codes.append(client.get("/v1/org", headers=h).status_code)
     assert codes == [200, 200, 200, 429]
     assert client.get("/v1/org").status_code == 429  # the limit comes before authentication
+
+
+def test_a_request_authenticates_its_token_once_and_the_unit_of_work_is_the_tokens_org(
+    world: ApiWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guard, the unit of work and ``CurrentPrincipal`` share one authentication (the
+    principal is kept in the request's scope); without the token cache every request looks its
+    token up once, and a route with a unit of work but no guard still refuses a missing or bad
+    token."""
+    calls: list[str] = []
+    real = deps._authenticate
+
+    def counting(app: App, secret: str) -> Principal | None:
+        calls.append(secret)
+        return real(app, secret)
+
+    monkeypatch.setattr(deps, "_authenticate", counting)
+    api = create_app(world.app, settings=fast_settings(token_cache_seconds=0),
+                     transport=world.transport)  # fmt: skip
+
+    @api.get("/v1/whoami", **guard("org.read"))
+    async def whoami(uow: Uow, who: CurrentPrincipal) -> dict[str, str]:
+        return {"uow": uow.org_name, "who": who.org_name, "role": who.role}
+
+    @api.get("/v1/unguarded")
+    async def unguarded(uow: Uow) -> dict[str, str]:
+        return {"uow": uow.org_name}
+
+    client = TestClient(api)
+    for org in ("acme", "rival"):
+        r = client.get("/v1/whoami", headers=world.headers("viewer", org))
+        assert r.json() == {"uow": org, "who": org, "role": "viewer"}
+    assert len(calls) == 2
+    assert client.get("/v1/unguarded", headers=world.headers("viewer", "rival")).json() == {
+        "uow": "rival"
+    }
+    assert len(calls) == 3
+    assert client.get("/v1/unguarded").status_code == 401
+    bad = client.get("/v1/unguarded", headers={"Authorization": "Bearer amk_nope"})
+    assert bad.status_code == 401 and bad.headers["www-authenticate"] == "Bearer"
+    assert client.get("/v1/whoami", headers={"Authorization": "Bearer amk_nope"}).status_code == 401
 
 
 def test_a_bug_is_a_500_problem_that_hides_the_detail_and_logs_it_redacted(

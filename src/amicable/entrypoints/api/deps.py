@@ -13,8 +13,11 @@ Invariants:
   a revocation through the API takes effect at once, one made elsewhere within that lifetime.
 * The dependencies that do no I/O are coroutines (run on the event loop, not in the thread pool:
   a request used to cross into a worker thread once per dependency), and the tree under a guarded
-  route is small (role check -> principal -> bearer scheme; unit of work -> principal): the rate
-  limit is taken once per request, inside the principal's dependency or by ``RateLimited``.
+  route is small (role check -> bearer scheme; the unit of work a leaf): FastAPI walks every node
+  of it on every request. The principal is authenticated once per request and kept in the
+  request's scope, where the unit of work (and ``CurrentPrincipal``) read it; a route's own
+  dependencies (the guard) are solved before its parameters'. The rate limit is taken once per
+  request, with the principal or by ``RateLimited``.
 """
 
 from __future__ import annotations
@@ -83,6 +86,8 @@ def _take(request: Request) -> None:
 
 RateLimited = Annotated[None, Depends(rate_limit)]
 _LIMITED = "amicable.rate_limited"
+_PRINCIPAL = "amicable.principal"
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 def _authenticate(app: App, secret: str) -> Principal | None:
@@ -91,13 +96,21 @@ def _authenticate(app: App, secret: str) -> Principal | None:
         return security.authenticate(SqlTokenDirectory(conn), secret, app.clock.now())
 
 
-async def get_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+async def get_principal(request: Request, credentials: Credentials) -> Principal:
+    return await _principal(request, credentials)
+
+
+async def _principal(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
 ) -> Principal:
+    """The request's principal: authenticated once per request (then read from the request's
+    scope, where nothing from the client can put it), rate limit first."""
+    scope = request.scope
+    who: Principal | None = scope.get(_PRINCIPAL)
+    if who is not None:
+        return who
     # The rate limit and the app are taken here rather than as sub-dependencies: FastAPI walks
-    # (and keys) every node of a route's dependency tree on every request, and this one is in
-    # every route's tree twice (the role check and the unit of work).
+    # (and keys) every node of a route's dependency tree on every request.
     _take(request)
     app: App = request.app.state.amicable
     unauthorized = HTTPException(
@@ -113,6 +126,7 @@ async def get_principal(
         if who is None:
             raise unauthorized
         cache.put(key, who)
+    scope[_PRINCIPAL] = who
     return who
 
 
@@ -123,7 +137,8 @@ def require(action: str) -> Any:
     """A dependency refusing (403) callers whose role may not perform ``action``."""
     allowed("admin", action)  # an action missing from the matrix fails when the app is built
 
-    async def check(who: CurrentPrincipal) -> Principal:
+    async def check(request: Request, credentials: Credentials) -> Principal:
+        who = await _principal(request, credentials)
         if not allowed(who.role, action):
             raise HTTPException(403, f"role {who.role!r} may not perform {action!r}")
         return who
@@ -139,7 +154,12 @@ def guard(action: str) -> dict[str, Any]:
     }
 
 
-async def get_uow(request: Request, who: CurrentPrincipal) -> SqlUnitOfWork:
+async def get_uow(request: Request) -> SqlUnitOfWork:
+    # The principal of the route's guard, solved first (a route's own dependencies come before
+    # its parameters'); without a guard, authenticated here all the same.
+    who = request.scope.get(_PRINCIPAL)
+    if who is None:
+        who = await _principal(request, await _bearer(request))
     app: App = request.app.state.amicable
     return app.uow(who.org_name)
 
