@@ -18,6 +18,7 @@ Invariants
 from __future__ import annotations
 
 import calendar as _calendar
+import threading
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -70,6 +71,9 @@ class BusinessCalendar:
         self.region = region
         self._holidays: holidays.HolidayBase | None = None
         self._known: dict[date, bool] = {}  # memo: holiday lookups dominate plan building
+        # The holiday tables fill a year in on its first lookup; a calendar is shared between
+        # threads (``business_calendar``), so a lookup that may fill one in holds the lock.
+        self._lock = threading.Lock()
         if country is not None:
             supported = holidays.list_supported_countries()
             if country not in supported:
@@ -82,7 +86,13 @@ class BusinessCalendar:
     def is_business_day(self, day: date) -> bool:
         known = self._known.get(day)
         if known is None:
-            known = day.weekday() < 5 and (self._holidays is None or day not in self._holidays)
+            if day.weekday() >= 5:
+                known = False
+            elif self._holidays is None:
+                known = True
+            else:
+                with self._lock:
+                    known = day not in self._holidays
             self._known[day] = known
         return known
 
@@ -123,7 +133,8 @@ class BusinessCalendar:
 
 @lru_cache(maxsize=256)
 def business_calendar(country: str | None, region: str | None = None) -> BusinessCalendar:
-    """A shared calendar per jurisdiction (holiday tables are built lazily and reused)."""
+    """A shared calendar per jurisdiction (holiday tables are built lazily and reused); shared
+    between threads too, which is why a lookup that may fill a year in holds the lock."""
     return BusinessCalendar(country, region)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import sys
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -286,3 +288,38 @@ def test_a_grace_period_pushes_the_remaining_payments_to_business_days() -> None
     }  # type: ignore[arg-type]
     with pytest.raises(InvalidInput):
         grace_period(offer, -1, business_calendar("US"))
+
+
+def test_a_shared_calendar_answers_every_thread_right_while_it_fills_years_in() -> None:
+    """``business_calendar`` hands one calendar to every API request thread. The holiday tables
+    fill a year in on its first lookup (they mark the year known before filling it, and keep
+    the year being filled on the object), so threads asking about new years at once were told a
+    holiday was a business day unless the lookup holds the calendar's lock."""
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # make the threads interleave inside the holiday library
+    try:
+        wrong = 0
+        for _ in range(20):
+            cal = BusinessCalendar("US")
+            answers: list[bool] = []
+            start = threading.Barrier(8)
+
+            def ask(
+                year: int,
+                cal: BusinessCalendar = cal,
+                answers: list[bool] = answers,
+                start: threading.Barrier = start,
+            ) -> None:
+                start.wait()
+                answers.append(cal.is_business_day(date(year, 12, 25)))
+
+            threads = [threading.Thread(target=ask, args=(2030 + i,)) for i in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert len(answers) == 8
+            wrong += sum(answers)  # Christmas Day is never a business day
+    finally:
+        sys.setswitchinterval(switch)
+    assert wrong == 0
