@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from amicable.adapters.db.engine import PoolOptions, create_engine_for
 from amicable.bootstrap import bootstrap
 from amicable.entrypoints.api import ApiSettings, create_app
+from amicable.service import conversations
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/nothing"  # engines are lazy: no connection
 
@@ -53,4 +54,26 @@ def test_the_server_lifespan_sizes_the_thread_pool_to_the_connection_pool(
     with TestClient(api) as client:
         assert client.get("/threads").status_code == 200
     assert seen == [7]
+    app.close()
+
+
+def test_the_server_lifespan_loads_the_nlu_model_before_the_first_request(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker process loaded the model on its first conversation turn, which then waited
+    about a second; the lifespan loads it before the server takes requests."""
+    monkeypatch.setattr(conversations, "_NLU", [])  # this process's shared NLU, not yet built
+    app = bootstrap(f"sqlite:///{tmp_path}/warm.db")
+    api = create_app(app, settings=ApiSettings())
+    seen: list[bool] = []
+
+    @api.get("/warm")
+    async def warm() -> dict[str, bool]:
+        seen.append(bool(conversations._NLU) and conversations._NLU[0]._model is not None)
+        return {}
+
+    assert conversations._NLU == []
+    with TestClient(api) as client:
+        assert client.get("/warm").status_code == 200
+    assert seen == [True]
     app.close()

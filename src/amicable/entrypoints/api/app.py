@@ -38,6 +38,7 @@ from amicable.entrypoints.api.ratelimit import RateLimiter
 from amicable.entrypoints.api.runtime import InProcessRuntime, lifespan
 from amicable.entrypoints.api.settings import ApiSettings
 from amicable.entrypoints.api.tokencache import TokenCache
+from amicable.service.conversations import embedded_understanding
 from amicable.service.writeback import WebhookTransport
 
 __all__ = ["API_PREFIX", "RequestLogMiddleware", "create_app"]
@@ -66,11 +67,15 @@ def _loggable_path(scope: Scope) -> str:
 def _lifespan(threads: int, runtime: InProcessRuntime | None) -> Callable[[Any], Any]:
     """The server's lifespan: the thread pool that runs requests' database work is sized to the
     connection pool (``db_pool_size``: a thread never waits for a connection, see
-    :class:`ApiSettings`), and ``runtime``, if any, starts and stops with the server."""
+    :class:`ApiSettings`); the embedded NLU model is loaded before the server takes requests
+    (about a second of CPU: otherwise each worker process's first conversation turns wait for
+    it, and a model that cannot load stops the server at start instead of failing turns); and
+    ``runtime``, if any, starts and stops with the server."""
 
     @asynccontextmanager
     async def _run(api: Any) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        await anyio.to_thread.run_sync(embedded_understanding().warm_up)
         if runtime is None:
             yield
             return
