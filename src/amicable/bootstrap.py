@@ -30,6 +30,7 @@ class App:
         self.clock = clock
         self._auto_migrate = auto_migrate
         self._schema_checked = False
+        self._org_ids: dict[str, int] = {}  # organisation name -> id, found once (see uow)
 
     def init(self) -> None:
         """Apply every pending migration (``amicable init``)."""
@@ -54,7 +55,7 @@ class App:
     def uow(self, org: str = "default") -> SqlUnitOfWork:
         """A unit of work on organisation ``org`` (not yet open: use it in a ``with``)."""
         self.ensure_schema()
-        return SqlUnitOfWork(self.engine, self.clock, org)
+        return SqlUnitOfWork(self.engine, self.clock, org, self._org_ids)
 
     def create_org(self, name: str) -> int:
         self.ensure_schema()

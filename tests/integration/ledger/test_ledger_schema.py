@@ -7,6 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from ledger_helpers import count, inv
+from sqlalchemy import event
 
 from amicable.adapters.db import tables
 from amicable.bootstrap import App
@@ -75,3 +76,35 @@ def test_a_unit_of_work_left_without_commit_writes_nothing(app: App) -> None:
     assert count(app, "import_runs") == 0
     import_invoices(app.uow(), [inv("I1")])
     assert count(app, "import_runs") == 1
+
+
+def test_an_organisation_id_is_read_once_per_process_and_a_missing_one_not_remembered(
+    app: App,
+) -> None:
+    """Every unit of work (each API request, each conversation turn) read the organisation's id;
+    an organisation is never renamed or deleted, so the process reads it once. A name that was
+    not found is looked up again: the organisation may be created meanwhile."""
+    lookups: list[str] = []
+
+    def note(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "FROM organisations" in statement:
+            lookups.append(statement)
+
+    event.listen(app.engine, "before_cursor_execute", note)
+    try:
+        for _ in range(3):
+            with app.uow() as uow:
+                assert uow.org_id == 1
+        assert len(lookups) == 1
+        with pytest.raises(NotFound), app.uow("later"):
+            pass
+        assert len(lookups) == 2
+        other = app.create_org("later")
+        lookups.clear()
+        with app.uow("later") as uow:
+            assert uow.org_id == other
+        with app.uow("later") as uow:
+            assert uow.org_id == other
+        assert len(lookups) == 1  # found once, then remembered
+    finally:
+        event.remove(app.engine, "before_cursor_execute", note)

@@ -62,10 +62,20 @@ class SqlUnitOfWork:
     now: datetime
     today: date
 
-    def __init__(self, engine: Engine, clock: Clock, org: str = "default") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        org: str = "default",
+        org_ids: dict[str, int] | None = None,
+    ) -> None:
         self._engine = engine
         self._clock = clock
         self.org_name = org
+        # The ids of organisations already found, shared by a process's units of work: an
+        # organisation is never renamed or deleted, so its id is read once, not on every
+        # request and conversation turn. A name not (yet) found is not remembered.
+        self._org_ids = {} if org_ids is None else org_ids
         self._conn: Connection | None = None
         self._depth = 0
 
@@ -83,13 +93,16 @@ class SqlUnitOfWork:
         self.today = self.now.date()
         self._conn = self._engine.connect()
         self._conn.begin()
-        org_id = SqlOrgRepository(self._conn, self.now).id_of(self.org_name)
+        org_id = self._org_ids.get(self.org_name)
         if org_id is None:
-            self._close()
-            raise NotFound(
-                f"organisation {self.org_name!r} does not exist; "
-                f"create it with: amicable orgs create {self.org_name}"
-            )
+            org_id = SqlOrgRepository(self._conn, self.now).id_of(self.org_name)
+            if org_id is None:
+                self._close()
+                raise NotFound(
+                    f"organisation {self.org_name!r} does not exist; "
+                    f"create it with: amicable orgs create {self.org_name}"
+                )
+            self._org_ids[self.org_name] = org_id
         self.org_id = org_id
         self.ledger = SqlLedgerRepository(self._conn, org_id, self.now)
         self.reports = SqlLedgerReader(self._conn, org_id)
