@@ -133,3 +133,40 @@ def test_every_currency_quantizes_to_its_own_minor_unit() -> None:
     assert [str(Currency("XTS", n).exponent) for n in (0, 2, 4, 6, 8)] == [
         "1", "0.01", "0.0001", "0.000001", "1E-8",
     ]  # fmt: skip
+
+
+@given(st.integers(min_value=-(10**30), max_value=10**30), codes)
+def test_from_minor_builds_exactly_what_the_checked_constructor_builds(
+    minor: int, code: str
+) -> None:
+    """``from_minor`` skips the constructor's checks for amounts that cannot fail them: the
+    result must be the same value in the same normal form (digits and exponent), or the same
+    refusal for an amount too large to hold."""
+    cur = currency(code)
+    try:
+        checked = Money(Decimal(minor).scaleb(-cur.minor_units), cur)
+    except InvalidMoney:
+        with pytest.raises(InvalidMoney):
+            Money.from_minor(minor, code)
+        return
+    for made in (Money.from_minor(minor, code), Money.from_minor(minor, cur)):
+        assert made == checked and hash(made) == hash(checked)
+        assert made.amount.as_tuple() == checked.amount.as_tuple()
+        assert made.minor == minor and made.amount_str() == checked.amount_str()
+
+
+def test_from_minor_still_refuses_what_is_not_a_whole_number_of_minor_units() -> None:
+    with pytest.raises(InvalidMoney, match="must be an int"):
+        Money.from_minor(True, "USD")
+    with pytest.raises(InvalidMoney, match="must be an int"):
+        Money.from_minor(Decimal("12.5"), "USD")  # type: ignore[arg-type]
+    with pytest.raises(UnknownCurrency):
+        Money.from_minor(1, "XYZ")
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12), st.integers(1, 60), codes)
+def test_split_is_allocate_with_equal_weights(minor: int, parts: int, code: str) -> None:
+    """``split`` is computed in integers; it must give what the largest-remainder allocation
+    with equal weights gives, part by part (the extra minor units to the earliest parts)."""
+    whole = Money.from_minor(minor, code)
+    assert whole.split(parts) == whole.allocate([1] * parts)

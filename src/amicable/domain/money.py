@@ -131,6 +131,11 @@ def _quantize(amount: Decimal, cur: Currency, rounding: str) -> Decimal:
         raise InvalidMoney(f"{amount} is too large to be an exact {cur.code} amount") from None
 
 
+#: Minor units below this (in absolute value) fit the decimal context's 28 digits exactly at any
+#: ISO 4217 exponent, so :meth:`Money.from_minor` can skip the checks for them.
+_EXACT_MINOR: Final = 10**26
+
+
 @dataclass(frozen=True, slots=True, order=False)
 class Money:
     """An exact amount of one currency, always a whole number of its minor units.
@@ -167,7 +172,15 @@ class Money:
         """An amount from integer minor units (``1250`` USD -> ``12.50``)."""
         if isinstance(minor, bool) or not isinstance(minor, int):
             raise InvalidMoney(f"minor units must be an int, got {type(minor).__name__}")
-        cur = currency(code)
+        cur = code if type(code) is Currency else currency(code)
+        if cls is Money and -_EXACT_MINOR < minor < _EXACT_MINOR:
+            # A whole number of minor units is exact by construction and ``scaleb`` gives it the
+            # currency's exponent (the normal form): the checks of ``__post_init__`` cannot fail,
+            # and they were most of the cost of the Money an offer or a plan builds.
+            made = object.__new__(Money)
+            object.__setattr__(made, "amount", Decimal(minor).scaleb(-cur.minor_units))
+            object.__setattr__(made, "currency", cur)
+            return made
         return cls(Decimal(minor).scaleb(-cur.minor_units), cur)
 
     @classmethod
@@ -310,4 +323,14 @@ class Money:
         """Split into ``parts`` near-equal amounts (earlier parts take the extra minor units)."""
         if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1:
             raise InvalidMoney(f"cannot split into {parts!r} parts")
-        return self.allocate([1] * parts)
+        # ``allocate`` with equal weights, in integers: every share has the same remainder, so
+        # the leftover minor units go to the earliest parts (a negative amount: the negation of
+        # its absolute value's split, as ``allocate`` does).
+        units = self.minor
+        share, leftover = divmod(abs(units), parts)
+        sign = -1 if units < 0 else 1
+        cur = self.currency
+        return [
+            Money.from_minor(sign * (share + 1 if i < leftover else share), cur)
+            for i in range(parts)
+        ]
