@@ -244,7 +244,8 @@ class Money:
     # -- arithmetic -----------------------------------------------------------------------------
 
     def _check_currency(self, other: Currency) -> None:
-        if self.currency != other:
+        # Currencies are shared instances (``CURRENCIES``): identity settles almost every check.
+        if self.currency is not other and self.currency != other:
             raise CurrencyMismatch(f"cannot combine {self.code} with {other.code}")
 
     def _coerce(self, other: object) -> Money:
