@@ -573,3 +573,65 @@ def test_seventh_round_rules_stay_precise(text: str, absent: str) -> None:
     from amicable.negotiation.nlu.lang import normalize
 
     assert absent not in rule_intents(normalize(text), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # eighth round: someone answering for the debtor, hardship told by others or by
+        # understatement, dismissals and stops said any way, people acting by mandate
+        ("hi, I'm her grandson, she doesn't use this phone any more", "wrong_party"),
+        ("this is just the babysitter, they're back on monday", "wrong_party"),
+        ("I hold lasting power of attorney for my father", "wrong_party"),
+        ("c'est sa sœur, il est à l'hôpital depuis lundi", "wrong_party"),
+        ("je suis l'aide-soignante de Mme Leroy, elle ne peut pas répondre", "wrong_party"),
+        ("le escribe el yerno, don Jacinto no usa el celular", "wrong_party"),
+        ("soy el socio de Hernán, le paso el recado", "wrong_party"),
+        ("my grandmother is in palliative care now", "hardship"),
+        ("elle a Alzheimer et vit en maison de retraite", "hardship"),
+        ("la banque alimentaire, je connais bien maintenant", "hardship"),
+        ("en cuanto cobre el finiquito les pago", "hardship"),
+        ("the kids and I are skipping meals this month", "hardship"),
+        ("get stuffed, all of you", "cease_contact"),
+        ("paid it on monday so give it a rest", "cease_contact"),
+        ("esfúmense de una vez", "cease_contact"),
+        ("ya pagué, se acabó el acoso", "cease_contact"),
+        ("merci de la laisser tranquille", "cease_contact"),
+        ("j'ai saisi l'UFC-Que Choisir", "legal"),
+        ("lo lleva la OCU", "legal"),
+        ("el síndico de la quiebra tiene los papeles", "legal"),
+        ("hablen con mi gestoría", "legal"),
+        ("we've asked a mediator to look at it", "legal"),
+        ("voyez ça avec maître Girardin", "legal"),
+        ("the link is broken, who do I talk to?", "request_human"),
+        ("¿no tienen empleados o qué?", "request_human"),
+        ("stop the calls, lunatics", "abusive"),
+    ],
+)
+def test_eighth_round_safety_phrases_are_rule_matched(text: str, intent: str) -> None:
+    from amicable.negotiation.nlu.lang import normalize
+
+    assert intent in rule_intents(normalize(text), text)
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        # eighth round: near misses of the new patterns
+        ("my wife is unwell and I'm her carer, can I pay 40 a month", "wrong_party"),
+        ("ma fille m'aide avec le téléphone mais c'est bien moi le client", "wrong_party"),
+        ("soy el socio de la empresa y pagamos el viernes", "wrong_party"),
+        ("je propose 800 € pour solde de tout compte", "hardship"),
+        ("mi gestor les hizo la transferencia ayer", "legal"),
+        ("un maître-nageur m'a dit de vous appeler", "legal"),
+        ("que les den", "cease_contact"),
+        ("shove your bill", "cease_contact"),
+        ("mi jefe me corrió la semana pasada", "request_human"),
+        ("tu jefe es un ladrón", "request_human"),
+        ("the missus is crook so I'm home with her", "abusive"),
+    ],
+)
+def test_eighth_round_rules_stay_precise(text: str, absent: str) -> None:
+    from amicable.negotiation.nlu.lang import normalize
+
+    assert absent not in rule_intents(normalize(text), text)

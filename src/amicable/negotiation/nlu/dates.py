@@ -181,7 +181,7 @@ _RULES: Final[list[_Rule]] = [
     ),
     (
         re.compile(
-            rf"\b(?:in|dans|en|dentro\s+de)\s+{_NUMWORD}\s+(days?|weeks?|jours?|semaines?|días|dias|día|dia|semanas?)\b"
+            rf"\b(?:in|dans|d'ici|en|dentro\s+de|de\s+aqu[ií]\s+a)\s+{_NUMWORD}\s+(days?|weeks?|jours?|semaines?|días|dias|día|dia|semanas?)\b"
         ),
         "in",
     ),
@@ -213,7 +213,7 @@ _RULES: Final[list[_Rule]] = [
     (
         re.compile(
             r"\b(?:the|on\s+the|by\s+the|le|avant\s+le|el|el\s+día|el\s+dia|antes\s+del?)\s+(\d{1,2})(?:st|nd|rd|th|er)?\b"
-            r"(?!\s*(?:%|€|\$|£|euros?|dollars?|bucks|usd|eur|gbp|pesos|dólares|dolares|payments?|installments?|instalments?|fois|cuotas|pagos|plazos|versements|mensualités|jours|days|días|dias|semaines|weeks|semanas|mois|months|meses|percent|pour|por|h\b|pm|am|:))"
+            r"(?!\s*(?:%|€|\$|£|euros?|dollars?|bucks|usd|eur|gbp|pesos|dólares|dolares|payments?|installments?|instalments?|fois|cuotas|pagos|plazos|versements|mensualités|jours|days|días|dias|semaines|weeks|semanas|mois|months|meses|percent|pour|por\s+ciento|h\b|pm|am|:))"
         ),
         "dom",
     ),

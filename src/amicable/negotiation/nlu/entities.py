@@ -40,6 +40,9 @@ _CURRENCY_WORDS: Final[dict[str, str]] = {
     "xaf": "XAF", "dirhams": "MAD", "dirham": "MAD", "fcfa": "XOF",
     "francs cfa": "XOF", "piasses": "CAD", "piastres": "CAD", "dollars canadiens": "CAD",
     "$ canadiens": "CAD", "dollars australiens": "AUD", "$ australiens": "AUD",
+    "soles": "PEN", "bolivianos": "BOB", "quetzales": "GTQ", "lempiras": "HNL", "colones": "CRC",
+    "córdobas": "NIO", "cordobas": "NIO", "guaraníes": "PYG", "guaranies": "PYG",
+    "bolívares": "VES", "bolivares": "VES",
 }  # fmt: skip
 # A currency word names a family ("pesos", "francs", "dollars", "$"): the account's currency
 # when it is one of that family (a Chilean account's "pesos" are CLP), otherwise the default.
@@ -69,6 +72,10 @@ _PER_WEEK: Final = re.compile(
     r"|\bpar\s+semaine\b|\bchaque\s+semaine\b|\btoutes\s+les\s+semaines\b|\bhebdo(?:madaire)?s?\b"
     r"|\ba\s+la\s+semana\b|\bpor\s+semana\b|\bcada\s+semana\b|\bsemanal(?:es|mente)?\b"
     r"|\btodas\s+las\s+semanas\b"
+    # the same weekday every week: "every friday", "tous les vendredis", "cada viernes"
+    r"|\b(?:every|each)\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|\b(?:tous\s+les|chaque)\s+(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)s?\b"
+    r"|\b(?:todos\s+los|cada)\s+(?:lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bados?|domingos?)\b"
 )
 _PERCENT_RE: Final = re.compile(
     r"(\d+(?:[.,]\d+)?)\s*(?:%|percent\b|per\s+cent\b|pour\s*cent\b|por\s*ciento\b|pc\b)"
@@ -105,19 +112,19 @@ _INSTALLMENTS_RE: Final = re.compile(
 _CHANNELS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (
         re.compile(
-            r"\bwhats\s?apps?\b|\bwhatsap+\b|\bwsp\b|\bwasap\b|\bguasap\b|\bwhats\b(?!\s+(?:the|is|up|that|this|it|your|ur|my|a|going|wrong|happening|next)\b)"
+            r"\bwhats\s?apps?\b|\bwhatsap+\b|\bwsp\b|\bwasap\b|\bguasaps?\b|\bwhats\b(?!\s+(?:the|is|up|that|this|it|your|ur|my|a|going|wrong|happening|next)\b)"
         ),
         "whatsapp",
     ),
     (
         re.compile(
-            r"\be-?mails?\b|\be-?mail(?:ing|ed)\b|\bcourriels?\b|\bcorreos?(?:\s+electr[oó]nicos?)?\b|\bmails?\b|\binbox\b"
+            r"\be-?mails?\b|\be-?mail(?:ing|ed)\b|\bcourriels?\b|(?<!oficina\sde\s)\bcorreos?(?:\s+electr[oó]nicos?)?\b|\bmails?\b|\binbox\b"
         ),
         "email",
     ),
     (
         re.compile(
-            r"\bsms\b|\btexts?\b|\btexting\b|\btexted\b|\btext(?:er|ez|een|ear|ean|eando)\b|\btext\s+messages?\b|\btextos?\b"
+            r"\bsms\b|\btexts?\b|\btexting\b|\btexted\b|\btext(?:er|ez|een|ear|ean|eando)\b|\btext[eé]a(?:me|nos)\b|\btext\s+messages?\b|\btextos?\b"
             r"|\bmensajes?(?:\s+de\s+texto)?\b|\btxt\b"
         ),
         "sms",
@@ -135,7 +142,8 @@ _CHANNELS: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
             r"|\bt[ée]l[ée]phoner\b|\bcoups?\s+de\s+fil\b|\bllamad(?:a|as|o)\b"
             r"|\bll[aá]m(?:ar|en|e|es|o|ame|enme|eme|adas|arme|arnos)\b|\bpor\s+tel[ée]fono\b"
             r"|\bm[aá]rc(?:ame|ame|enme)\b|\bmarquen\b|\bme\s+marc(?:an|as|a|en)\b|\bles\s+marco\b"
-            r"|\btimbren\b"
+            r"|\btimbren\b|\bm[aá]rqu(?:eme|enme)\b|\ble\s+marco\b|\bmarcarl[eo]\b"
+            r"|\bll[aá]m(?:enla|enlo|ela|elo|ale|ele|arla|arlo|ando)\b|\by[aá]m(?:e|en|eme|enme)\b"
         ),
         "call",
     ),
@@ -146,7 +154,7 @@ _PAY_CONTEXT: Final = re.compile(
     r"payer|paie|paye|payerai|verser|verserai|virer|envoyer|donner|régler|regler|offre|propose|"
     r"peux|pourrais|rembourser|facturé|facturée|factur[ée]s?|accepte|accepteriez|acceptez|solde|"
     r"pagar|pago|pagaré|pagare|abonar|abono|dar|doy|depositar|transferir|ofrezco|propongo|"
-    r"puedo|podría|podria|mandar|mando|cobraron|cobran|cobrado|facturaron|aceptan|aceptarían|aceptarian)\b"
+    r"puedo|podría|podria|mandar|mando|cobraron|cobran|cobrado|deposito|transfiero|adelanto|giro|cobro|facturaron|aceptan|aceptarían|aceptarian)\b"
 )
 # Past tense of paying: "I paid", "j'ai réglé", "ya pagué" — not "I'll have it paid" nor
 # "quand je serai payé".
@@ -154,7 +162,9 @@ _PAST_CONTEXT: Final = re.compile(
     r"\b(?:i|we|already|was|were|been|has|had)\s+(?:\w+\s+)?(?:paid|sent|transferred|wired|settled|made)\b"
     r"|\b(?:paid|sent)\s+(?:it|this|that|you|the)\b|\balready\b"
     r"|\b(?:j'ai|on\s+a|nous\s+avons|ai|avons|a\s+été|est)\s+(?:\w+\s+)?(?:payé|payée|réglé|réglée|viré|virée|versé|envoyé|envoyée|parti|passé|débité)\b|\bdéjà\b|\bdeja\b"
-    r"|\b(?:pagué|pague|pagamos|transferí|transferi|envié|envie|deposité|deposite|salió|se\s+pagó|se\s+pago|ya)\b"
+    r"|\b(?:pagué|pague|pagamos|transferí|transferi|envié|envie|deposité|deposite|salió|se\s+pagó|se\s+pago|saldé|aboné|cancelé|liquidé)\b"
+    r"|\bya\s+(?:(?:se|lo|la|los|las|les|le|te|me|os)\s+)?(?:pagu|pagad|pag[oó]\b|transfer[ií]|deposit[eé]|abon[eé]|envi[eé]|sald[eé]|liquid|cancel[eé]|hice|hicimos|est[aá]\s+(?:pagad|liquidad|saldad|abonad|cancelad))"
+    r"|\bhice\s+el\s+(?:pago|dep[oó]sito|ingreso)\b"
 )
 _IDENTITY_CONTEXT: Final = re.compile(
     r"\b(?:digits?|zip|postcode|post\s+code|postal|born|birth|dob|d\.o\.b|birthday|ssn|"
@@ -169,14 +179,20 @@ _NOT_AMOUNT_AFTER: Final = re.compile(
     r"times|fois|veces|payments?|installments?|instalments?|cuotas|pagos|plazos|versements|parts|partes|ème|e\b|th\b|st\b|nd\b|rd\b|"
     # things counted, not money: "ordered 10 boxes", "sent 3 texts", "on 4g"
     r"boxes|box|items?|units?|pairs?|bottles?|parcels?|packages?|texts?|calls?|e-?mails?|messages?|letters?|"
-    r"cajas?|unidades|paquetes?|mensajes|cartas|llamadas|colis|articles?|lettres|appels|g\b)"
+    r"cajas?|unidades|paquetes?|mensajes|cartas|llamadas|colis|articles?|lettres|appels|g\b|"
+    r"clases|classes|lessons?|le[çc]ons|invitados|guests|invit[ée]s|personas|people|personnes|sessions?|sesiones|s[ée]ances|"
+    # a day of a month named after it is a date, even when it is not the message's first date
+    r"(?:de\s+)?(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre"
+    r"|janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre)\b)"
 )
 _NOT_AMOUNT_BEFORE: Final = re.compile(
     r"(?:#|\bno\.?|\bn°|\bnº|\binvoice|\bfacture|\bfactura|\bref\.?|\border|\bcommande|\bpedido|"
-    r"\bticket|\bnumber|\bnuméro|\bnúmero|\bcase|\bdossier|\bexpediente|\bat|\bà|\ba\s+las|\bafter|"
+    r"\bticket|\bnumber|\bnuméro|\bnúmero|\bcase|\bdossier|\bexpediente|\bat|\bà|\ba\s+las|\ba\s+los|\bafter|"
     r"\bbefore|\bavant|\baprès|\bdespués|\bantes\s+de\s+las|"
     r"\bsize|\btaille|\btalla|\berror|\berreur|\bdni|\bnie|\brut|\bchapter|\bsince|\bdepuis|\bdesde)\s*$"
 )
+# an identity document named in the message: a number's trailing "k" is its letter ("DNI … 4432K")
+_ID_DOCUMENT: Final = re.compile(r"\b(?:dni|nie|nif|rut|cif)\b")
 # A year after "in" ("sold in 2023", "en 2019") is a time; other numbers after "in" can be money
 # ("I can chip in 50 a month", "put in 200 next week").
 _YEAR_AFTER_IN: Final = re.compile(r"\b(?:in|en)\s*$")
@@ -281,7 +297,9 @@ def extract_entities(
     marked: list[tuple[NumberSpan, str, int, int]] = []
     for span in numbers:
         code, start, end = _currency_near(low, span, currency)
-        k_money = low[span.end - 1 : span.end] == "k" and not span.words
+        k_money = (
+            low[span.end - 1 : span.end] == "k" and not span.words and not _ID_DOCUMENT.search(low)
+        )
         if code is None and k_money and len(re.sub(r"\D", "", low[span.start : span.end])) <= 4:
             code = currency  # "1.2k" is money even without a currency sign; "DNI 48213377K" is not
         if code is not None and not _overlaps(span.start, span.end, taken):
