@@ -36,7 +36,7 @@ def test_the_api_settings_size_the_pool(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("AMICABLE_DB_MAX_OVERFLOW", "2")
     monkeypatch.setenv("AMICABLE_DB_POOL_RECYCLE_SECONDS", "600")
     assert ApiSettings().pool() == PoolOptions(size=8, max_overflow=2, recycle_seconds=600)
-    assert ApiSettings.model_fields["db_pool_size"].default == 16
+    assert ApiSettings.model_fields["db_pool_size"].default == 8
 
 
 def test_the_server_lifespan_sizes_the_thread_pool_to_the_connection_pool(

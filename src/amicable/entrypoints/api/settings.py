@@ -56,7 +56,11 @@ class ApiSettings(BaseSettings):
             process) keeps open, and the threads it runs requests' database work on: one
             connection per thread, so no request waits for a connection and none is opened and
             closed per request (requests beyond it wait for a thread). With N workers the server
-            holds N × (``db_pool_size`` + at most ``db_max_overflow``) connections.
+            holds N × (``db_pool_size`` + at most ``db_max_overflow``) connections. 8, not more:
+            the request threads share one interpreter lock, and with 16 a process spent more CPU
+            a request (a thread back from the database waits for the lock behind the others) —
+            ``http_turns`` gave more turns a second at 8 than at 16 in four comparisons out of
+            four (docs/benchmarks.md).
         db_max_overflow: connections opened above ``db_pool_size`` for work outside the request
             threads (the in-process runtime, a route's second connection), closed when returned.
         db_pool_recycle_seconds: a pooled connection is replaced after this long (instead of a
@@ -80,7 +84,7 @@ class ApiSettings(BaseSettings):
     voicemail_business_name: str = ""
     voicemail_contact_name: str = ""
     voicemail_callback_phone: str = ""
-    db_pool_size: int = Field(default=16, ge=1, le=500)
+    db_pool_size: int = Field(default=8, ge=1, le=500)
     db_max_overflow: int = Field(default=4, ge=0, le=500)
     db_pool_recycle_seconds: int = Field(default=1800, ge=1)
 
