@@ -108,3 +108,20 @@ def test_the_audit_chain_diagnostic_runs_and_its_chain_verifies(db_backend: str)
     result = json.loads(done.stdout)
     assert result["commits"] > 0 and result["commits_per_second"] > 0
     assert result["verify_ok"] is True and len(result["load_average"]) == 3
+
+
+def test_the_turn_cpu_diagnostic_runs(db_backend: str) -> None:
+    """``python -m bench.turn_cpu_bench`` (not a §9 target: the service's share of a turn's CPU
+    behind ``http_turns``), on a few conversations, in the --db postgres pass."""
+    if db_backend != "postgres":
+        pytest.skip("smoked in the --db postgres pass")
+    assert _postgres_up(), "no PostgreSQL server on 127.0.0.1:5432"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.turn_cpu_bench", "--conversations", "2"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert result["conversations"] == 2 and result["turns"] == 2 * 5
+    assert result["opening_cpu_ms"] > 0 and result["turn_cpu_ms"] > 0
+    assert result["statements_per_turn"] >= 5 and len(result["load_average"]) == 3
