@@ -274,62 +274,48 @@ def test_third_round_rules_stay_precise(text: str, lang: str, absent: str) -> No
     assert absent not in rule_intents(normalize(text), text)
 
 
-@pytest.mark.parametrize(
-    ("text", "intent"),
-    [
-        # fourth round: second-position ceases, "back off", "lose my number", a stop after a name
-        ("Back off, I mean it", "cease_contact"),
-        ("perdez ce numéro une bonne fois pour toutes", "cease_contact"),
-        ("olviden mi teléfono, por favor", "cease_contact"),
-        ("nous sommes en sauvegarde, arrêtez de nous relancer", "cease_contact"),
-        ("no soy Mateo, dejen de mandarme cosas", "cease_contact"),
-        ("je suis pas Inès, arrêtez de m'envoyer ça", "cease_contact"),
-        # fraud victims are not the debtor
-        ("I'm a victim of identity fraud, I never had this loan", "wrong_party"),
-        ("ce prêt a été ouvert frauduleusement", "wrong_party"),
-        ("soy víctima de suplantación, yo no pedí nada", "wrong_party"),
-        # threats without an insult, insults by metaphor, Québec swearing
-        ("one more letter and I'll smash your windows and your face", "abusive"),
-        ("je vais te péter la gueule", "abusive"),
-        ("al que venga le parto la cara", "abusive"),
-        ("y'a rien dans ta cervelle de poulet", "abusive"),
-        ("tabarnak, encore vous", "abusive"),
-        # anxiety, funerals, looking for work beside a plan request
-        ("the anxiety about this bill is making me ill", "hardship"),
-        ("on prépare les funérailles de mon oncle", "hardship"),
-        ("¿me congelan la deuda mientras busco trabajo?", "hardship"),
-        # every channel refused at once, "don't use this number again"
-        ("no calls, no texts and no letters", "cease_contact"),
-        ("plus de mails, plus d'appels, plus rien", "cease_contact"),
-        ("ni una carta más, ni un correo, ni nada", "cease_contact"),
-        ("do not use this phone again", "cease_contact"),
-    ],
-)
-def test_fourth_round_safety_phrases_are_rule_matched(text: str, intent: str) -> None:
-    from amicable.negotiation.nlu.lang import normalize
-
-    assert intent in rule_intents(normalize(text), text)
+_FOURTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED = [
+    # fourth round: second-position ceases, "back off", "lose my number", a stop after a name
+    ("Back off, I mean it", "cease_contact"),
+    ("perdez ce numéro une bonne fois pour toutes", "cease_contact"),
+    ("olviden mi teléfono, por favor", "cease_contact"),
+    ("nous sommes en sauvegarde, arrêtez de nous relancer", "cease_contact"),
+    ("no soy Mateo, dejen de mandarme cosas", "cease_contact"),
+    ("je suis pas Inès, arrêtez de m'envoyer ça", "cease_contact"),
+    # fraud victims are not the debtor
+    ("I'm a victim of identity fraud, I never had this loan", "wrong_party"),
+    ("ce prêt a été ouvert frauduleusement", "wrong_party"),
+    ("soy víctima de suplantación, yo no pedí nada", "wrong_party"),
+    # threats without an insult, insults by metaphor, Québec swearing
+    ("one more letter and I'll smash your windows and your face", "abusive"),
+    ("je vais te péter la gueule", "abusive"),
+    ("al que venga le parto la cara", "abusive"),
+    ("y'a rien dans ta cervelle de poulet", "abusive"),
+    ("tabarnak, encore vous", "abusive"),
+    # anxiety, funerals, looking for work beside a plan request
+    ("the anxiety about this bill is making me ill", "hardship"),
+    ("on prépare les funérailles de mon oncle", "hardship"),
+    ("¿me congelan la deuda mientras busco trabajo?", "hardship"),
+    # every channel refused at once, "don't use this number again"
+    ("no calls, no texts and no letters", "cease_contact"),
+    ("plus de mails, plus d'appels, plus rien", "cease_contact"),
+    ("ni una carta más, ni un correo, ni nada", "cease_contact"),
+    ("do not use this phone again", "cease_contact"),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "absent"),
-    [
-        # near misses of the fourth round's rules
-        ("could you back off on the late fees a little", "cease_contact"),
-        ("je vous envoie mon numéro de dossier", "cease_contact"),
-        ("arrêtez de m'envoyer des sms, écrivez-moi par mail", "cease_contact"),
-        ("I'm anxious to get this settled today", "hardship"),
-        ("the fraud department told me to call you", "wrong_party"),
-        ("c'est un calvaire, ce site de paiement", "abusive"),
-        ("une gang de monde m'a dit de payer en ligne", "abusive"),
-        ("plus de sms, plus d'appels, écrivez-moi par mail", "cease_contact"),
-        ("I won't use this card again, it keeps failing", "cease_contact"),
-    ],
-)
-def test_fourth_round_rules_stay_precise(text: str, absent: str) -> None:
-    from amicable.negotiation.nlu.lang import normalize
-
-    assert absent not in rule_intents(normalize(text), text)
+_FOURTH_ROUND_RULES_STAY_PRECISE = [
+    # near misses of the fourth round's rules
+    ("could you back off on the late fees a little", "cease_contact"),
+    ("je vous envoie mon numéro de dossier", "cease_contact"),
+    ("arrêtez de m'envoyer des sms, écrivez-moi par mail", "cease_contact"),
+    ("I'm anxious to get this settled today", "hardship"),
+    ("the fraud department told me to call you", "wrong_party"),
+    ("c'est un calvaire, ce site de paiement", "abusive"),
+    ("une gang de monde m'a dit de payer en ligne", "abusive"),
+    ("plus de sms, plus d'appels, écrivez-moi par mail", "cease_contact"),
+    ("I won't use this card again, it keeps failing", "cease_contact"),
+]
 
 
 def test_the_per_intent_thresholds_only_add_following_safety_intents() -> None:
@@ -353,52 +339,38 @@ def test_the_per_intent_thresholds_only_add_following_safety_intents() -> None:
             assert all(i.confidence < 0.6 for i in tuned.intents if i.name not in plain.names)
 
 
-@pytest.mark.parametrize(
-    ("text", "intent"),
-    [
-        # fifth round: regulators by name and the police, a landlord, an executor, a relative
-        # answering for the debtor, comeuppance and a visit as a threat, "hasta aquí llegamos"
-        ("I've complained to the FCA about you", "legal"),
-        ("je suis allé à la gendarmerie avec vos courriers", "legal"),
-        ("lo llevé a la fiscalía", "legal"),
-        ("I'm her landlord, she left in May", "wrong_party"),
-        ("I'm the executor of his estate", "wrong_party"),
-        ("this is her husband, she's not available", "wrong_party"),
-        ("what goes around comes around, remember that", "abusive"),
-        ("keep calling and I'll pay your office a visit", "abusive"),
-        ("bande d'incapables", "abusive"),
-        ("hasta aquí llegamos", "cease_contact"),
-    ],
-)
-def test_fifth_round_safety_phrases_are_rule_matched(text: str, intent: str) -> None:
-    from amicable.negotiation.nlu.lang import normalize
-
-    assert intent in rule_intents(normalize(text), text)
+_FIFTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED = [
+    # fifth round: regulators by name and the police, a landlord, an executor, a relative
+    # answering for the debtor, comeuppance and a visit as a threat, "hasta aquí llegamos"
+    ("I've complained to the FCA about you", "legal"),
+    ("je suis allé à la gendarmerie avec vos courriers", "legal"),
+    ("lo llevé a la fiscalía", "legal"),
+    ("I'm her landlord, she left in May", "wrong_party"),
+    ("I'm the executor of his estate", "wrong_party"),
+    ("this is her husband, she's not available", "wrong_party"),
+    ("what goes around comes around, remember that", "abusive"),
+    ("keep calling and I'll pay your office a visit", "abusive"),
+    ("bande d'incapables", "abusive"),
+    ("hasta aquí llegamos", "cease_contact"),
+]
 
 
-@pytest.mark.parametrize(
-    ("text", "absent"),
-    [
-        # fifth round: hardship words that do not say hardship
-        ("you make me sick, leave me alone", "hardship"),
-        ("I'm sick of these letters, what is the fee for?", "hardship"),
-        ("is this the hospital bill or the ambulance one", "hardship"),
-        ("we broke up years ago, he's not here", "hardship"),
-        ("I'd like to talk to your hardship team", "hardship"),
-        ("my ex-husband and I divorced in 2019, this is his debt", "hardship"),
-        ("mi licenciado dice que no pague", "hardship"),
-        ("pagado, número de operación 55190", "hardship"),
-        ("ma banque a bloqué l'opération", "hardship"),
-        ("vous êtes malades ou quoi ?", "hardship"),
-        ("¿es la factura del hospital?", "hardship"),
-        # and their neighbours that do
-        ("the property manager said the tenant left", "request_human"),
-    ],
-)
-def test_fifth_round_rules_stay_precise(text: str, absent: str) -> None:
-    from amicable.negotiation.nlu.lang import normalize
-
-    assert absent not in rule_intents(normalize(text), text)
+_FIFTH_ROUND_RULES_STAY_PRECISE = [
+    # fifth round: hardship words that do not say hardship
+    ("you make me sick, leave me alone", "hardship"),
+    ("I'm sick of these letters, what is the fee for?", "hardship"),
+    ("is this the hospital bill or the ambulance one", "hardship"),
+    ("we broke up years ago, he's not here", "hardship"),
+    ("I'd like to talk to your hardship team", "hardship"),
+    ("my ex-husband and I divorced in 2019, this is his debt", "hardship"),
+    ("mi licenciado dice que no pague", "hardship"),
+    ("pagado, número de operación 55190", "hardship"),
+    ("ma banque a bloqué l'opération", "hardship"),
+    ("vous êtes malades ou quoi ?", "hardship"),
+    ("¿es la factura del hospital?", "hardship"),
+    # and their neighbours that do
+    ("the property manager said the tenant left", "request_human"),
+]
 
 
 @pytest.mark.parametrize(
@@ -417,45 +389,188 @@ def test_fifth_round_hardship_still_matches(text: str) -> None:
     assert "hardship" in rule_intents(normalize(text), text)
 
 
+_SIXTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED = [
+    # sixth round: a stop ending another message, terse and regional dismissals
+    ("I'll pay on the 2nd, then leave me in peace", "cease_contact"),
+    ("that figure is invented, and stop hounding me", "cease_contact"),
+    ("paid in full. never want to hear from your company again", "cease_contact"),
+    ("please do not reach out again", "cease_contact"),
+    ("no letters, no calls, no visits and everything else", "cease_contact"),
+    ("jog on", "cease_contact"),
+    ("stop calling, stop texting, stop emailing", "cease_contact"),
+    ("je paie lundi, ensuite laissez-moi en paix", "cease_contact"),
+    ("ne cherchez plus à me joindre", "cease_contact"),
+    ("cassez-vous", "cease_contact"),
+    ("les appels, les lettres, tout", "cease_contact"),
+    ("déjenme tranquila, ya pagué", "cease_contact"),
+    ("no me vuelvan a molestar", "cease_contact"),
+    ("ábranse", "cease_contact"),
+    # insults in many dialects and veiled threats
+    ("you lot are gobshites", "abusive"),
+    ("bunch of drongos", "abusive"),
+    ("stop ringing me you inconsiderate pricks", "abusive"),
+    ("lol ok scammer", "abusive"),
+    ("shame if something happened to your office", "abusive"),
+    ("espèce d'escroc", "abusive"),
+    ("sale rapace", "abusive"),
+    ("ce serait dommage qu'il arrive quelque chose à votre agence", "abusive"),
+    ("¿y esto qué es, cuatreros?", "abusive"),
+    ("ni para eso sirven, zopencos", "abusive"),
+    ("manga de chantas", "abusive"),
+    ("sapo culiao", "abusive"),
+    ("ya sé qué coche lleva su cobrador", "abusive"),
+    # one channel, said with "ring", "appeler", "llamar"
+    ("please don't ring my mobile", "opt_out_channel"),
+    ("arrêtez d'appeler, écrivez-moi", "opt_out_channel"),
+    ("dejen de llamar, mejor un correo", "opt_out_channel"),
+]
+
+
+_SIXTH_ROUND_RULES_STAY_PRECISE = [
+    # sixth round: near misses of the new patterns
+    ("a scammer opened that account with my details", "abusive"),
+    ("do one payment now and one next month?", "cease_contact"),
+    ("leave me a voicemail and I'll call back", "cease_contact"),
+    ("je paierai en espèces demain", "abusive"),
+    ("necesito la partida de nacimiento para el trámite", "abusive"),
+    ("ring me back tomorrow", "opt_out_channel"),
+    ("don't call before nine, don't text at night", "cease_contact"),
+    ("no me llamen por la mañana, mejor por la tarde", "cease_contact"),
+    ("my mate reached out to you about the plan", "cease_contact"),
+    ("this is bloody ridiculous, why is it 300?", "abusive"),
+    ("je suis fâché, le montant est faux", "abusive"),
+    ("estoy muy enojado con el cobro", "abusive"),
+]
+
+
+_SIXTH_ROUND_PROBE_MISSES_ARE_RULE_MATCHED = [
+    # sixth round, after the probe batch's one measurement
+    ("that's fine, and no more chasing after that", "cease_contact"),
+    ("je paie jeudi et vous m'oubliez", "cease_contact"),
+    ("que je te croise pas dans ma rue", "abusive"),
+]
+
+
+_SEVENTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED = [
+    # seventh round: the seventh split's kinds of misses, read by the labelling rules
+    ("my debt counsellor says I can't agree anything without her", "legal"),
+    ("Je suis sous tutelle, veuillez contacter mon tuteur à l'UDAF.", "legal"),
+    ("voyez avec le notaire chargé de la succession", "legal"),
+    ("Acepto, pero lo firmamos delante de mi notario", "legal"),
+    ("Any claim goes through probate", "legal"),
+    ("I got a letter from Cartwright & Doyle saying they act for me now", "legal"),
+    ("This matter is in the hands of Harrison Clarke LLP.", "legal"),
+    ("it's statute barred, six years, look it up", "legal"),
+    ("I want it deleted under GDPR", "legal"),
+    ("Je viens de recevoir l'injonction de payer, je fais opposition.", "legal"),
+    ("Ustedes me van a tener que ver en la corte", "legal"),
+    ("Lay off, I'm sorting it", "cease_contact"),
+    ("cut it out", "cease_contact"),
+    ("make sure I'm removed from whatever list this came from", "cease_contact"),
+    ("En attendant, silence radio de votre côté svp.", "cease_contact"),
+    ("así que párenle con el acoso", "cease_contact"),
+    ("Cállense, cuervos", "cease_contact"),
+    ("Iros a la mierda", "cease_contact"),
+    ("Vayan a chingar a su madre", "cease_contact"),
+    ("Va chier, tabarnak", "cease_contact"),
+    ("ouais ouais je vais payer, lâchez l'affaire", "cease_contact"),
+    ("I'm answering for Mr Patel who is in hospital", "wrong_party"),
+    ("je suis juste la nounou, la maman rentre vers 19 h", "wrong_party"),
+    ("C'est le voisin de M. Lefèvre qui répond", "wrong_party"),
+    ("The shop has been under new management since January", "wrong_party"),
+    ("Got a letter for my late husband", "wrong_party"),
+    ("Passez-moi Mme Girard, c'est elle qui suivait mon dossier", "request_human"),
+    ("Quiero que me atienda la licenciada Ruiz", "request_human"),
+    ("se traba la web, ¿hay alguien que me atienda?", "request_human"),
+    ("que me llame una senorita de la empresa", "request_human"),
+    ("Gonorreas, no me hablen más", "abusive"),
+    ("Forros, ofrezco 20 mil por mes", "abusive"),
+    ("Mamagüevos, yo no soy Yorman", "abusive"),
+    ("¿Qué es este cobro, conchesumadres?", "abusive"),
+    ("Snuls ! Vous m'avez facturé deux fois", "abusive"),
+    ("I've already paid, you illiterate baboons", "abusive"),
+    ("Cheeky sods adding another fee", "abusive"),
+    ("ça sert à rien de me menacer, pauvre type", "abusive"),
+    ("Si mandan otra vez al cobrador, no respondo de lo que pase", "abusive"),
+]
+
+
+_SEVENTH_ROUND_RULES_STAY_PRECISE = [
+    # seventh round: near misses of the new patterns
+    ("I'm a carer for my disabled son and can't work", "wrong_party"),
+    ("je sors de chez le notaire pour la succession de ma grand-mère", "legal"),
+    ("they will lay off half the staff next month", "cease_contact"),
+    ("I was laid off in May", "cease_contact"),
+    ("Párenle ya con los SMS y las llamadas", "cease_contact"),
+    ("allez vous faire voir", "cease_contact"),
+    ("no respondo el teléfono en el trabajo", "abusive"),
+    ("the new management agreed a plan with me", "wrong_party"),
+    ("I'd like the debt advice number you mentioned", "legal"),
+    ("take me through the list of charges", "cease_contact"),
+    ("the licence fee for the software", "request_human"),
+    ("Lucas said he'd pay it", "abusive"),
+]
+
+
+_EIGHTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED = [
+    # eighth round: someone answering for the debtor, hardship told by others or by
+    # understatement, dismissals and stops said any way, people acting by mandate
+    ("hi, I'm her grandson, she doesn't use this phone any more", "wrong_party"),
+    ("this is just the babysitter, they're back on monday", "wrong_party"),
+    ("I hold lasting power of attorney for my father", "wrong_party"),
+    ("c'est sa sœur, il est à l'hôpital depuis lundi", "wrong_party"),
+    ("je suis l'aide-soignante de Mme Leroy, elle ne peut pas répondre", "wrong_party"),
+    ("le escribe el yerno, don Jacinto no usa el celular", "wrong_party"),
+    ("soy el socio de Hernán, le paso el recado", "wrong_party"),
+    ("my grandmother is in palliative care now", "hardship"),
+    ("elle a Alzheimer et vit en maison de retraite", "hardship"),
+    ("la banque alimentaire, je connais bien maintenant", "hardship"),
+    ("en cuanto cobre el finiquito les pago", "hardship"),
+    ("the kids and I are skipping meals this month", "hardship"),
+    ("get stuffed, all of you", "cease_contact"),
+    ("paid it on monday so give it a rest", "cease_contact"),
+    ("esfúmense de una vez", "cease_contact"),
+    ("ya pagué, se acabó el acoso", "cease_contact"),
+    ("merci de la laisser tranquille", "cease_contact"),
+    ("j'ai saisi l'UFC-Que Choisir", "legal"),
+    ("lo lleva la OCU", "legal"),
+    ("el síndico de la quiebra tiene los papeles", "legal"),
+    ("hablen con mi gestoría", "legal"),
+    ("we've asked a mediator to look at it", "legal"),
+    ("voyez ça avec maître Girardin", "legal"),
+    ("the link is broken, who do I talk to?", "request_human"),
+    ("¿no tienen empleados o qué?", "request_human"),
+    ("stop the calls, lunatics", "abusive"),
+]
+
+
+_EIGHTH_ROUND_RULES_STAY_PRECISE = [
+    # eighth round: near misses of the new patterns
+    ("my wife is unwell and I'm her carer, can I pay 40 a month", "wrong_party"),
+    ("ma fille m'aide avec le téléphone mais c'est bien moi le client", "wrong_party"),
+    ("soy el socio de la empresa y pagamos el viernes", "wrong_party"),
+    ("je propose 800 € pour solde de tout compte", "hardship"),
+    ("mi gestor les hizo la transferencia ayer", "legal"),
+    ("un maître-nageur m'a dit de vous appeler", "legal"),
+    ("que les den", "cease_contact"),
+    ("shove your bill", "cease_contact"),
+    ("mi jefe me corrió la semana pasada", "request_human"),
+    ("tu jefe es un ladrón", "request_human"),
+    ("the missus is crook so I'm home with her", "abusive"),
+]
+
+
+# Each round's phrases stay matched by the rule layer, and each round's near misses stay out of it.
 @pytest.mark.parametrize(
     ("text", "intent"),
-    [
-        # sixth round: a stop ending another message, terse and regional dismissals
-        ("I'll pay on the 2nd, then leave me in peace", "cease_contact"),
-        ("that figure is invented, and stop hounding me", "cease_contact"),
-        ("paid in full. never want to hear from your company again", "cease_contact"),
-        ("please do not reach out again", "cease_contact"),
-        ("no letters, no calls, no visits and everything else", "cease_contact"),
-        ("jog on", "cease_contact"),
-        ("stop calling, stop texting, stop emailing", "cease_contact"),
-        ("je paie lundi, ensuite laissez-moi en paix", "cease_contact"),
-        ("ne cherchez plus à me joindre", "cease_contact"),
-        ("cassez-vous", "cease_contact"),
-        ("les appels, les lettres, tout", "cease_contact"),
-        ("déjenme tranquila, ya pagué", "cease_contact"),
-        ("no me vuelvan a molestar", "cease_contact"),
-        ("ábranse", "cease_contact"),
-        # insults in many dialects and veiled threats
-        ("you lot are gobshites", "abusive"),
-        ("bunch of drongos", "abusive"),
-        ("stop ringing me you inconsiderate pricks", "abusive"),
-        ("lol ok scammer", "abusive"),
-        ("shame if something happened to your office", "abusive"),
-        ("espèce d'escroc", "abusive"),
-        ("sale rapace", "abusive"),
-        ("ce serait dommage qu'il arrive quelque chose à votre agence", "abusive"),
-        ("¿y esto qué es, cuatreros?", "abusive"),
-        ("ni para eso sirven, zopencos", "abusive"),
-        ("manga de chantas", "abusive"),
-        ("sapo culiao", "abusive"),
-        ("ya sé qué coche lleva su cobrador", "abusive"),
-        # one channel, said with "ring", "appeler", "llamar"
-        ("please don't ring my mobile", "opt_out_channel"),
-        ("arrêtez d'appeler, écrivez-moi", "opt_out_channel"),
-        ("dejen de llamar, mejor un correo", "opt_out_channel"),
-    ],
+    _FOURTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED
+    + _FIFTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED
+    + _SIXTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED
+    + _SIXTH_ROUND_PROBE_MISSES_ARE_RULE_MATCHED
+    + _SEVENTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED
+    + _EIGHTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED,
 )
-def test_sixth_round_safety_phrases_are_rule_matched(text: str, intent: str) -> None:
+def test_each_rounds_safety_phrases_are_rule_matched(text: str, intent: str) -> None:
     from amicable.negotiation.nlu.lang import normalize
 
     assert intent in rule_intents(normalize(text), text)
@@ -463,175 +578,13 @@ def test_sixth_round_safety_phrases_are_rule_matched(text: str, intent: str) -> 
 
 @pytest.mark.parametrize(
     ("text", "absent"),
-    [
-        # sixth round: near misses of the new patterns
-        ("a scammer opened that account with my details", "abusive"),
-        ("do one payment now and one next month?", "cease_contact"),
-        ("leave me a voicemail and I'll call back", "cease_contact"),
-        ("je paierai en espèces demain", "abusive"),
-        ("necesito la partida de nacimiento para el trámite", "abusive"),
-        ("ring me back tomorrow", "opt_out_channel"),
-        ("don't call before nine, don't text at night", "cease_contact"),
-        ("no me llamen por la mañana, mejor por la tarde", "cease_contact"),
-        ("my mate reached out to you about the plan", "cease_contact"),
-        ("this is bloody ridiculous, why is it 300?", "abusive"),
-        ("je suis fâché, le montant est faux", "abusive"),
-        ("estoy muy enojado con el cobro", "abusive"),
-    ],
+    _FOURTH_ROUND_RULES_STAY_PRECISE
+    + _FIFTH_ROUND_RULES_STAY_PRECISE
+    + _SIXTH_ROUND_RULES_STAY_PRECISE
+    + _SEVENTH_ROUND_RULES_STAY_PRECISE
+    + _EIGHTH_ROUND_RULES_STAY_PRECISE,
 )
-def test_sixth_round_rules_stay_precise(text: str, absent: str) -> None:
-    from amicable.negotiation.nlu.lang import normalize
-
-    assert absent not in rule_intents(normalize(text), text)
-
-
-@pytest.mark.parametrize(
-    ("text", "intent"),
-    [
-        # sixth round, after the probe batch's one measurement
-        ("that's fine, and no more chasing after that", "cease_contact"),
-        ("je paie jeudi et vous m'oubliez", "cease_contact"),
-        ("que je te croise pas dans ma rue", "abusive"),
-    ],
-)
-def test_sixth_round_probe_misses_are_rule_matched(text: str, intent: str) -> None:
-    from amicable.negotiation.nlu.lang import normalize
-
-    assert intent in rule_intents(normalize(text), text)
-
-
-@pytest.mark.parametrize(
-    ("text", "intent"),
-    [
-        # seventh round: the seventh split's kinds of misses, read by the labelling rules
-        ("my debt counsellor says I can't agree anything without her", "legal"),
-        ("Je suis sous tutelle, veuillez contacter mon tuteur à l'UDAF.", "legal"),
-        ("voyez avec le notaire chargé de la succession", "legal"),
-        ("Acepto, pero lo firmamos delante de mi notario", "legal"),
-        ("Any claim goes through probate", "legal"),
-        ("I got a letter from Cartwright & Doyle saying they act for me now", "legal"),
-        ("This matter is in the hands of Harrison Clarke LLP.", "legal"),
-        ("it's statute barred, six years, look it up", "legal"),
-        ("I want it deleted under GDPR", "legal"),
-        ("Je viens de recevoir l'injonction de payer, je fais opposition.", "legal"),
-        ("Ustedes me van a tener que ver en la corte", "legal"),
-        ("Lay off, I'm sorting it", "cease_contact"),
-        ("cut it out", "cease_contact"),
-        ("make sure I'm removed from whatever list this came from", "cease_contact"),
-        ("En attendant, silence radio de votre côté svp.", "cease_contact"),
-        ("así que párenle con el acoso", "cease_contact"),
-        ("Cállense, cuervos", "cease_contact"),
-        ("Iros a la mierda", "cease_contact"),
-        ("Vayan a chingar a su madre", "cease_contact"),
-        ("Va chier, tabarnak", "cease_contact"),
-        ("ouais ouais je vais payer, lâchez l'affaire", "cease_contact"),
-        ("I'm answering for Mr Patel who is in hospital", "wrong_party"),
-        ("je suis juste la nounou, la maman rentre vers 19 h", "wrong_party"),
-        ("C'est le voisin de M. Lefèvre qui répond", "wrong_party"),
-        ("The shop has been under new management since January", "wrong_party"),
-        ("Got a letter for my late husband", "wrong_party"),
-        ("Passez-moi Mme Girard, c'est elle qui suivait mon dossier", "request_human"),
-        ("Quiero que me atienda la licenciada Ruiz", "request_human"),
-        ("se traba la web, ¿hay alguien que me atienda?", "request_human"),
-        ("que me llame una senorita de la empresa", "request_human"),
-        ("Gonorreas, no me hablen más", "abusive"),
-        ("Forros, ofrezco 20 mil por mes", "abusive"),
-        ("Mamagüevos, yo no soy Yorman", "abusive"),
-        ("¿Qué es este cobro, conchesumadres?", "abusive"),
-        ("Snuls ! Vous m'avez facturé deux fois", "abusive"),
-        ("I've already paid, you illiterate baboons", "abusive"),
-        ("Cheeky sods adding another fee", "abusive"),
-        ("ça sert à rien de me menacer, pauvre type", "abusive"),
-        ("Si mandan otra vez al cobrador, no respondo de lo que pase", "abusive"),
-    ],
-)
-def test_seventh_round_safety_phrases_are_rule_matched(text: str, intent: str) -> None:
-    from amicable.negotiation.nlu.lang import normalize
-
-    assert intent in rule_intents(normalize(text), text)
-
-
-@pytest.mark.parametrize(
-    ("text", "absent"),
-    [
-        # seventh round: near misses of the new patterns
-        ("I'm a carer for my disabled son and can't work", "wrong_party"),
-        ("je sors de chez le notaire pour la succession de ma grand-mère", "legal"),
-        ("they will lay off half the staff next month", "cease_contact"),
-        ("I was laid off in May", "cease_contact"),
-        ("Párenle ya con los SMS y las llamadas", "cease_contact"),
-        ("allez vous faire voir", "cease_contact"),
-        ("no respondo el teléfono en el trabajo", "abusive"),
-        ("the new management agreed a plan with me", "wrong_party"),
-        ("I'd like the debt advice number you mentioned", "legal"),
-        ("take me through the list of charges", "cease_contact"),
-        ("the licence fee for the software", "request_human"),
-        ("Lucas said he'd pay it", "abusive"),
-    ],
-)
-def test_seventh_round_rules_stay_precise(text: str, absent: str) -> None:
-    from amicable.negotiation.nlu.lang import normalize
-
-    assert absent not in rule_intents(normalize(text), text)
-
-
-@pytest.mark.parametrize(
-    ("text", "intent"),
-    [
-        # eighth round: someone answering for the debtor, hardship told by others or by
-        # understatement, dismissals and stops said any way, people acting by mandate
-        ("hi, I'm her grandson, she doesn't use this phone any more", "wrong_party"),
-        ("this is just the babysitter, they're back on monday", "wrong_party"),
-        ("I hold lasting power of attorney for my father", "wrong_party"),
-        ("c'est sa sœur, il est à l'hôpital depuis lundi", "wrong_party"),
-        ("je suis l'aide-soignante de Mme Leroy, elle ne peut pas répondre", "wrong_party"),
-        ("le escribe el yerno, don Jacinto no usa el celular", "wrong_party"),
-        ("soy el socio de Hernán, le paso el recado", "wrong_party"),
-        ("my grandmother is in palliative care now", "hardship"),
-        ("elle a Alzheimer et vit en maison de retraite", "hardship"),
-        ("la banque alimentaire, je connais bien maintenant", "hardship"),
-        ("en cuanto cobre el finiquito les pago", "hardship"),
-        ("the kids and I are skipping meals this month", "hardship"),
-        ("get stuffed, all of you", "cease_contact"),
-        ("paid it on monday so give it a rest", "cease_contact"),
-        ("esfúmense de una vez", "cease_contact"),
-        ("ya pagué, se acabó el acoso", "cease_contact"),
-        ("merci de la laisser tranquille", "cease_contact"),
-        ("j'ai saisi l'UFC-Que Choisir", "legal"),
-        ("lo lleva la OCU", "legal"),
-        ("el síndico de la quiebra tiene los papeles", "legal"),
-        ("hablen con mi gestoría", "legal"),
-        ("we've asked a mediator to look at it", "legal"),
-        ("voyez ça avec maître Girardin", "legal"),
-        ("the link is broken, who do I talk to?", "request_human"),
-        ("¿no tienen empleados o qué?", "request_human"),
-        ("stop the calls, lunatics", "abusive"),
-    ],
-)
-def test_eighth_round_safety_phrases_are_rule_matched(text: str, intent: str) -> None:
-    from amicable.negotiation.nlu.lang import normalize
-
-    assert intent in rule_intents(normalize(text), text)
-
-
-@pytest.mark.parametrize(
-    ("text", "absent"),
-    [
-        # eighth round: near misses of the new patterns
-        ("my wife is unwell and I'm her carer, can I pay 40 a month", "wrong_party"),
-        ("ma fille m'aide avec le téléphone mais c'est bien moi le client", "wrong_party"),
-        ("soy el socio de la empresa y pagamos el viernes", "wrong_party"),
-        ("je propose 800 € pour solde de tout compte", "hardship"),
-        ("mi gestor les hizo la transferencia ayer", "legal"),
-        ("un maître-nageur m'a dit de vous appeler", "legal"),
-        ("que les den", "cease_contact"),
-        ("shove your bill", "cease_contact"),
-        ("mi jefe me corrió la semana pasada", "request_human"),
-        ("tu jefe es un ladrón", "request_human"),
-        ("the missus is crook so I'm home with her", "abusive"),
-    ],
-)
-def test_eighth_round_rules_stay_precise(text: str, absent: str) -> None:
+def test_each_rounds_rules_stay_precise(text: str, absent: str) -> None:
     from amicable.negotiation.nlu.lang import normalize
 
     assert absent not in rule_intents(normalize(text), text)
