@@ -20,7 +20,7 @@ from __future__ import annotations
 import calendar as _calendar
 import threading
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import holidays
 
@@ -60,6 +60,13 @@ def nominal_date(anchor: date, frequency: Frequency, k: int) -> date:
     return date(year, month, min(anchor.day, _calendar.monthrange(year, month)[1]))
 
 
+@cache
+def _supported_countries() -> dict[str, list[str]]:
+    """The holiday library's countries and their subdivisions, read once a process: the library
+    rebuilds the table on every call (about 16 ms), and each new jurisdiction asked for."""
+    return holidays.list_supported_countries()
+
+
 class BusinessCalendar:
     """Business days of one jurisdiction: Monday to Friday except public holidays.
 
@@ -75,7 +82,7 @@ class BusinessCalendar:
         # threads (``business_calendar``), so a lookup that may fill one in holds the lock.
         self._lock = threading.Lock()
         if country is not None:
-            supported = holidays.list_supported_countries()
+            supported = _supported_countries()
             if country not in supported:
                 raise InvalidInput(f"no holiday calendar for {country!r}")
             # A region the holiday tables do not know (e.g. FR-IDF: France has no regional

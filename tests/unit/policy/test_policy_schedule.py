@@ -78,6 +78,34 @@ def test_a_region_without_its_own_holidays_uses_the_national_calendar() -> None:
     assert BusinessCalendar("FR").is_business_day(date(2028, 12, 26))
 
 
+def test_the_holiday_librarys_country_table_is_read_once_for_every_new_jurisdiction(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The library rebuilds its table on each call (about 16 ms): reading it for every new
+    # (country, region) a process met was 2.5 % of a server's CPU over HTTP.
+    import holidays
+
+    from amicable.policy import schedule
+
+    calls = []
+    real = holidays.list_supported_countries
+
+    def counting() -> dict[str, list[str]]:
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(holidays, "list_supported_countries", counting)
+    schedule._supported_countries.cache_clear()
+    try:
+        for country, region in (("US", "CA"), ("US", "NY"), ("FR", None), ("DE", "BY")):
+            assert BusinessCalendar(country, region).is_business_day(date(2025, 12, 25)) is False
+        with pytest.raises(InvalidInput, match="no holiday calendar"):
+            BusinessCalendar("XX")
+    finally:
+        schedule._supported_countries.cache_clear()
+    assert len(calls) == 1
+
+
 def test_adjust_moves_forward_unless_that_crosses_the_limit_then_backward() -> None:
     cal = BusinessCalendar("FR")
     friday_holiday = date(2026, 5, 1)
