@@ -10,8 +10,10 @@ SQLAlchemy and the driver; the database server's CPU is not counted). The first 
 warm up (statement caches, the NLU model, the offer-space memo is per account so it does not
 carry over). ``python -m bench.turn_cpu_bench [--conversations 100] [--database-url URL]`` prints
 one JSON object: ``opening_cpu_ms`` and ``turn_cpu_ms`` (means), ``cpu_ms_per_benchmark_turn``
-(a turn plus a fifth of an opening, as ``http_turns`` counts), ``statements_per_turn`` (through
-SQLAlchemy; the audit records and the COMMIT go in one more round trip), the load average. The database (``amicable_bench_turn_cpu``) is dropped and created afresh.
+(a turn plus a fifth of an opening, as ``http_turns`` counts), ``statements_per_turn`` (those through
+SQLAlchemy's execution path: since the ninth session a turn's usual statements run on the
+driver's cursor, see ``amicable.adapters.db.driver``, and are not counted; the audit records and
+the COMMIT go in one more round trip), the load average. The database (``amicable_bench_turn_cpu``) is dropped and created afresh.
 """
 
 from __future__ import annotations

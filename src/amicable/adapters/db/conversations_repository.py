@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
+from amicable.adapters.db.driver import DriverStatement
 from amicable.adapters.db.tables_conversations import (
     conversation_agreements,
     conversation_escalations,
@@ -73,6 +74,15 @@ def _add_message() -> Any:
 
 
 _ADD_MESSAGE = _add_message()
+# What every turn runs, on the driver's cursor on PostgreSQL (see ``driver``).
+_TURN_LATEST_OPEN = DriverStatement(_LATEST_OPEN)
+_TURN_SAVE = DriverStatement(_SAVE, column_keys=("state", "state_json", "version", "updated_at"))
+_TURN_ADD_MESSAGE = DriverStatement(_ADD_MESSAGE)
+_TURN_ADD_OFFER = DriverStatement(
+    _ADD_OFFER,
+    column_keys=("org_id", "conversation_id", "seq", "offer_json", "gate_outcome",
+                 "policy_version", "at"),
+)  # fmt: skip
 
 
 class SqlConversationRepository:
@@ -85,9 +95,9 @@ class SqlConversationRepository:
 
     def latest_open(self, customer_id: int, channel: str) -> tuple[int, int, str] | None:
         """``(id, version, state_json)`` of the customer's newest conversation on ``channel``."""
-        row = self._conn.execute(
-            _LATEST_OPEN, {"org": self._org, "customer": customer_id, "channel": channel}
-        ).first()
+        row = _TURN_LATEST_OPEN.first(
+            self._conn, {"org": self._org, "customer": customer_id, "channel": channel}
+        )
         return None if row is None else (int(row.id), int(row.version), str(row.state_json))
 
     def state_of(self, conversation_id: int) -> tuple[int, str, int, str] | None:
@@ -107,8 +117,8 @@ class SqlConversationRepository:
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def save(self, conversation_id: int, version: int, state: dict[str, Any]) -> int:
-        result = self._conn.execute(
-            _SAVE,
+        touched = _TURN_SAVE.rowcount(
+            self._conn,
             {
                 "org": self._org,
                 "conversation": conversation_id,
@@ -119,7 +129,7 @@ class SqlConversationRepository:
                 "updated_at": self._now,
             },
         )
-        if result.rowcount != 1:
+        if touched != 1:
             raise Conflict(
                 f"conversation {conversation_id} changed concurrently (version {version} is "
                 "stale); reload it and handle the message again"
@@ -137,17 +147,17 @@ class SqlConversationRepository:
         content: list[dict[str, Any]],
         source: str,
     ) -> int:
-        return int(self._conn.execute(_ADD_MESSAGE, {
+        return int(_TURN_ADD_MESSAGE.scalar_one(self._conn, {
             "org_id": self._org, "conversation_id": conversation_id,
             "direction": direction, "text": text, "intents_json": json.dumps(intents),
             "state": state, "content_ok": not content, "content_json": json.dumps(content),
             "source": source, "at": self._now,
-        }).scalar_one())  # fmt: skip
+        }))  # fmt: skip
 
     def add_offer(
         self, conversation_id: int, seq: int, offer: dict[str, Any], gate: str, policy: str
     ) -> None:
-        self._conn.execute(_ADD_OFFER, {
+        _TURN_ADD_OFFER.rowcount(self._conn, {
             "org_id": self._org, "conversation_id": conversation_id, "seq": seq,
             "offer_json": json.dumps(offer), "gate_outcome": gate, "policy_version": policy,
             "at": self._now,

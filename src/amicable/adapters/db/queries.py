@@ -25,6 +25,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from amicable.adapters.db.driver import DriverStatement
 from amicable.adapters.db.tables import (
     allocations,
     customers,
@@ -121,6 +122,9 @@ _ACCOUNT_LEDGER = _account_ledger()
 _CUSTOMER = select(customers).where(
     customers.c.org_id == bindparam("org"), customers.c.external_id == bindparam("ref")
 )
+# A conversation turn reads the account with these two: on the driver's cursor on PostgreSQL.
+_TURN_CUSTOMER = DriverStatement(_CUSTOMER)
+_TURN_LEDGER = DriverStatement(_ACCOUNT_LEDGER)
 
 
 class SqlLedgerReader:
@@ -309,7 +313,7 @@ class SqlLedgerReader:
         return out
 
     def account_rows(self, external_id: str, as_of: date) -> AccountRows | None:
-        c = self._conn.execute(_CUSTOMER, {"org": self._org, "ref": external_id}).first()
+        c = _TURN_CUSTOMER.first(self._conn, {"org": self._org, "ref": external_id})
         if c is None:
             return None
         cid = int(c.id)
@@ -318,7 +322,7 @@ class SqlLedgerReader:
         settled: list[tuple[date, date]] = []
         pays: list[AccountPayment] = []
         params = {"org": self._org, "customer": cid, "as_of": as_of}
-        for r in self._conn.execute(_ACCOUNT_LEDGER, params):
+        for r in _TURN_LEDGER.all(self._conn, params):
             kind = r.kind
             if kind == "i":
                 invs.append(AccountInvoice(int(r.id), cid, str(r.number), _date(r.d1),

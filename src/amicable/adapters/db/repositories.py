@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from amicable.adapters.db.bulk import Bulk
+from amicable.adapters.db.driver import DriverStatement
 from amicable.adapters.db.tables import (
     allocations,
     consents,
@@ -77,6 +78,7 @@ _LATEST_POLICY = (
     .order_by(policy_versions.c.version.desc())
     .limit(1)
 )
+_LATEST_POLICY_FAST = DriverStatement(_LATEST_POLICY)  # every conversation turn reads it
 #: Every unit of work looks its organisation up by name: the statement is built once.
 _ORG_ID = select(organisations.c.id).where(organisations.c.name == bindparam("name"))
 # The customer file reads of every account looked at (agent loop, conversation turn), built once.
@@ -252,7 +254,7 @@ class SqlPolicyVersionRepository:
         return PolicyVersion(version, label, yaml_text, checksum, self._now)
 
     def latest(self) -> PolicyVersion | None:
-        r = self._conn.execute(_LATEST_POLICY, {"org": self._org}).first()
+        r = _LATEST_POLICY_FAST.first(self._conn, {"org": self._org})
         return None if r is None else self._row(r)
 
     def get(self, version: int) -> PolicyVersion:

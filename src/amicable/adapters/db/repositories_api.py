@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from amicable.adapters.db.driver import DriverStatement
 from amicable.adapters.db.tables import organisations
 from amicable.adapters.db.tables_audit import audit_heads, audit_records
 from amicable.adapters.db.tables_events import (
@@ -230,6 +231,10 @@ _LOCK_HEAD_PG = (
 )
 _APPEND = insert(audit_records)
 _ADD_EVENT = insert(outcome_events).returning(outcome_events.c.id)
+#: Most conversation turns record an outcome event: on the driver's cursor on PostgreSQL.
+_TURN_ADD_EVENT = DriverStatement(
+    _ADD_EVENT, column_keys=("org_id", "event_id", "kind", "payload", "created_at")
+)
 _MOVE_HEAD = (
     update(audit_heads)
     .where(audit_heads.c.org_id == bindparam("org"), audit_heads.c.seq == bindparam("prev_seq"))
@@ -447,8 +452,8 @@ class SqlEventRepository:
         self._now = now
 
     def add_event(self, event_id: str, kind: str, payload: str) -> EventRow:
-        new_id = self._conn.execute(
-            _ADD_EVENT,
+        new_id = _TURN_ADD_EVENT.scalar_one(
+            self._conn,
             {
                 "org_id": self._org,
                 "event_id": event_id,
@@ -456,7 +461,7 @@ class SqlEventRepository:
                 "payload": payload,
                 "created_at": self._now,
             },
-        ).scalar_one()
+        )
         return EventRow(int(new_id), event_id, kind, payload, self._now)
 
     def events(self, start: datetime | None = None, end: datetime | None = None) -> list[EventRow]:

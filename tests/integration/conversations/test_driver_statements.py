@@ -1,0 +1,145 @@
+"""The statements a conversation turn runs on the driver's cursor (``adapters.db.driver``): the
+same rows and the same stored values as through SQLAlchemy (SQLite/PostgreSQL; on SQLite both
+go through SQLAlchemy, on PostgreSQL the comparison is the point)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, select
+
+from amicable.adapters.db import conversations_repository as conv_sql
+from amicable.adapters.db import queries as ledger_sql
+from amicable.adapters.db import repositories as policy_sql
+from amicable.adapters.db.tables_conversations import conversation_messages, conversation_offers
+from amicable.adapters.db.tables_events import outcome_events
+from amicable.adapters.importers import read_customers, read_invoices, read_payments
+from amicable.bootstrap import App, bootstrap
+from amicable.domain.clock import SimulatedClock
+from amicable.service.conversations import handle_inbound, start_conversation
+from amicable.service.imports import import_customers, import_invoices, import_payments
+from amicable.service.queries import accounts_list, resolve_account, show_account
+from amicable.sim.sample import generate_sample
+
+TODAY = date(2026, 3, 1)
+NOW = datetime(2026, 3, 1, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def talked(database_url: str, tmp_path: Path) -> Iterator[tuple[App, str]]:
+    """An account with a conversation that went to an offer (and its events)."""
+    generate_sample(tmp_path, accounts=15, seed=3, as_of=TODAY)
+    app = bootstrap(database_url, clock=SimulatedClock(NOW))
+    import_customers(app.uow(), read_customers(tmp_path / "customers.csv"))
+    import_invoices(app.uow(), read_invoices(tmp_path / "invoices.csv"))
+    import_payments(app.uow(), read_payments(tmp_path / "payments.csv"))
+    ref = next(r for r in accounts_list(app.uow(), TODAY) if r.balances).customer.external_id
+    postal = str(show_account(app.uow(), ref, TODAY).customer["postal_code"])
+    start_conversation(app.uow(), ref, "sms", today=TODAY, lang="en")
+    handle_inbound(app.uow(), ref, "sms", postal, today=TODAY)
+    handle_inbound(app.uow(), ref, "sms", "no", today=TODAY)
+    try:
+        yield app, ref
+    finally:
+        app.close()
+
+
+def test_the_turns_reads_give_the_rows_sqlalchemy_gives(talked: tuple[App, str]) -> None:
+    app, ref = talked
+    with app.uow() as uow:
+        conn, org = uow.connection, uow.org_id
+        customer = resolve_account(uow, ref).id
+        cases = [
+            (ledger_sql._TURN_CUSTOMER, {"org": org, "ref": ref}),
+            (ledger_sql._TURN_LEDGER, {"org": org, "customer": customer, "as_of": TODAY}),
+            (policy_sql._LATEST_POLICY_FAST, {"org": org}),
+            (conv_sql._TURN_LATEST_OPEN, {"org": org, "customer": customer, "channel": "sms"}),
+        ]
+        for fast, params in cases:
+            expected = [tuple(r) for r in conn.execute(fast.stmt, params)]
+            got = [tuple(r) for r in fast.all(conn, params)]
+            assert got == expected and got, fast.stmt
+            first = fast.first(conn, params)
+            assert first is not None and tuple(first) == expected[0]
+            # attribute access by column label, as on SQLAlchemy's rows
+            names = list(conn.execute(fast.stmt, params).keys())
+            for i, name in enumerate(names):
+                assert getattr(first, name) == expected[0][i], name
+        assert ledger_sql._TURN_CUSTOMER.first(conn, {"org": org, "ref": "NO-SUCH"}) is None
+
+
+def test_the_turns_writes_store_what_sqlalchemy_reads_back(talked: tuple[App, str]) -> None:
+    app, ref = talked
+    with app.uow() as uow:
+        conn = uow.connection
+        found = uow.conversations.latest_open(resolve_account(uow, ref).id, "sms")
+        assert found is not None
+        conv_id, version, raw = found
+        before = conn.execute(
+            select(conversation_messages.c.seq)
+            .where(conversation_messages.c.conversation_id == conv_id)
+            .order_by(conversation_messages.c.seq.desc())
+        ).first()
+        assert before is not None
+        text = 'l\'été "quoted" \u00e9\u00e8 — 100 %s %(x)s ; DROP'
+        seq = uow.conversations.add_message(
+            conv_id, direction="in", text=text, intents=["other"], state="presenting",
+            content=[{"rule": "r", "message": "m"}], source="debtor",
+        )  # fmt: skip
+        assert seq == before.seq + 1
+        row = conn.execute(
+            select(conversation_messages).where(
+                conversation_messages.c.conversation_id == conv_id,
+                conversation_messages.c.seq == seq,
+            )
+        ).one()
+        assert row.text == text and row.direction == "in" and row.source == "debtor"
+        assert json.loads(row.intents_json) == ["other"] and row.content_ok is False
+        assert json.loads(row.content_json) == [{"rule": "r", "message": "m"}]
+        at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)
+        assert at == uow.now
+        uow.conversations.add_offer(conv_id, seq, {"total": "1.00"}, "ok", "v9")
+        offer = conn.execute(
+            select(conversation_offers).where(
+                conversation_offers.c.conversation_id == conv_id,
+                conversation_offers.c.seq == seq,
+            )
+        ).one()
+        assert json.loads(offer.offer_json) == {"total": "1.00"}
+        assert (offer.gate_outcome, offer.policy_version) == ("ok", "v9")
+        state = json.loads(raw)
+        assert uow.conversations.save(conv_id, version, state) == version + 1
+        new = uow.conversations.latest_open(resolve_account(uow, ref).id, "sms")
+        assert new is not None and new[1] == version + 1 and json.loads(new[2]) == state
+        added = uow.events.add_event("evt-driver-1", "test.kind", '{"a": 1}')
+        stored = conn.execute(
+            select(outcome_events).where(outcome_events.c.event_id == "evt-driver-1")
+        ).one()
+        assert stored.id == added.id and stored.payload == '{"a": 1}'
+        uow.rollback()
+
+
+def test_on_postgresql_a_debtor_turn_runs_its_statements_on_the_driver(
+    talked: tuple[App, str], db_backend: str
+) -> None:
+    # On PostgreSQL, SQLAlchemy sees only what is not on the driver's cursor (the audit records
+    # and the COMMIT go on the driver too); on SQLite it sees them all.
+    app, ref = talked
+    seen: list[str] = []
+
+    def note(_c: object, _cur: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    event.listen(app.engine, "before_cursor_execute", note)
+    try:
+        handle_inbound(app.uow(), ref, "sms", "I can pay 100 a month", today=TODAY)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", note)
+    if db_backend == "postgres":
+        assert len(seen) <= 1, seen
+    else:
+        assert len(seen) >= 7, seen
