@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 import pytest
 from hypothesis import given
@@ -153,6 +153,30 @@ def test_from_minor_builds_exactly_what_the_checked_constructor_builds(
         assert made == checked and hash(made) == hash(checked)
         assert made.amount.as_tuple() == checked.amount.as_tuple()
         assert made.minor == minor and made.amount_str() == checked.amount_str()
+
+
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**27), max_value=10**27),
+    codes,
+    st.sampled_from([ROUND_HALF_EVEN, ROUND_HALF_UP, "ROUND_FLOOR", "ROUND_CEILING"]),
+)
+def test_quantize_builds_exactly_what_the_checked_constructor_builds(
+    amount: Decimal, code: str, rounding: str
+) -> None:
+    """``quantize`` skips the constructor's checks on what it has just quantized: the same value
+    in the same normal form as the checked constructor, or the same refusal."""
+    cur = currency(code)
+    try:
+        checked = Money(amount.quantize(cur.exponent, rounding=rounding), cur)
+    except (InvalidMoney, InvalidOperation):
+        with pytest.raises(InvalidMoney):
+            Money.quantize(amount, code, rounding=rounding)
+        return
+    for made in (Money.quantize(amount, code, rounding=rounding),
+                 Money.quantize(amount, cur, rounding=rounding)):  # fmt: skip
+        assert made == checked and hash(made) == hash(checked)
+        assert made.amount.as_tuple() == checked.amount.as_tuple()
+        assert made.amount_str() == checked.amount_str()
 
 
 def test_from_minor_still_refuses_what_is_not_a_whole_number_of_minor_units() -> None:

@@ -191,8 +191,16 @@ class Money:
     @classmethod
     def quantize(cls, amount: Decimal | int | str, code: str | Currency, *, rounding: str) -> Money:
         """Round an arbitrary-precision amount to the currency's minor units, mode named."""
-        cur = currency(code)
-        return cls(_quantize(to_decimal(amount), cur, rounding), cur)
+        cur = code if type(code) is Currency else currency(code)
+        quantized = _quantize(to_decimal(amount), cur, rounding)
+        if cls is Money:
+            # Quantized to the currency's exponent: a whole number of minor units in normal form,
+            # so the constructor's checks cannot fail (the optimiser values offers with it).
+            made = object.__new__(Money)
+            object.__setattr__(made, "amount", quantized)
+            object.__setattr__(made, "currency", cur)
+            return made
+        return cls(quantized, cur)
 
     @staticmethod
     def sum(items: Iterable[Money], code: str | Currency) -> Money:

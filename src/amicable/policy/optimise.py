@@ -183,6 +183,12 @@ def _power(base: Decimal, exponent: Decimal) -> Decimal:
         return base**exponent if exponent != 0 else Decimal(1)
 
 
+@lru_cache(maxsize=65536)
+def _factors(hazard: Decimal, rate: Decimal, days: int) -> tuple[Decimal, Decimal]:
+    """Survival to a payment ``days`` away and its discount factor (the same days recur)."""
+    return _power(1 - hazard, Decimal(days) / 30), _power(1 + rate, Decimal(-days) / 365)
+
+
 def value_offer(
     offer: Offer,
     gate: GateDecision,
@@ -199,12 +205,12 @@ def value_offer(
     boost = 1 + model.discount_elasticity * d
     rows: list[PaymentValue] = []
     alive_sum = Decimal(0)
+    hazard, rate = model.monthly_hazard, econ.annual_discount_rate
     for pay in offer.payments:
         t = (pay.due_date - space.as_of).days
-        survival = _power(1 - model.monthly_hazard, Decimal(t) / 30)
+        survival, df = _factors(hazard, rate, t)
         afford = 1 - model.burden_weight * (1 - probability) * pay.amount.amount / balance
         prob = min(Decimal(1), probability * afford * survival * boost)
-        df = _power(1 + econ.annual_discount_rate, Decimal(-t) / 365)
         rows.append(
             PaymentValue(pay.due_date, pay.amount, t, prob, df, prob * pay.amount.amount * df)
         )
