@@ -23,6 +23,7 @@ The same rules apply whatever the strategy; randomness comes from per-debtor gen
 from __future__ import annotations
 
 import csv
+import gc
 import random
 import shutil
 from collections.abc import Callable
@@ -48,6 +49,7 @@ from amicable.compliance import (
 from amicable.domain.clock import SimulatedClock
 from amicable.domain.money import Money
 from amicable.service import imports, policies, queue
+from amicable.service.conversations import embedded_understanding
 from amicable.service.payments import ProviderEvent, apply_provider_event
 from amicable.sim.baselines import AggressiveCollector, Contact, DunningCollector, TeamCollector
 from amicable.sim.collectors import AgentCollector, Collector, Delivery
@@ -605,6 +607,13 @@ def simulate(
         app.init()
         _import(app, sample)
         debtors = _load(sample, seed, as_of)
+        if strategy == "agent":
+            embedded_understanding().warm_up()  # loaded now, so that it is frozen below
+        # What is alive now (modules, the NLU model, the imported sample's objects) is left out
+        # of the collector's full collections for the run: each walked all of it (at 2,000
+        # accounts x 18 days, 1.2 s of collections became 0.4 s).
+        gc.collect()
+        gc.freeze()
         contacts = _contacts(debtors)
         collector: Collector
         if strategy == "agent":
@@ -645,6 +654,7 @@ def simulate(
         return SimulationResult(strategy, accounts, days, seed, as_of, kpis, observer.series(days),
                                 _time.perf_counter() - began, observer.findings)  # fmt: skip
     finally:
+        gc.unfreeze()
         app.close()
 
 

@@ -72,3 +72,18 @@ def test_a_baseline_works_the_same_population(tmp_path: Path) -> None:
     assert team.kpis["policy_violations"] == 0
     assert (tmp_path / "agent" / "amicable.db").exists()
     assert (tmp_path / "dunning" / "amicable.db").exists()
+
+
+def test_a_run_leaves_its_start_up_objects_out_of_full_collections_and_puts_them_back(
+    tmp_path: Path,
+) -> None:
+    """The run's long-lived objects (modules, the NLU model, the loaded sample) were walked by
+    every full collection; they are frozen for the run, and unfrozen after it."""
+    import gc
+
+    gc.unfreeze()
+    frozen: list[int] = []
+    simulate(tmp_path, accounts=10, days=2, strategy="agent", seed=2, as_of=AS_OF,
+             progress=lambda _day: frozen.append(gc.get_freeze_count()))  # fmt: skip
+    assert len(frozen) == 2 and min(frozen) > 10_000
+    assert gc.get_freeze_count() == 0
