@@ -599,6 +599,13 @@ _NINTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED = [
     ("alguien de cobros, no el asistente virtual", "request_human"),
     ("you're useless, get me another colleague", "request_human"),
     ("you're useless, get me another colleague", "abusive"),
+    ("every reminder keeps me awake. Please stop.", "cease_contact"),
+    ("je paie lundi, et après je ne veux plus jamais entendre parler de vous", "cease_contact"),
+    ("the worry has me on antidepressants", "hardship"),
+    ("can I have the same agent as last time?", "request_human"),
+    ("¿es una persona o son todos robots?", "request_human"),
+    ("lâchez-le, mon père a 88 ans", "wrong_party"),
+    ("this is the office manager, Ben left last year", "wrong_party"),
 ]
 
 
@@ -616,6 +623,9 @@ _NINTH_ROUND_RULES_STAY_PRECISE = [
     ("I'm not useless at paying, it's your system", "abusive"),
     ("vous êtes nulle part dans mon relevé", "abusive"),
     ("my mum was ill, I'm her son and I'm paying it now", "cease_contact"),
+    ("who keeps calling me from a hidden number ten times a day? stop.", "cease_contact"),
+    ("no more phone calls, put everything in writing by email", "cease_contact"),
+    ("ici la gérante de la SARL, habilitée à traiter le dossier", "wrong_party"),
 ]
 
 

@@ -370,7 +370,7 @@ _STOP_FOR_THE_DEBTOR: Final = _p(
     r"|husband|wife|son|daughter|brother|sister|partner|uncle|aunt|family|parents))\b"
     r"(?:\s+(?:alone|be|in\s+peace|out\s+of\s+(?:it|this)))?"
     r"|\b(?:don'?t|do\s+not|never)\s+(?:contact|bother|harass|chase|pester|approach)\s+(?:him|her|them|my\s+(?:mum|mom|mother|dad|father|gran|nan|husband|wife|son|daughter|family|parents))\s+(?:again|any\s*more|ever)",
-    r"\blaisse[zr]?[- ](?:le|la|les)\s+(?:tranquilles?|en\s+paix)\b|\bfoutez[- ](?:lui|leur)\s+la\s+paix\b"
+    r"\blaisse[zr]?[- ](?:le|la|les)\s+(?:tranquilles?|en\s+paix)\b|\bl[aâ]che[zr]?[- ](?:la|le|les)\b|\bfoutez[- ](?:lui|leur)\s+la\s+paix\b"
     r"|\b(?:arr[eê]te[zr]?|cesse[zr]?)\s+de\s+(?:l'|les\s+|la\s+|le\s+)(?:emb[eê]ter|harceler|relancer|importuner|contacter|d[ée]ranger|emmerder)"
     r"|\bne\s+(?:l'|les\s+)(?:emb[eê]tez|harcelez|relancez|contactez|d[ée]rangez|importunez)\s+plus\b",
     r"\bno\s+(?:le|la|les)\s+(?:manden|env[ií]en|escriban|mand[eé]is|envi[eé]is)\s+m[aá]s\b"
@@ -378,6 +378,16 @@ _STOP_FOR_THE_DEBTOR: Final = _p(
     r"|\ba\s+(?:[ée]l|ella|mi\s+(?:madre|padre|mam[aá]|pap[aá]|abuel[oa]|espos[oa]|marido|hij[oa]))\s+no\s+(?:l[aoe]s?\s+)?(?:molesten|llamen|escriban|busquen|manden)"
     r"|\bd[eé]jen(?:l[aoe]s?)\s+(?:en\s+paz|tranquil[oa]s?)\b"
     r"|\bno\s+(?:l[aoe]s?)\s+(?:llamen|escriban|molesten|busquen)\s+(?:ni\s+(?:l[aoe]s?\s+)?(?:llamen|escriban|molesten|busquen)\s+)?m[aá]s\b",
+)
+# a message that ends on a bare stop ("… every letter makes it worse. Please stop.", "Arrêtez.",
+# "Paren ya."): a cease unless it names calls, texts, e-mail or WhatsApp (then an opt-out)
+_FINAL_STOP: Final = re.compile(
+    r"(?:^|[.!?]\s*)(?:please\s+)?(?:just\s+)?(?:stop|arr[eê]te[zr]?(?:\s+(?:tout|[çc]a))?|paren(?:\s+ya)?|basta\s+ya)"
+    r"\s*(?:,?\s*(?:please|svp|s'il\s+vous\s+pla[iî]t|por\s+favor))?\s*[.!]*\s*$"
+)
+_NAMED_CHANNEL: Final = re.compile(
+    r"\b(?:call\w*|ring\w*|phon\w*|texts?|texting|sms|e-?mail\w*|whats\s?app\w*|appel\w*|t[ée]l[ée]phon\w*|textos?"
+    r"|mails?|courriels?|llam\w*|mensaj\w*|correos?|wasaps?|guasaps?)\b"
 )
 _MY: Final = re.compile(r"\b(?:my|mi|mis|ma|mon|mes)\b")
 _NINTH_ROUND: Final[dict[str, re.Pattern[str]]] = {
@@ -396,6 +406,9 @@ _NINTH_ROUND: Final[dict[str, re.Pattern[str]]] = {
         r"|\b(?:stop|quit)\s+(?:pestering|nagging|bugging|stalking|harassing)\s+(?:me|us)\b"
         r"|\bgive\s+me\s+(?:some\s+)?peace\s+(?:until|till|before)\b|\b(?:please\s+)?just\s+stop\s*[.!]*$"
         r"|\bd'ici\s+l[àa]\s*,?\s*(?:pas\s+de|aucun)\s+contact\b"
+        r"|\bje\s+ne\s+veux\s+plus\s+jamais\s+entendre\s+parler\s+de\s+vous|\bne\s+revenez\s+plus\s+vers\s+moi\b"
+        r"|\beffacez\s+mes\s+coordonn[ée]es\b|\bmerci\s+de\s+ne\s+plus\s+(?:lui|leur|m')\s*[ée]crire\b"
+        r"|\bno\s+quiero\s+(?:volver\s+a\s+)?saber\s+nada\s+(?:m[aá]s\s+)?de\s+ustedes"
         r"|\barr[eê]te[zr]?\s+de\s+me\s+(?:courir\s+apr[eè]s|casser\s+les\s+pieds|pourrir|saouler|soûler|gonfler|emmerder|faire\s+chier)"
         r"|\bfoutez[- ]moi\s+(?:la\s+)?(?:paix|le\s+camp)",
     ),
@@ -404,7 +417,8 @@ _NINTH_ROUND: Final[dict[str, re.Pattern[str]]] = {
         r"\b(?:(?:i'?m|am|i\s+am)\s+not\s+coping|can'?t\s+cope|cannot\s+cope|not\s+coping|at\s+(?:my\s+)?breaking\s+point"
         r"|at\s+my\s+wits'?\s+end|(?:losing|lost)\s+sleep|can'?t\s+sleep|haven'?t\s+slept|nervous\s+breakdown|burn[- ]?out"
         r"|suicidal|end\s+it\s+all|drowning\s+in\s+debt|falling\s+apart|desperate\b|(?:had|having)\s+a\s+breakdown|in\s+rehab\b|(?:isn'?t|is\s+not|not)\s+well\s+enough\b"
-        r"|(?:is|'s)\s+in\s+no\s+(?:fit\s+)?state\b|memory'?s\s+going|losing\s+(?:his|her|their)\s+memory)",
+        r"|(?:is|'s)\s+in\s+no\s+(?:fit\s+)?state\b|memory'?s\s+going|losing\s+(?:his|her|their)\s+memory"
+        r"|antidepress|antid[ée]presseur|antidepresiv|crying\s+(?:all|every)\b|pleur[ée]\s+tou|\bllorando\b|(?:i'?m|am)\s+not\s+sleeping)",
         r"\b(?:je\s+ne\s+(?:dors|mange)\s+plus|j'en\s+dors\s+plus|je\s+craque\s+(?:nerveusement|compl[eè]tement)|je\s+suis\s+(?:au\s+bout\s+du\s+rouleau|d[ée]sesp[ée]r[ée]e?)"
         r"|burn[- ]?out|je\s+sombre)",
         r"\b(?:ya\s+no\s+(?:duermo|como)|no\s+(?:puedo|logro|consigo)\s+dormir|no\s+duermo"
@@ -421,7 +435,12 @@ _NINTH_ROUND: Final[dict[str, re.Pattern[str]]] = {
         r"|employer|boss|site\s+manager|foreman|night\s+(?:watchman|guard|porter)|security\s+guard|caretaker|concierge|doorman|janitor)\b"
         r"(?!\s+(?:and\s+)?i\s+(?:owe|lost|can'?t|need))"
         r"|^\W*(?:hi,?\s+|hello,?\s+)?(?:the\s+)?(?:caretaker|concierge|janitor|(?:night\s+)?porter|receptionist|site\s+manager"
-        r"|support\s+worker|social\s+worker|care\s+worker|housekeeper)\s+(?:(?:of|at|for)\s+[\w. ]{1,30}?\s+)?here\b",
+        r"|support\s+worker|social\s+worker|care\s+worker|housekeeper)\s+(?:(?:of|at|for)\s+[\w. ]{1,30}?\s+)?here\b"
+        r"|\b(?:this\s+is|it'?s)\s+the\s+(?:[a-z-]+\s+){0,2}(?:practice\s+manager|office\s+manager|club\s+manager|receptionist|secretary|office\s+temp)\b"
+        r"|\boffice\s+temp\s+here\b",
+        r"\b(?:ici|c'est)\s+(?:la|le)\s+(?:directrice|secr[ée]taire)\s+(?:de\s+la|du|de\s+l')\s*[a-zà-ÿ]+"
+        r"|\b(?:habla|le\s+habla|soy)\s+(?:la|el)\s+(?:directora|secretari[oa])\s+(?:de\s+la|del)\s+[a-záéíóúñ]+"
+        r"|\bsoy\s+(?:el|la)\s+asistente\s+(?:del|de\s+la)\s+(?:ingenier[oa]|licenciad[oa]|doctor[a]?|se[ñn]or[a]?|arquitect[oa])\b",
         r"\b(?:je\s+suis|c'est|ici)\s+(?:juste\s+)?(?:le|la|l')\s*(?:chef\s+de\s+chantier|gardien(?:ne)?\s+de\s+l'immeuble|veilleur\s+de\s+nuit|concierge\s+de\s+l'immeuble)\b"
         r"|\b(?:je\s+suis|c'est|ici)\s+(?:juste\s+|seulement\s+)?(?:son|sa|leur|le|la|l')\s*(?:assistante?\s+social[e]?|[ée]ducat(?:eur|rice)"
         r"|secr[ée]tariat|secr[ée]taire|coll[eè]gue|employeur|patron(?:ne)?|gardien(?:ne)?|veilleur\s+de\s+nuit|chef\s+de\s+chantier"
@@ -433,9 +452,11 @@ _NINTH_ROUND: Final[dict[str, re.Pattern[str]]] = {
         r"|capataz|encargad[oa]\s+de\s+(?:la\s+)?obra|jefe\s+de\s+obra|celador[a]?|guardia)\b"
         r"(?:\s+(?:de|del)\s+(?!la\s+empresa\b|mi\b))?",
     ),
+    "legal": _p(r"\bavocates?\b"),
     "abusive": _p(
         r"\b(?:you'?re|you\s+are|ur|u\s+r)\s+(?:\w+\s+)?useless\b(?!\s+(?:to|for|at)\b)"
         r"|\bvous\s+[êe]tes\s+(?:\w+\s+)?nul(?:le|s|les)?\b(?!\s+(?:part|et\s+non))|\bt'es\s+(?:\w+\s+)?nul(?:le)?\b"
+        r"|\byou\s+lot\s+are\s+(?:a\s+)?(?:joke|clowns|useless|pathetic)\b"
     ),
     "request_human": _p(
         # the agent of last time, a named or remembered person
@@ -454,15 +475,15 @@ _NINTH_ROUND: Final[dict[str, re.Pattern[str]]] = {
         r"|(?:un|une)\s+(?:de\s+vos\s+coll[eè]gues|autre\s+coll[eè]gue)|(?:passez|donnez|trouvez)[- ]moi\s+(?:un|une|votre)\s+coll[eè]gue"
         r"|(?:otro|otra)\s+compa[ñn]er[oa]\b(?!\s+de\s+(?:piso|casa|cuarto))|(?:p[aá]s[ae]me|comun[ií]queme|comun[ií]came)\s+con\s+(?:su|tu|un|una|otro|otra)\s+compa[ñn]er[oa]"
         r"|someone\s+(?:else|from\s+(?:your\s+)?(?:billing|accounts|collections|the\s+office))\s+(?:please|to\s+call|call|who)"
-        r"|alguien\s+de\s+(?:cobros|cobranza|facturaci[oó]n|la\s+oficina|su\s+empresa)|quelqu'un\s+(?:du\s+service|de\s+la\s+compta|de\s+chez\s+vous))",
+        r"|alguien\s+de\s+(?:cobros|cobranza|facturaci[oó]n|contabilidad|la\s+oficina|su\s+empresa)|(?:same|m[êe]me|mism[oa])\s+(?:adviser|advisor|agent|person|lady|guy|conseill[eè]re?|personne|asesor[a]?|persona|ejecutiv[oa])\s+(?:as|que|de\s+la)\b|(?:just|only|all|que\s+des|todos|solo|s[oó]lo)\s+(?:bots|robots)\b|(?:get|put|find)\s+me\s+(?:someone|somebody)\b|trouvez[- ]moi\s+quelqu'un\b|p[aá]s(?:e|en|a)me\s+(?:a|con)\s+alguien\b|quelqu'un\s+(?:du\s+service|de\s+la\s+compta|de\s+chez\s+vous))",
     ),
 }
 _CHANNEL_FAMILIES: Final = (
     re.compile(
-        r"\b(?:calls?|calling|phones?|phone\s*calls?|ring(?:ing)?|numbers?|num[ée]ros?|n[uú]meros?|appels?|coups?\s+de\s+fil|t[ée]l[ée]phone|llamadas?|tel[eé]fono|llamar)\b"
+        r"\b(?:calls?|calling|phones?|phone\s*calls?|ring(?:ing)?|numbers?|num[ée]ros?|n[uú]meros?|appels?|rappeler|appeler|coups?\s+de\s+fil|t[ée]l[ée]phone|llamadas?|tel[eé]fono|llamar)\b"
     ),
     re.compile(r"\b(?:texts?|texting|sms|textos?|mensajitos?|mensajes|messages)\b"),
-    re.compile(r"\b(?:e-?mails?|mails?|courriels?|correos?(?:\s+electr[oó]nicos?)?)\b"),
+    re.compile(r"\b(?:e-?mails?|e-?mailing|mails?|courriels?|correos?(?:\s+electr[oó]nicos?)?)\b"),
     re.compile(r"\b(?:whats\s?app|wasaps?|guasaps?|whatsapps?)\b"),
     re.compile(
         r"\b(?:letters?|post|courriers?|lettres?|cartas?|palomas?|pigeons?|carrier\s+pigeons?)\b"
@@ -470,7 +491,7 @@ _CHANNEL_FAMILIES: Final = (
     re.compile(r"\b(?:visits?|door|porte|visites?|visitas?|puerta)\b"),
 )
 _REFUSAL: Final = re.compile(
-    r"\b(?:no|not|don'?t|stop|stops|stopped|blocked|nothing|never|none|pas|plus|rien|ni|jamais|arr[eê]t\w*|bloqu\w*"
+    r"\b(?:no|not|don'?t|stop|stops|stopped|blocked|nothing|never|none|pas|plus|rien|ni|jamais|arr[eê]t\w*|bloqu\w*|inutile"
     r"|nada|nunca|basta|se\s+acab\w*|se\s+termina|termin\w*)\b"
 )
 
@@ -479,7 +500,7 @@ _REFUSAL: Final = re.compile(
 _PREFERENCE: Final = re.compile(
     r"\b(?:only|just|seulement|uniquement|que\s+par|s[oó]lo|solamente|[uú]nicamente|(?:is|are)\s+(?:fine|ok|okay|better)"
     r"|you\s+can\s+(?:e-?mail|text|write|call|post)|instead|rather|prefer\w*|pr[ée]f[eè]r\w*|plut[ôo]t|ira\s+(?:tr[eè]s\s+)?bien"
-    r"|[çc]a\s+va|(?:est[aá]|va)\s+bien|mejor\s+por|or\s+(?:by\s+)?(?:e-?mail|post|letter|text)"
+    r"|[çc]a\s+va|(?:est[aá]|va)\s+bien|mejor\s+por|or\s+(?:by\s+)?(?:e-?mail|post|letter|text)|in\s+writing|by\s+e-?mail"
     r"|(?<!n't\s)(?<!not\s)(?<!never\s)(?:e-?mail|text|write\s+to|ring)\s+me|(?:[ée]crivez|envoyez|[ée]cris|envoie)[- ]moi\s+(?:par|un|une|des|au|sur)"
     r"|(?:escr[ií]b(?:a|e|an)me|m[aá]nd(?:a|e|en)me|env[ií](?:a|e|en)me)\s+(?:por|al|un|una|a\s+mi|en))\b"
 )
@@ -514,6 +535,8 @@ def _ninth_round(low: str, text: str | None = None) -> set[str]:
         # "leave him alone" answers for the debtor; "leave my family alone" may be the debtor
         if not _MY.search(stop.group(0)):
             found.add("wrong_party")
+    if _FINAL_STOP.search(low) and not _NAMED_CHANNEL.search(low):
+        found.add("cease_contact")
     if _every_channel_refused(low) and not _PREFERENCE.search(low):
         found.add("cease_contact")
     return found
