@@ -560,6 +560,75 @@ _EIGHTH_ROUND_RULES_STAY_PRECISE = [
 ]
 
 
+_NINTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED = [
+    # ninth round: dismissals of every dialect (abuse and a cease), a stop for the debtor, every
+    # channel refused in one breath, a stop until a date, distress, staff answering, a person
+    # remembered from before or behind the screen, a colleague
+    ("go suck an egg, the whole pack of you", "cease_contact"),
+    ("go suck an egg, the whole pack of you", "abusive"),
+    ("voetsek with your reminders", "cease_contact"),
+    ("allez donc au diable avec vos pénalités", "cease_contact"),
+    ("vete al carajo con tu deuda", "cease_contact"),
+    ("andate a cagar, cobrador", "cease_contact"),
+    ("vayan a freír espárragos", "abusive"),
+    ("please leave him alone, he's in hospital", "cease_contact"),
+    ("please leave him alone, he's in hospital", "wrong_party"),
+    ("no le manden más cobros a mi papá", "cease_contact"),
+    ("dejad de mandarle mensajes, por favor", "wrong_party"),
+    ("arrêtez de la harceler, elle a 90 ans", "cease_contact"),
+    ("pas d'appels, pas de SMS, pas de mails, pas de WhatsApp. Rien.", "cease_contact"),
+    ("teléfono, email, mensajitos, palomas mensajeras. Que se acabe.", "cease_contact"),
+    ("post, phone, email, text: none of it, ever", "cease_contact"),
+    ("don't contact me until the 28th", "cease_contact"),
+    ("ne me relancez pas avant le 10 avril", "cease_contact"),
+    ("no me contacten hasta que cobre", "cease_contact"),
+    ("dejá de romperme las bolas", "cease_contact"),
+    ("corten con la persecución", "cease_contact"),
+    ("I'm not coping, please stop", "hardship"),
+    ("ya no duermo por esta deuda", "hardship"),
+    ("je ne dors plus à cause de vous", "hardship"),
+    ("I'm overdrawn until payday", "hardship"),
+    ("je suis à découvert depuis le 3", "hardship"),
+    ("estoy en números rojos", "hardship"),
+    ("I'm his social worker, he asked me to reply", "wrong_party"),
+    ("c'est la secrétaire de maître Dubois", "wrong_party"),
+    ("soy el sereno del edificio", "wrong_party"),
+    ("can I talk to the lady I spoke to last week?", "request_human"),
+    ("y a quelqu'un derrière l'écran ?", "request_human"),
+    ("la dame de la dernière fois, elle est là ?", "request_human"),
+    ("alguien de cobros, no el asistente virtual", "request_human"),
+    ("you're useless, get me another colleague", "request_human"),
+    ("you're useless, get me another colleague", "abusive"),
+    ("every reminder keeps me awake. Please stop.", "cease_contact"),
+    ("je paie lundi, et après je ne veux plus jamais entendre parler de vous", "cease_contact"),
+    ("the worry has me on antidepressants", "hardship"),
+    ("can I have the same agent as last time?", "request_human"),
+    ("¿es una persona o son todos robots?", "request_human"),
+    ("lâchez-le, mon père a 88 ans", "wrong_party"),
+    ("this is the office manager, Ben left last year", "wrong_party"),
+]
+
+
+_NINTH_ROUND_RULES_STAY_PRECISE = [
+    # ninth round: near misses of the new patterns
+    ("fuck off and stop texting me", "cease_contact"),  # a channel named: abuse and an opt-out
+    ("no calls at work, texts or email are fine, and whatsapp too", "cease_contact"),
+    ("pas de WhatsApp svp, c'est mon numéro perso. Un e-mail ira très bien", "cease_contact"),
+    ("leave my family alone", "wrong_party"),  # may be the debtor speaking
+    ("I settled this with your colleague on the phone", "request_human"),
+    ("j'ai déjà réglé avec votre collègue", "request_human"),
+    ("the company is in administration, speak to the administrators", "hardship"),
+    ("my overdraft is fine, what's the balance?", "hardship"),
+    ("je suis à bout, c'est la troisième fois que j'explique", "hardship"),
+    ("I'm not useless at paying, it's your system", "abusive"),
+    ("vous êtes nulle part dans mon relevé", "abusive"),
+    ("my mum was ill, I'm her son and I'm paying it now", "cease_contact"),
+    ("who keeps calling me from a hidden number ten times a day? stop.", "cease_contact"),
+    ("no more phone calls, put everything in writing by email", "cease_contact"),
+    ("ici la gérante de la SARL, habilitée à traiter le dossier", "wrong_party"),
+]
+
+
 # Each round's phrases stay matched by the rule layer, and each round's near misses stay out of it.
 @pytest.mark.parametrize(
     ("text", "intent"),
@@ -568,7 +637,8 @@ _EIGHTH_ROUND_RULES_STAY_PRECISE = [
     + _SIXTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED
     + _SIXTH_ROUND_PROBE_MISSES_ARE_RULE_MATCHED
     + _SEVENTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED
-    + _EIGHTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED,
+    + _EIGHTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED
+    + _NINTH_ROUND_SAFETY_PHRASES_ARE_RULE_MATCHED,
 )
 def test_each_rounds_safety_phrases_are_rule_matched(text: str, intent: str) -> None:
     from amicable.negotiation.nlu.lang import normalize
@@ -582,7 +652,8 @@ def test_each_rounds_safety_phrases_are_rule_matched(text: str, intent: str) -> 
     + _FIFTH_ROUND_RULES_STAY_PRECISE
     + _SIXTH_ROUND_RULES_STAY_PRECISE
     + _SEVENTH_ROUND_RULES_STAY_PRECISE
-    + _EIGHTH_ROUND_RULES_STAY_PRECISE,
+    + _EIGHTH_ROUND_RULES_STAY_PRECISE
+    + _NINTH_ROUND_RULES_STAY_PRECISE,
 )
 def test_each_rounds_rules_stay_precise(text: str, absent: str) -> None:
     from amicable.negotiation.nlu.lang import normalize

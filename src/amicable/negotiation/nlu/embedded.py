@@ -46,14 +46,19 @@ SAFETY_THRESHOLD: Final = 0.4
 # precision) and lowered wrong_party (0.4 -> 0.3); round 6 lowered cease_contact (0.2 -> 0.15:
 # 0.958 -> 0.966, precision 0.74 -> 0.69), which reaches 0.97 only at 0.1 (precision 0.61, not
 # adopted); abusive reaches 0.971 at 0.1; round 8 lowered wrong_party (0.3 -> 0.2: 0.957 ->
-# 0.975, precision 0.80 -> 0.73) once the corpus held the eighth split (docs/nlu.md). A lower
+# 0.975, precision 0.80 -> 0.73) once the corpus held the eighth split; round 9, after the ninth
+# split missed four of the six on unseen text, lowered the four it missed to clear 0.97 with room
+# (model alone: hardship 0.15 -> 0.1, 0.974 -> 0.986; cease_contact 0.15 -> 0.1, 0.967 -> 0.978;
+# wrong_party 0.2 -> 0.15, 0.976 -> 0.982; request_human 0.4 -> 0.25, 0.978 -> 0.986; precision
+# 0.63 -> 0.55, 0.67 -> 0.58, 0.72 -> 0.67, 0.95 -> 0.91) (docs/nlu.md). A lower
 # threshold only adds a *following* intent (the most likely one still leads), so accuracy and the
 # dialogue are unchanged and the cost is precision (docs/nlu.md).
 INTENT_THRESHOLDS: Final[dict[str, float]] = {
-    "hardship": 0.15,
+    "hardship": 0.1,
     "legal": 0.25,
-    "cease_contact": 0.15,
-    "wrong_party": 0.2,
+    "cease_contact": 0.1,
+    "wrong_party": 0.15,
+    "request_human": 0.25,
     "abusive": 0.1,
 }
 

@@ -330,6 +330,218 @@ _EIGHTH_ROUND: Final[dict[str, re.Pattern[str]]] = {
     ),
 }
 
+# Ninth round: the ninth split's kinds of misses, read by docs/nlu.md's labelling rules (a pure
+# dismissal is abusive and a cease; a relative's stop on the debtor's behalf, every channel
+# refused in one breath and a stop until a date are ceases; distress and an overdraft are
+# hardship — a company in insolvency proceedings is not, as training and dev label it legal
+# alone; staff and social workers answering are a wrong party; the agent of last time, a person
+# behind the screen, a colleague are a request for a person). Written as kinds, in the three
+# languages, not from the split's sentences.
+_DISMISSAL: Final = _p(
+    # English: go (and) … / take a hike / get lost, in any dialect
+    r"\bgo\s+(?:and\s+)?(?:suck\s+(?:an?\s+)?(?:egg|lemon)s?|whistle|take\s+a\s+(?:hike|running\s+jump|long\s+walk)"
+    r"|fly\s+a\s+kite|jump\s+(?:in|off)\s+a\s+(?:lake|cliff|bridge)|play\s+in\s+(?:the\s+)?traffic|pound\s+sand"
+    r"|to\s+hell|(?:to\s+)?hell\s+in\s+a\s+handbasket|boil\s+(?:your|yer)\s+head|chase\s+yourselves"
+    r"|fish|fry\s+an\s+egg|bother\s+someone\s+else|away\s+and\s+(?:bile|boil|never))\b|\baway\s+an[d']?\s+(?:bile|boil)\s+(?:yer|your)\s+(?:heid|head)s?"
+    r"|\btake\s+a\s+hike\b|\bvoetsek\b|\bhamba\b|\bnaff\s+off\b|\bbog\s+off\b|\bclear\s+off\b|\bshove\s+off\b"
+    r"|\bpush\s+off\b|\bget\s+(?:to\s+)?(?:f+|feck|fook)\w*\s+off\b|\bfeck\s+off\b|\bfrig\s+off\b|\bget\s+lost\b"
+    r"|\bpiss\s+off\b(?!\s+(?:the|my|your|people|customers)\b)|\bsod\s+off\b|\bbugger\s+off\b|\bsling\s+(?:yer|your)\s+hook\b"
+    r"|\bf+\W*(?:u|c|\*)\w*\s+off\b(?!\s+(?:the|my|your)\b)",
+    # French: allez au diable / va te faire … / mangez un char de marde / allez paître
+    r"\b(?:allez|va|vas|aller)\s+(?:donc\s+)?(?:au\s+diable|(?:vous|te)\s+faire\s+(?:foutre|mettre|enculer|lanlaire)"
+    r"|pa[iî]tre|vous\s+rhabiller|te\s+rhabiller|voir\s+ailleurs\s+si\s+j'y\s+suis|vous\s+coucher|te\s+coucher"
+    r"|(?:vous|te)\s+faire\s+pendre|(?:vous|te)\s+noyer|(?:vous|te)\s+jeter\s+(?:dans|du|d'un))\b"
+    r"|\bmangez\s+(?:donc\s+)?(?:un\s+char\s+de\s+|de\s+la\s+|d'la\s+)marde\b|\bfous[- ](?:moi\s+)?le\s+camp\b"
+    r"|\bd[ée]gage\b|\bcasse[- ]toi\b|\btire[- ]toi\b|\bcalisse[- ]?moi\s+patience\b|\bcrisse\s+ton\s+camp\b"
+    r"|\bcrissez\s+(?:votre|le)\s+camp\b|\bfichez[- ]moi\s+le\s+camp\b|\bhors\s+de\s+ma\s+vue\b",
+    # Spanish: vete al carajo / a freír espárragos / andate a cagar / a la chingada / a tomar por culo
+    r"\b(?:vete|v[aá]yanse|v[aá]yase|[aá]ndate|[aá]ndense|and[aá]|anda|id|iros|idos|vayan|vaya)\s+(?:todos\s+)?(?:a\s+)?"
+    r"(?:al\s+(?:carajo|diablo|demonio|cuerno|infierno|tacho)|a\s+(?:fre[ií]r\s+(?:esp[aá]rragos|monas|churros)|la\s+punta\s+de(?:l|\s+un)\s+cerro|ba[ñn]arte|pasear"
+    r"|cagar|la\s+(?:chingada|verga|porra|goma|concha|mierda|punta\s+del\s+cerro|eme)|tomar\s+(?:por\s+(?:culo|saco)|viento)"
+    r"|paseo|la\s+shit|la\s+cresta|bañarse|ba[ñn]ar|pelar\s+papas|ordeñar)|(?:fre[ií]r|cagar|ba[ñn]arse)\b|(?:a\s+)?(?:la\s+)?mierda)"
+    r"|\bp[ií]rate\b|\bp[ií]rense\b|\bpi[eé]rdete\b|\bfuera\s+de\s+aqu[ií]\b|\blargo\s+de\s+aqu[ií]\b"
+    r"|\bl[aá]rgate\b|\bl[aá]rguense\b|\bzafa\b|\bt[oó]mensela\b|\bhasta\s+nunca\b",
+)
+# a relative's, a carer's or a neighbour's stop on the debtor's behalf, naming no channel: the
+# speaker answers for the debtor (a wrong party) and asks for a stop (a cease)
+_STOP_FOR_THE_DEBTOR: Final = _p(
+    r"\b(?:leave|stop\s+(?:harassing|hassling|bothering|contacting|chasing|pestering|hounding))\s+"
+    r"(?:him|her|them|my\s+(?:mum|mom|mother|dad|father|gran|nan|grandma|grandad|grandfather|grandmother"
+    r"|husband|wife|son|daughter|brother|sister|partner|uncle|aunt|family|parents))\b"
+    r"(?:\s+(?:alone|be|in\s+peace|out\s+of\s+(?:it|this)))?"
+    r"|\b(?:don'?t|do\s+not|never)\s+(?:contact|bother|harass|chase|pester|approach)\s+(?:him|her|them|my\s+(?:mum|mom|mother|dad|father|gran|nan|husband|wife|son|daughter|family|parents))\s+(?:again|any\s*more|ever)",
+    r"\blaisse[zr]?[- ](?:le|la|les)\s+(?:tranquilles?|en\s+paix)\b|\bl[aâ]che[zr]?[- ](?:la|le|les)\b|\bfoutez[- ](?:lui|leur)\s+la\s+paix\b"
+    r"|\b(?:arr[eê]te[zr]?|cesse[zr]?)\s+de\s+(?:l'|les\s+|la\s+|le\s+)(?:emb[eê]ter|harceler|relancer|importuner|contacter|d[ée]ranger|emmerder)"
+    r"|\bne\s+(?:l'|les\s+)(?:emb[eê]tez|harcelez|relancez|contactez|d[ée]rangez|importunez)\s+plus\b",
+    r"\bno\s+(?:le|la|les)\s+(?:manden|env[ií]en|escriban|mand[eé]is|envi[eé]is)\s+m[aá]s\b"
+    r"|\bdej(?:en|ad|e|[aá])\s+de\s+(?:mandarle|enviarle|escribirle|molestarl[aoe]s?|acosarl[aoe]s?|buscarl[aoe]s?|contactarl[aoe]s?|perseguirl[aoe]s?)\b"
+    r"|\ba\s+(?:[ée]l|ella|mi\s+(?:madre|padre|mam[aá]|pap[aá]|abuel[oa]|espos[oa]|marido|hij[oa]))\s+no\s+(?:l[aoe]s?\s+)?(?:molesten|llamen|escriban|busquen|manden)"
+    r"|\bd[eé]jen(?:l[aoe]s?)\s+(?:en\s+paz|tranquil[oa]s?)\b"
+    r"|\bno\s+(?:l[aoe]s?)\s+(?:llamen|escriban|molesten|busquen)\s+(?:ni\s+(?:l[aoe]s?\s+)?(?:llamen|escriban|molesten|busquen)\s+)?m[aá]s\b",
+)
+# a message that ends on a bare stop ("… every letter makes it worse. Please stop.", "Arrêtez.",
+# "Paren ya."): a cease unless it names calls, texts, e-mail or WhatsApp (then an opt-out)
+_FINAL_STOP: Final = re.compile(
+    r"(?:^|[.!?]\s*)(?:please\s+)?(?:just\s+)?(?:stop|arr[eê]te[zr]?(?:\s+(?:tout|[çc]a))?|paren(?:\s+ya)?|basta\s+ya)"
+    r"\s*(?:,?\s*(?:please|svp|s'il\s+vous\s+pla[iî]t|por\s+favor))?\s*[.!]*\s*$"
+)
+_NAMED_CHANNEL: Final = re.compile(
+    r"\b(?:call\w*|ring\w*|phon\w*|texts?|texting|sms|e-?mail\w*|whats\s?app\w*|appel\w*|t[ée]l[ée]phon\w*|textos?"
+    r"|mails?|courriels?|llam\w*|mensaj\w*|correos?|wasaps?|guasaps?)\b"
+)
+_MY: Final = re.compile(r"\b(?:my|mi|mis|ma|mon|mes)\b")
+_NINTH_ROUND: Final[dict[str, re.Pattern[str]]] = {
+    "cease_contact": _p(
+        # a stop until a date, naming no channel
+        r"\b(?:don'?t|do\s+not|no\s+need\s+to)\s+(?:contact|chase|message|bother|pester|hassle)\s+(?:me|us)\s+(?:again\s+)?(?:until|till|til|before)\b"
+        r"|\bno\s+(?:more\s+)?(?:contact|reminders|chasing|messages)\s+(?:until|till|til|before)\b"
+        r"|\bne\s+me\s+(?:contactez|relancez|d[ée]rangez|sollicitez|[ée]crivez)\s+(?:plus\s+|pas\s+|plus\s+rien\s+)?(?:avant|jusqu'(?:au|à|a|en))"
+        r"|\b(?:plus\s+de|aucune?|pas\s+de)\s+(?:contact|relances?|nouvelles)\s+(?:avant|jusqu'(?:au|à|a|en))"
+        r"|\bno\s+me\s+(?:contacten|busquen|molesten|escriban)\s+(?:m[aá]s\s+)?(?:hasta|antes\s+de)\b"
+        r"|\b(?:nada\s+de|ning[uú]n|sin)\s+(?:contacto|recordatorios?|mensajes)\s+(?:hasta|antes\s+de)\b",
+        # slang stops
+        r"\bdej(?:[aá]|en|e|ad)\s+de\s+(?:romperme|hincharme|inflarme|tocarme)\s+(?:las\s+|los\s+)?(?:bolas|pelotas|huevos|narices|quinotos|cojones)"
+        r"|\bcorten\s+(?:ya\s+)?con\s+(?:la|el|esta|este|esto)\s*(?:persecuci[oó]n|acoso|hostigamiento|jueguito|cobranza)?"
+        r"|\bp[aá]renla\b|\bbasta\s+de\s+(?:perseguirme|molestar|joder|hostigar)"
+        r"|\b(?:stop|quit)\s+(?:pestering|nagging|bugging|stalking|harassing)\s+(?:me|us)\b"
+        r"|\bgive\s+me\s+(?:some\s+)?peace\s+(?:until|till|before)\b|\b(?:please\s+)?just\s+stop\s*[.!]*$"
+        r"|\bd'ici\s+l[àa]\s*,?\s*(?:pas\s+de|aucun)\s+contact\b"
+        r"|\bje\s+ne\s+veux\s+plus\s+jamais\s+entendre\s+parler\s+de\s+vous|\bne\s+revenez\s+plus\s+vers\s+moi\b"
+        r"|\beffacez\s+mes\s+coordonn[ée]es\b|\bmerci\s+de\s+ne\s+plus\s+(?:lui|leur|m')\s*[ée]crire\b"
+        r"|\bno\s+quiero\s+(?:volver\s+a\s+)?saber\s+nada\s+(?:m[aá]s\s+)?de\s+ustedes"
+        r"|\barr[eê]te[zr]?\s+de\s+me\s+(?:courir\s+apr[eè]s|casser\s+les\s+pieds|pourrir|saouler|soûler|gonfler|emmerder|faire\s+chier)"
+        r"|\bfoutez[- ]moi\s+(?:la\s+)?(?:paix|le\s+camp)",
+    ),
+    "hardship": _p(
+        # distress said outright
+        r"\b(?:(?:i'?m|am|i\s+am)\s+not\s+coping|can'?t\s+cope|cannot\s+cope|not\s+coping|at\s+(?:my\s+)?breaking\s+point"
+        r"|at\s+my\s+wits'?\s+end|(?:losing|lost)\s+sleep|can'?t\s+sleep|haven'?t\s+slept|nervous\s+breakdown|burn[- ]?out"
+        r"|suicidal|end\s+it\s+all|drowning\s+in\s+debt|falling\s+apart|desperate\b|(?:had|having)\s+a\s+breakdown|in\s+rehab\b|(?:isn'?t|is\s+not|not)\s+well\s+enough\b"
+        r"|(?:is|'s)\s+in\s+no\s+(?:fit\s+)?state\b|memory'?s\s+going|losing\s+(?:his|her|their)\s+memory"
+        r"|antidepress|antid[ée]presseur|antidepresiv|crying\s+(?:all|every)\b|pleur[ée]\s+tou|\bllorando\b|(?:i'?m|am)\s+not\s+sleeping)",
+        r"\b(?:je\s+ne\s+(?:dors|mange)\s+plus|j'en\s+dors\s+plus|je\s+craque\s+(?:nerveusement|compl[eè]tement)|je\s+suis\s+(?:au\s+bout\s+du\s+rouleau|d[ée]sesp[ée]r[ée]e?)"
+        r"|burn[- ]?out|je\s+sombre)",
+        r"\b(?:ya\s+no\s+(?:duermo|como)|no\s+(?:puedo|logro|consigo)\s+dormir|no\s+duermo"
+        r"|estoy\s+(?:desesperad[oa]|al\s+l[ií]mite|hundid[oa]|destrozad[oa])|me\s+estoy\s+hundiendo|ataque\s+de\s+nervios"
+        r"|(?:est[aá]|sigue)\s+en\s+tratamiento\b|cobr\w*\s+el\s+paro\b|sous\s+chimio\b)",
+        # an overdraft, living on disability money
+        r"\b(?:overdrawn|overdraft\s+(?:is\s+)?(?:maxed|full|gone)|(?:in|into|on)\s+(?:my|the|our)\s+overdraft|maxed\s+out|in\s+the\s+red|[àa]\s+d[ée]couvert|dans\s+le\s+rouge|en\s+(?:n[uú]meros\s+)?rojos?"
+        r"|en\s+descubierto|sobregir|ssi\b|ssdi|disability\s+(?:check|cheque|payments?|benefits?|allowance|pension)"
+        r"|\baah\b|pension\s+d'invalidit[ée]|pensi[oó]n\s+(?:no\s+contributiva|de\s+invalidez|m[ií]nima))",
+    ),
+    "wrong_party": _p(
+        r"\b(?:i'?m|i\s+am|this\s+is|it'?s)\s+(?:just\s+|only\s+)?(?:his|her|their|[a-z]+'s|the)\s+(?:social\s+worker|support\s+worker"
+        r"|case\s*worker|key\s*worker|care\s+worker|secretary|receptionist|(?:personal\s+)?assistant|pa|colleague|co-?worker"
+        r"|employer|boss|site\s+manager|foreman|night\s+(?:watchman|guard|porter)|security\s+guard|caretaker|concierge|doorman|janitor)\b"
+        r"(?!\s+(?:and\s+)?i\s+(?:owe|lost|can'?t|need))"
+        r"|^\W*(?:hi,?\s+|hello,?\s+)?(?:the\s+)?(?:caretaker|concierge|janitor|(?:night\s+)?porter|receptionist|site\s+manager"
+        r"|support\s+worker|social\s+worker|care\s+worker|housekeeper)\s+(?:(?:of|at|for)\s+[\w. ]{1,30}?\s+)?here\b"
+        r"|\b(?:this\s+is|it'?s)\s+the\s+(?:[a-z-]+\s+){0,2}(?:practice\s+manager|office\s+manager|club\s+manager|receptionist|secretary|office\s+temp)\b"
+        r"|\boffice\s+temp\s+here\b",
+        r"\b(?:ici|c'est)\s+(?:la|le)\s+(?:directrice|secr[ée]taire)\s+(?:de\s+la|du|de\s+l')\s*[a-zà-ÿ]+"
+        r"|\b(?:habla|le\s+habla|soy)\s+(?:la|el)\s+(?:directora|secretari[oa])\s+(?:de\s+la|del)\s+[a-záéíóúñ]+"
+        r"|\bsoy\s+(?:el|la)\s+asistente\s+(?:del|de\s+la)\s+(?:ingenier[oa]|licenciad[oa]|doctor[a]?|se[ñn]or[a]?|arquitect[oa])\b",
+        r"\b(?:je\s+suis|c'est|ici)\s+(?:juste\s+)?(?:le|la|l')\s*(?:chef\s+de\s+chantier|gardien(?:ne)?\s+de\s+l'immeuble|veilleur\s+de\s+nuit|concierge\s+de\s+l'immeuble)\b"
+        r"|\b(?:je\s+suis|c'est|ici)\s+(?:juste\s+|seulement\s+)?(?:son|sa|leur|le|la|l')\s*(?:assistante?\s+social[e]?|[ée]ducat(?:eur|rice)"
+        r"|secr[ée]tariat|secr[ée]taire|coll[eè]gue|employeur|patron(?:ne)?|gardien(?:ne)?|veilleur\s+de\s+nuit|chef\s+de\s+chantier"
+        r"|conducteur\s+de\s+travaux|assistante?)\s+(?:de|du|d')\s*(?!(?:la|ma|mon)\b)"
+        r"|\b(?:je\s+suis|c'est)\s+(?:son|sa)\s+(?:assistante?\s+sociale?|[ée]ducat(?:eur|rice)|secr[ée]taire|coll[eè]gue|employeur|patron(?:ne)?)\b"
+        r"|\bsecr[ée]tariat\s+de\s+ma[iî]tre\b",
+        r"\b(?:soy|habla|le\s+(?:habla|escribe|contesta|atiende))\s+(?:su|el|la)\s+(?:trabajador[a]?\s+social|asistente\s+social|educador[a]?\s+social"
+        r"|secretari[oa]|recepcionista|compa[ñn]er[oa]\s+de\s+(?:trabajo|oficina)|patr[oó]n|patrona|empleador[a]?|vigilante|sereno|portero|conserje"
+        r"|capataz|encargad[oa]\s+de\s+(?:la\s+)?obra|jefe\s+de\s+obra|celador[a]?|guardia)\b"
+        r"(?:\s+(?:de|del)\s+(?!la\s+empresa\b|mi\b))?",
+    ),
+    "legal": _p(r"\bavocates?\b"),
+    "abusive": _p(
+        r"\b(?:you'?re|you\s+are|ur|u\s+r)\s+(?:\w+\s+)?useless\b(?!\s+(?:to|for|at)\b)"
+        r"|\bvous\s+[êe]tes\s+(?:\w+\s+)?nul(?:le|s|les)?\b(?!\s+(?:part|et\s+non))|\bt'es\s+(?:\w+\s+)?nul(?:le)?\b"
+        r"|\byou\s+lot\s+are\s+(?:a\s+)?(?:joke|clowns|useless|pathetic)\b"
+    ),
+    "request_human": _p(
+        # the agent of last time, a named or remembered person
+        r"\b(?:the\s+(?:same\s+)?(?:lady|woman|guy|man|gentleman|agent|person|girl|fella|bloke|advisor|adviser|rep)"
+        r"\s+(?:i\s+(?:spoke|talked)\s+(?:to|with)|from\s+(?:last\s+time|before|yesterday|last\s+week)|who\s+(?:called|rang|helped)\s+me))"
+        r"|\b(?:la\s+(?:dame|personne|conseill[eè]re|jeune\s+femme|madame)|le\s+(?:monsieur|conseiller|jeune\s+homme|m[eê]me\s+conseiller))"
+        r"\s+(?:de\s+la\s+derni[eè]re\s+fois|de\s+l'autre\s+(?:fois|jour)|(?:avec\s+qui|[àa]\s+qui)\s+j'ai\s+parl[ée]|qui\s+m'a\s+(?:appel[ée]|aid[ée]|r[ée]pondu))"
+        r"|\b(?:la\s+(?:se[ñn]ora|se[ñn]orita|chica|muchacha|persona|asesora|ejecutiva)|el\s+(?:se[ñn]or|chico|muchacho|asesor|ejecutivo))"
+        r"\s+(?:de\s+la\s+otra\s+vez|de\s+la\s+vez\s+pasada|(?:con\s+(?:la|el)\s+que|que)\s+(?:habl[eé]|me\s+(?:llam[oó]|atendi[oó]|ayud[oó])))",
+        # a person behind the screen, a colleague, not the virtual assistant
+        r"\b(?:(?:human|person|someone|somebody|anyone|anybody)\s+(?:\w+\s+)?behind\s+(?:the|this|that|your)\s+(?:screen|keyboard|messages?|bot|chat)|(?:a|an)\s+(?:human|person|real\s+person)\s+(?:behind|at\s+the\s+other\s+end)|anyone\s+(?:real\s+)?(?:behind\s+(?:the|this)\s+screen|at\s+the\s+other\s+end)"
+        r"|quelqu'un\s+derri[eè]re\s+(?:l'[ée]cran|ce\s+(?:t[ée]l[ée]phone|clavier))|alguien\s+(?:de\s+verdad\s+)?(?:detr[aá]s\s+de\s+(?:la\s+pantalla|esto)|del\s+otro\s+lado)"
+        r"|not\s+(?:the|a|your)\s+(?:bot|chatbot|virtual\s+assistant|automated\s+(?:system|thing)|machine)|no\s+(?:el|la|un|una|con\s+el)\s+(?:asistente\s+virtual|bot|robot|contestador|m[aá]quina)"
+        r"|pas\s+(?:le|la|un|une|au|[àa]\s+(?:la|une?))\s+(?:robot|bot|chatbot|assistant\s+virtuel|machine|r[ée]pondeur)"
+        r"|(?:one\s+of\s+your|another)\s+colleagues?|(?:put|get|pass|give)\s+(?:me\s+)?(?:through\s+to\s+|on\s+to\s+)?(?:a|another|your)\s+colleague"
+        r"|(?:un|une)\s+(?:de\s+vos\s+coll[eè]gues|autre\s+coll[eè]gue)|(?:passez|donnez|trouvez)[- ]moi\s+(?:un|une|votre)\s+coll[eè]gue"
+        r"|(?:otro|otra)\s+compa[ñn]er[oa]\b(?!\s+de\s+(?:piso|casa|cuarto))|(?:p[aá]s[ae]me|comun[ií]queme|comun[ií]came)\s+con\s+(?:su|tu|un|una|otro|otra)\s+compa[ñn]er[oa]"
+        r"|someone\s+(?:else|from\s+(?:your\s+)?(?:billing|accounts|collections|the\s+office))\s+(?:please|to\s+call|call|who)"
+        r"|alguien\s+de\s+(?:cobros|cobranza|facturaci[oó]n|contabilidad|la\s+oficina|su\s+empresa)|(?:same|m[êe]me|mism[oa])\s+(?:adviser|advisor|agent|person|lady|guy|conseill[eè]re?|personne|asesor[a]?|persona|ejecutiv[oa])\s+(?:as|que|de\s+la)\b|(?:just|only|all|que\s+des|todos|solo|s[oó]lo)\s+(?:bots|robots)\b|(?:get|put|find)\s+me\s+(?:someone|somebody)\b|trouvez[- ]moi\s+quelqu'un\b|p[aá]s(?:e|en|a)me\s+(?:a|con)\s+alguien\b|quelqu'un\s+(?:du\s+service|de\s+la\s+compta|de\s+chez\s+vous))",
+    ),
+}
+_CHANNEL_FAMILIES: Final = (
+    re.compile(
+        r"\b(?:calls?|calling|phones?|phone\s*calls?|ring(?:ing)?|numbers?|num[ée]ros?|n[uú]meros?|appels?|rappeler|appeler|coups?\s+de\s+fil|t[ée]l[ée]phone|llamadas?|tel[eé]fono|llamar)\b"
+    ),
+    re.compile(r"\b(?:texts?|texting|sms|textos?|mensajitos?|mensajes|messages)\b"),
+    re.compile(r"\b(?:e-?mails?|e-?mailing|mails?|courriels?|correos?(?:\s+electr[oó]nicos?)?)\b"),
+    re.compile(r"\b(?:whats\s?app|wasaps?|guasaps?|whatsapps?)\b"),
+    re.compile(
+        r"\b(?:letters?|post|courriers?|lettres?|cartas?|palomas?|pigeons?|carrier\s+pigeons?)\b"
+    ),
+    re.compile(r"\b(?:visits?|door|porte|visites?|visitas?|puerta)\b"),
+)
+_REFUSAL: Final = re.compile(
+    r"\b(?:no|not|don'?t|stop|stops|stopped|blocked|nothing|never|none|pas|plus|rien|ni|jamais|arr[eê]t\w*|bloqu\w*|inutile"
+    r"|nada|nunca|basta|se\s+acab\w*|se\s+termina|termin\w*)\b"
+)
+
+
+# a channel kept or preferred ("email is fine", "un e-mail ira très bien", "mejor por correo"): an opt-out
+_PREFERENCE: Final = re.compile(
+    r"\b(?:only|just|seulement|uniquement|que\s+par|s[oó]lo|solamente|[uú]nicamente|(?:is|are)\s+(?:fine|ok|okay|better)"
+    r"|you\s+can\s+(?:e-?mail|text|write|call|post)|instead|rather|prefer\w*|pr[ée]f[eè]r\w*|plut[ôo]t|ira\s+(?:tr[eè]s\s+)?bien"
+    r"|[çc]a\s+va|(?:est[aá]|va)\s+bien|mejor\s+por|or\s+(?:by\s+)?(?:e-?mail|post|letter|text)|in\s+writing|by\s+e-?mail"
+    r"|(?<!n't\s)(?<!not\s)(?<!never\s)(?:e-?mail|text|write\s+to|ring)\s+me|(?:[ée]crivez|envoyez|[ée]cris|envoie)[- ]moi\s+(?:par|un|une|des|au|sur)"
+    r"|(?:escr[ií]b(?:a|e|an)me|m[aá]nd(?:a|e|en)me|env[ií](?:a|e|en)me)\s+(?:por|al|un|una|a\s+mi|en))\b"
+)
+
+
+def _every_channel_refused(low: str) -> bool:
+    """Three or more kinds of channel listed in one breath beside a refusal ("pas d'appels, pas de
+    SMS, pas de mails, pas de WhatsApp. Rien.") is a stop of everything, not of one channel."""
+    # a short message is one breath ("Phone, email, post, WhatsApp. None of it."); a long one is
+    # read sentence by sentence
+    sentences = [low] if len(low) <= 160 else re.split(r"(?<=[.!?])\s+(?=[a-z¿¡])", low)
+    for sentence in sentences:
+        if sum(
+            1 for family in _CHANNEL_FAMILIES if family.search(sentence)
+        ) >= 3 and _REFUSAL.search(sentence):
+            return True
+    return False
+
+
+def _ninth_round(low: str, text: str | None = None) -> set[str]:
+    """The ninth round's intents: its table, a pure dismissal (abuse and a cease), every channel
+    refused in one breath (a cease)."""
+    found = {name for name, pattern in _NINTH_ROUND.items() if pattern.search(low)}
+    if _DISMISSAL.search(low):
+        found.add("abusive")
+        # "get lost and stop texting me" names a channel: abuse and an opt-out, not a cease
+        if not _RULES["opt_out_channel"].search(low):
+            found.add("cease_contact")
+    stop = _STOP_FOR_THE_DEBTOR.search(low)
+    if stop:
+        found.add("cease_contact")
+        # "leave him alone" answers for the debtor; "leave my family alone" may be the debtor
+        if not _MY.search(stop.group(0)):
+            found.add("wrong_party")
+    if _FINAL_STOP.search(low) and not _NAMED_CHANNEL.search(low):
+        found.add("cease_contact")
+    if _every_channel_refused(low) and not _PREFERENCE.search(low):
+        found.add("cease_contact")
+    return found
+
+
 _unknown = set(_RULES) - set(INTENTS)
 if _unknown:  # pragma: no cover - a typo in this table must not ship
     raise RuntimeError(f"rules name unknown intents: {sorted(_unknown)}")
@@ -416,6 +628,8 @@ def rule_intents(low: str, text: str | None = None) -> dict[str, float]:
         for name, pattern in table.items():
             if pattern.search(low):
                 found[name] = RULE_CONFIDENCE
+    for name in _ninth_round(low, text):
+        found[name] = RULE_CONFIDENCE
     if "hardship" in found and _EX_PARTNER.search(low):
         # "we divorced years ago, I'm his ex-wife": a divorce said to deny the debt is a wrong
         # party, not hardship (hardship stays when anything else in the text says it)
