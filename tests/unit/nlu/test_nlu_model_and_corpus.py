@@ -134,28 +134,16 @@ def test_retraining_reproduces_the_shipped_weights() -> None:
     assert fresh["bias"] == pytest.approx(shipped["bias"], abs=1e-3)
 
 
-# Measured on the ninth fresh test split (two new writers outside the repository, one everyday
-# and one hard, 1,111 + 994 lines; each read only the intent, labelling-rule and entity sections
-# of docs/nlu.md and the wire types, never the training or dev files, the eighth split or the
+# Measured on the tenth fresh test split (two new writers outside the repository, one everyday
+# and one hard, 1,148 + 1,039 lines; each read only the intent, labelling-rule and entity sections
+# of docs/nlu.md and the wire types, never the training or dev files, the ninth split or the
 # model; the engineer tuning never opened it), deduplicated against training and dev and within
-# itself (exact or >= 75% of words: 1,980 kept), one eval of round 8's final model; nothing
-# changed after. Met: accuracy EN 0.932 / FR 0.915 / ES 0.905, entity accuracy EN 0.927 / FR
-# 0.951 / ES 0.942 (0.940 overall), recall legal 0.972 and abusive 0.991. Missed (docs/nlu.md):
-_TEST_NOT_YET: dict[str, str] = {
-    "hardship": "measured 0.9697 (320/330; one line short): distress beside a stop ('not "
-    "coping', 'ya no duermo'), a company in administration or concurso read as legal alone, "
-    "an overdraft, trade gone slow, sarcasm about benefits",
-    "cease_contact": "measured 0.891 (204/229): dismissals read as abuse alone ('go suck an "
-    "egg', 'voetsek', 'vete a freír espárragos', 'andate a cagar'), a relative's stop for the "
-    "debtor read as wrong party alone, every channel refused in one breath read as a one-"
-    "channel opt-out, slang stops ('dejá de romperme las bolas'), a stop until a date",
-    "wrong_party": "measured 0.961 (249/259): a spouse, a social worker, a watchman, a "
-    "notary's secretary or a site manager answering, a relative settling a dead parent's bills "
-    "asking for a person",
-    "request_human": "measured 0.957 (202/211): the agent of last time asked for, 'y a "
-    "quelqu'un derrière l'écran ?', a colleague, a supervisor or 'someone from collections, not "
-    "the virtual assistant' beside an insult or a dispute",
-}
+# itself (exact or >= 75% of words: 1,966 kept), one eval of round 9's final model; nothing
+# changed after. Every target met: accuracy EN 0.950 / FR 0.948 / ES 0.955, entity accuracy
+# 0.962, recall hardship 0.991, legal 0.987, cease_contact 0.9755 (199/204), wrong_party 0.982,
+# request_human 0.995, abusive 0.995 (docs/nlu.md, "Figures"). A target measured short on a
+# later split goes back here as a strict xfail with the kinds of lines it missed.
+_TEST_NOT_YET: dict[str, str] = {}
 
 
 def _target(key: str) -> object:
