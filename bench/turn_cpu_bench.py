@@ -10,10 +10,10 @@ SQLAlchemy and the driver; the database server's CPU is not counted). The first 
 warm up (statement caches, the NLU model, the offer-space memo is per account so it does not
 carry over). ``python -m bench.turn_cpu_bench [--conversations 100] [--database-url URL]`` prints
 one JSON object: ``opening_cpu_ms`` and ``turn_cpu_ms`` (means), ``cpu_ms_per_benchmark_turn``
-(a turn plus a fifth of an opening, as ``http_turns`` counts), ``statements_per_turn`` (those through
-SQLAlchemy's execution path: since the ninth session a turn's usual statements run on the
-driver's cursor, see ``amicable.adapters.db.driver``, and are not counted; the audit records and
-the COMMIT go in one more round trip), the load average. The database (``amicable_bench_turn_cpu``) is dropped and created afresh.
+(a turn plus a fifth of an opening, as ``http_turns`` counts), ``statements_per_turn``
+(SQLAlchemy's and those on the driver's cursor, ``amicable.adapters.db.driver``, of which
+``driver_statements_per_turn``; the audit records and the COMMIT go in one more round trip),
+the load average. The database (``amicable_bench_turn_cpu``) is dropped and created afresh.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ WARM_UP = 5
 def run(url: str = DEFAULT_URL, *, conversations: int = 100) -> dict[str, Any]:
     from sqlalchemy import event
 
+    from amicable.adapters.db.driver import DriverStatement
     from amicable.bootstrap import bootstrap
     from amicable.service.conversations import (
         embedded_understanding,
@@ -57,8 +58,18 @@ def run(url: str = DEFAULT_URL, *, conversations: int = 100) -> dict[str, Any]:
         statements[0] += 1
 
     event.listen(app.engine, "before_cursor_execute", count)
+    # The turn's usual statements run on the driver's cursor (``adapters.db.driver``), where
+    # SQLAlchemy's events do not see them: counted here, separately.
+    driver = [0]
+    run_on_driver = DriverStatement._run
+
+    def counted(self: DriverStatement, conn: Any, params: Any) -> Any:
+        driver[0] += 1
+        return run_on_driver(self, conn, params)
+
+    DriverStatement._run = counted  # type: ignore[method-assign]
     opening = turn = 0.0
-    openings = turns = turn_statements = 0
+    openings = turns = turn_statements = turn_driver = 0
     try:
         for n, (ref, postal) in enumerate(accounts[: conversations + WARM_UP]):
             timed = n >= WARM_UP
@@ -68,14 +79,17 @@ def run(url: str = DEFAULT_URL, *, conversations: int = 100) -> dict[str, Any]:
                 opening += time.process_time() - started
                 openings += 1
             for text in (postal, *SCRIPT):
-                before = statements[0]
+                before = statements[0] + driver[0]
+                before_driver = driver[0]
                 started = time.process_time()
                 handle_inbound(app.uow("bench"), ref, "chat", text, today=AS_OF)
                 if timed:
                     turn += time.process_time() - started
                     turns += 1
-                    turn_statements += statements[0] - before
+                    turn_statements += statements[0] + driver[0] - before
+                    turn_driver += driver[0] - before_driver
     finally:
+        DriverStatement._run = run_on_driver  # type: ignore[method-assign]
         event.remove(app.engine, "before_cursor_execute", count)
         app.close()
     per_opening = 1000 * opening / max(openings, 1)
@@ -87,6 +101,7 @@ def run(url: str = DEFAULT_URL, *, conversations: int = 100) -> dict[str, Any]:
         "turn_cpu_ms": round(per_turn, 3),
         "cpu_ms_per_benchmark_turn": round(per_turn + per_opening * openings / max(turns, 1), 3),
         "statements_per_turn": round(turn_statements / max(turns, 1), 2),
+        "driver_statements_per_turn": round(turn_driver / max(turns, 1), 2),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
