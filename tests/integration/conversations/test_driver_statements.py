@@ -17,13 +17,11 @@ from amicable.adapters.db import queries as ledger_sql
 from amicable.adapters.db import repositories as policy_sql
 from amicable.adapters.db.tables_conversations import conversation_messages, conversation_offers
 from amicable.adapters.db.tables_events import outcome_events
-from amicable.adapters.importers import read_customers, read_invoices, read_payments
 from amicable.bootstrap import App, bootstrap
 from amicable.domain.clock import SimulatedClock
 from amicable.service.conversations import handle_inbound, start_conversation
-from amicable.service.imports import import_customers, import_invoices, import_payments
-from amicable.service.queries import accounts_list, resolve_account, show_account
-from amicable.sim.sample import generate_sample
+from amicable.service.queries import resolve_account
+from sample_accounts import import_sample, owing_account
 
 TODAY = date(2026, 3, 1)
 NOW = datetime(2026, 3, 1, 10, tzinfo=UTC)
@@ -32,13 +30,9 @@ NOW = datetime(2026, 3, 1, 10, tzinfo=UTC)
 @pytest.fixture
 def talked(database_url: str, tmp_path: Path) -> Iterator[tuple[App, str]]:
     """An account with a conversation that went to an offer (and its events)."""
-    generate_sample(tmp_path, accounts=15, seed=3, as_of=TODAY)
     app = bootstrap(database_url, clock=SimulatedClock(NOW))
-    import_customers(app.uow(), read_customers(tmp_path / "customers.csv"))
-    import_invoices(app.uow(), read_invoices(tmp_path / "invoices.csv"))
-    import_payments(app.uow(), read_payments(tmp_path / "payments.csv"))
-    ref = next(r for r in accounts_list(app.uow(), TODAY) if r.balances).customer.external_id
-    postal = str(show_account(app.uow(), ref, TODAY).customer["postal_code"])
+    import_sample(app, tmp_path, as_of=TODAY)
+    ref, postal = owing_account(app, TODAY)
     start_conversation(app.uow(), ref, "sms", today=TODAY, lang="en")
     handle_inbound(app.uow(), ref, "sms", postal, today=TODAY)
     handle_inbound(app.uow(), ref, "sms", "no", today=TODAY)

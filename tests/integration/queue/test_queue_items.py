@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from amicable.adapters.importers import read_customers, read_invoices
 from amicable.bootstrap import App
 from amicable.domain.clock import SimulatedClock
 from amicable.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -21,22 +20,19 @@ from amicable.policy.offer import Offer, OfferKind, Payment
 from amicable.service import audit, queue
 from amicable.service import payments as pay
 from amicable.service.conversations import handle_inbound, start_conversation
-from amicable.service.imports import import_customers, import_invoices
-from amicable.service.queries import accounts_list, show_account
+from amicable.service.imports import import_invoices
+from amicable.service.queries import show_account
 from amicable.service.queue_ports import QueueItem
 from amicable.servicing.plans import ServicingRules
-from amicable.sim.sample import generate_sample
+from sample_accounts import import_sample, owing_account
 
 TODAY = date(2026, 3, 1)
 
 
 def hardship(app: App, tmp_path: Path) -> str:
     """A sample account whose debtor, once verified, reports hardship; returns its reference."""
-    generate_sample(tmp_path, accounts=15, seed=3, as_of=TODAY)
-    import_customers(app.uow(), read_customers(tmp_path / "customers.csv"))
-    import_invoices(app.uow(), read_invoices(tmp_path / "invoices.csv"))
-    ref = next(r for r in accounts_list(app.uow(), TODAY) if r.balances).customer.external_id
-    postal = str(show_account(app.uow(), ref, TODAY).customer["postal_code"])
+    import_sample(app, tmp_path, as_of=TODAY, payments=False)
+    ref, postal = owing_account(app, TODAY)
     start_conversation(app.uow(), ref, "sms", today=TODAY, lang="en")
     handle_inbound(app.uow(), ref, "sms", postal, today=TODAY)
     turn = handle_inbound(
