@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
 
 from amicable.adapters.db import conversations_repository as conv_sql
 from amicable.adapters.db import queries as ledger_sql
@@ -137,3 +138,16 @@ def test_on_postgresql_a_debtor_turn_runs_its_statements_on_the_driver(
         assert len(seen) <= 1, seen
     else:
         assert len(seen) >= 7, seen
+
+
+def test_a_database_error_on_the_driver_is_raised_as_sqlalchemy_raises_it(
+    talked: tuple[App, str],
+) -> None:
+    # The API answers a concurrent duplicate (sqlalchemy IntegrityError) with 409 and callers
+    # catch it by that name: a duplicate on the driver's cursor must raise the same.
+    app, _ = talked
+    with app.uow() as uow:
+        uow.events.add_event("evt-driver-dup", "test.kind", "{}")
+        with pytest.raises(IntegrityError):
+            uow.events.add_event("evt-driver-dup", "test.kind", "{}")
+        uow.rollback()

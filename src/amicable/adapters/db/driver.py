@@ -21,8 +21,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+import psycopg
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
 __all__ = ["DriverStatement"]
@@ -58,7 +60,14 @@ class DriverStatement:
         sql, defaults = self._sql(conn)
         raw = conn.connection.driver_connection
         cur = raw.cursor(row_factory=namedtuple_row)  # type: ignore[union-attr]
-        cur.execute(sql, {**defaults, **params} if defaults else params)
+        bound = {**defaults, **params} if defaults else params
+        try:
+            cur.execute(sql, bound)
+        except psycopg.Error as exc:
+            # Raised as SQLAlchemy raises it (IntegrityError, DataError, ...): callers and the
+            # API's error handlers (a concurrent duplicate is a 409) see the same exception.
+            cur.close()
+            raise DBAPIError.instance(sql, bound, exc, psycopg.Error) from exc
         return cur
 
     def all(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
