@@ -520,7 +520,7 @@ def _every_channel_refused(low: str) -> bool:
     return False
 
 
-def _ninth_round(low: str, text: str | None = None) -> set[str]:
+def _ninth_round(low: str) -> set[str]:
     """The ninth round's intents: its table, a pure dismissal (abuse and a cease), every channel
     refused in one breath (a cease)."""
     found = {name for name, pattern in _NINTH_ROUND.items() if pattern.search(low)}
@@ -628,7 +628,7 @@ def rule_intents(low: str, text: str | None = None) -> dict[str, float]:
         for name, pattern in table.items():
             if pattern.search(low):
                 found[name] = RULE_CONFIDENCE
-    for name in _ninth_round(low, text):
+    for name in _ninth_round(low):
         found[name] = RULE_CONFIDENCE
     if "hardship" in found and _EX_PARTNER.search(low):
         # "we divorced years ago, I'm his ex-wife": a divorce said to deny the debt is a wrong
