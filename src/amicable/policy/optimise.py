@@ -282,13 +282,8 @@ def candidate_offers(space: OfferSpace) -> list[Offer]:
                     if built is not None:
                         out.append(built)
                         break
-    seen: set[Offer] = set()
-    unique: list[Offer] = []
-    for offer in out:
-        if offer is not None and offer not in seen:
-            seen.add(offer)
-            unique.append(offer)
-    return unique
+    # Equal offers once, in first-seen order (an offer's hash is deep: taken once each).
+    return list(dict.fromkeys(o for o in out if o is not None))
 
 
 def concession_key(offer: Offer) -> tuple[int, int, int]:
