@@ -51,7 +51,7 @@ from amicable.policy.facts import AccountFacts
 from amicable.policy.gate import Outcome, check
 from amicable.policy.optimise import optimise
 from amicable.service import outcomes
-from amicable.service.conversations_ports import ConversationsUnitOfWork
+from amicable.service.conversations_ports import ConversationsUnitOfWork, NewMessage
 from amicable.service.policies import StoredPolicy, policy_facts, policy_in_force
 from amicable.service.ports import UnitOfWork
 from amicable.service.queries import account_for_turn, resolve_account
@@ -205,20 +205,6 @@ def _persist(
     repo = uow.conversations
     state = turn.state.state.value
     account = ctx.debtor.reference
-    if inbound_text is not None:
-        in_seq = repo.add_message(
-            conv_id,
-            direction="in",
-            text=inbound_text,
-            intents=list(turn.intents),
-            state=state,
-            content=[],
-            source="debtor",
-        )
-        outcomes.message_recorded(
-            uow, account=account, conversation_id=conv_id, seq=in_seq, direction="in",
-            state=state, intents=turn.intents, content=(), source="debtor",
-        )  # fmt: skip
     # ``source`` says where the sent text came from: ``template``, ``model``, or
     # ``model_refused`` (a model was asked but its text failed the guardrails, so the template
     # was sent). The content decision is the dialogue's (always empty for a sent reply).
@@ -228,15 +214,17 @@ def _persist(
     elif phrased.refused:
         source = "model_refused"
     content = [{"rule": v.rule, "message": v.message} for v in turn.content]
-    seq = repo.add_message(
-        conv_id,
-        direction="out",
-        text=turn.reply,
-        intents=[],
-        state=state,
-        content=content,
-        source=source,
-    )
+    reply = NewMessage("out", turn.reply, (), state, tuple(content), source)
+    if inbound_text is None:
+        (seq,) = repo.add_messages(conv_id, [reply])
+    else:
+        # The debtor's message and the reply in one statement.
+        heard = NewMessage("in", inbound_text, tuple(turn.intents), state, (), "debtor")
+        in_seq, seq = repo.add_messages(conv_id, [heard, reply])
+        outcomes.message_recorded(
+            uow, account=account, conversation_id=conv_id, seq=in_seq, direction="in",
+            state=state, intents=turn.intents, content=(), source="debtor",
+        )  # fmt: skip
     outcomes.message_recorded(
         uow, account=account, conversation_id=conv_id, seq=seq, direction="out", state=state,
         intents=(), content=content, source=source,

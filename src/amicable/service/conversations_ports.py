@@ -9,6 +9,7 @@ messages, offers, agreements, promises and escalations are append-only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -19,9 +20,22 @@ from amicable.service.queue_ports import QueueHolder
 __all__ = [
     "ConversationRepository",
     "ConversationsUnitOfWork",
+    "NewMessage",
     "StoredConversation",
     "StoredMessage",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to append to a conversation (see :meth:`ConversationRepository.add_messages`)."""
+
+    direction: str
+    text: str | None
+    intents: tuple[str, ...]
+    state: str
+    content: tuple[dict[str, Any], ...]
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +96,11 @@ class ConversationRepository(Protocol):
         source: str,
     ) -> int:
         """Append a message; returns its sequence number in the conversation."""
+        ...
+
+    def add_messages(self, conversation_id: int, messages: Sequence[NewMessage]) -> list[int]:
+        """Append ``messages`` in order after the conversation's last one, in one statement
+        (a turn's inbound message and its reply); returns their sequence numbers in order."""
         ...
 
     def add_offer(

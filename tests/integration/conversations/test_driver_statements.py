@@ -151,3 +151,47 @@ def test_a_database_error_on_the_driver_is_raised_as_sqlalchemy_raises_it(
         with pytest.raises(IntegrityError):
             uow.events.add_event("evt-driver-dup", "test.kind", "{}")
         uow.rollback()
+
+
+def test_a_turns_two_messages_go_in_one_statement_in_order(
+    talked: tuple[App, str], db_backend: str
+) -> None:
+    from amicable.service.conversations_ports import NewMessage
+
+    app, ref = talked
+    with app.uow() as uow:
+        conn = uow.connection
+        customer = resolve_account(uow, ref).id
+        fresh = uow.conversations.start(customer, "email", "en", {"state": "greeting"})
+        heard = NewMessage("in", "hello", ("greeting",), "greeting", (), "debtor")
+        reply = NewMessage(
+            "out", "hi", (), "greeting", ({"rule": "r", "message": "m"},), "template"
+        )
+        seen: list[str] = []
+
+        def note(_c: object, _cur: object, statement: str, *_: object) -> None:
+            seen.append(statement)
+
+        event.listen(app.engine, "before_cursor_execute", note)
+        try:
+            first = uow.conversations.add_messages(fresh, [heard, reply])
+            then = uow.conversations.add_messages(fresh, [reply])
+            three = uow.conversations.add_messages(fresh, [heard, reply, heard])
+        finally:
+            event.remove(app.engine, "before_cursor_execute", note)
+        assert first == [1, 2] and then == [3] and three == [4, 5, 6]
+        if db_backend == "sqlite":  # on PostgreSQL they run on the driver, unseen by events
+            assert sum("conversation_messages" in s for s in seen) == 4, seen
+        rows = conn.execute(
+            select(conversation_messages)
+            .where(conversation_messages.c.conversation_id == fresh)
+            .order_by(conversation_messages.c.seq)
+        ).all()
+        assert [(r.seq, r.direction, r.text, r.source) for r in rows] == [
+            (1, "in", "hello", "debtor"), (2, "out", "hi", "template"), (3, "out", "hi", "template"),
+            (4, "in", "hello", "debtor"), (5, "out", "hi", "template"), (6, "in", "hello", "debtor"),
+        ]  # fmt: skip
+        assert json.loads(rows[0].intents_json) == ["greeting"] and rows[0].content_ok is True
+        assert json.loads(rows[1].content_json) == [{"rule": "r", "message": "m"}]
+        assert rows[1].content_ok is False
+        uow.rollback()

@@ -7,10 +7,11 @@ saved with its version bumped, and a save against a stale version is refused (op
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, union_all, update
 
 from amicable.adapters.db.driver import DriverStatement
 from amicable.adapters.db.tables_conversations import (
@@ -22,7 +23,7 @@ from amicable.adapters.db.tables_conversations import (
     conversations,
 )
 from amicable.domain.errors import Conflict
-from amicable.service.conversations_ports import StoredConversation, StoredMessage
+from amicable.service.conversations_ports import NewMessage, StoredConversation, StoredMessage
 
 __all__ = ["SqlConversationRepository"]
 
@@ -56,28 +57,35 @@ _ADD_PROMISE = insert(conversation_promises)
 _ADD_ESCALATION = insert(conversation_escalations).returning(conversation_escalations.c.id)
 
 
-def _add_message() -> Any:
-    """A message appended after the conversation's last one in one statement: its ``seq`` is
-    one more than the highest stored (1 for the first), computed by the insert itself and
-    returned (the read and the insert were two round trips per message)."""
+_MESSAGE_VALUES = ("org_id", "conversation_id", "direction", "text", "intents_json", "state",
+                   "content_ok", "content_json", "source", "at")  # fmt: skip
+
+
+def _add_messages(n: int) -> Any:
+    """``n`` messages appended after the conversation's last one in one statement: the ``k``-th
+    (from 0) gets ``seq`` = the highest stored + ``k`` + 1 (1 for the first ever), computed by
+    the insert itself and returned. Its parameters are the columns suffixed ``_k`` (a turn's
+    inbound message and its reply were two round trips, and the read of the last ``seq`` before
+    that a third). Every branch reads the table as it was before the statement (PostgreSQL's
+    snapshot; SQLite evaluates an ``INSERT ... SELECT`` from its own table before inserting)."""
     m = conversation_messages
-    values = ("org_id", "conversation_id", "direction", "text", "intents_json", "state",
-              "content_ok", "content_json", "source", "at")  # fmt: skip
-    after = (
+    conversation = bindparam("conversation_id", type_=m.c.conversation_id.type)
+    branches = [
         select(
-            *(bindparam(name, type_=m.c[name].type) for name in values),
-            func.coalesce(func.max(m.c.seq), 0) + 1,
-        )
-        .where(m.c.conversation_id == bindparam("conversation_id", type_=m.c.conversation_id.type))
-    )  # fmt: skip
-    return insert(m).from_select([*values, "seq"], after).returning(m.c.seq)
+            *(bindparam(f"{name}_{k}", type_=m.c[name].type) for name in _MESSAGE_VALUES),
+            func.coalesce(func.max(m.c.seq), 0) + (k + 1),
+        ).where(m.c.conversation_id == conversation)
+        for k in range(n)
+    ]
+    source = branches[0] if n == 1 else union_all(*branches)
+    return insert(m).from_select([*_MESSAGE_VALUES, "seq"], source).returning(m.c.seq)
 
 
-_ADD_MESSAGE = _add_message()
+_ADD_MESSAGES = {n: _add_messages(n) for n in (1, 2)}
 # What every turn runs, on the driver's cursor on PostgreSQL (see ``driver``).
 _TURN_LATEST_OPEN = DriverStatement(_LATEST_OPEN)
 _TURN_SAVE = DriverStatement(_SAVE, column_keys=("state", "state_json", "version", "updated_at"))
-_TURN_ADD_MESSAGE = DriverStatement(_ADD_MESSAGE)
+_TURN_ADD_MESSAGES = {n: DriverStatement(stmt) for n, stmt in _ADD_MESSAGES.items()}
 _TURN_ADD_OFFER = DriverStatement(
     _ADD_OFFER,
     column_keys=("org_id", "conversation_id", "seq", "offer_json", "gate_outcome",
@@ -147,12 +155,31 @@ class SqlConversationRepository:
         content: list[dict[str, Any]],
         source: str,
     ) -> int:
-        return int(_TURN_ADD_MESSAGE.scalar_one(self._conn, {
-            "org_id": self._org, "conversation_id": conversation_id,
-            "direction": direction, "text": text, "intents_json": json.dumps(intents),
-            "state": state, "content_ok": not content, "content_json": json.dumps(content),
-            "source": source, "at": self._now,
-        }))  # fmt: skip
+        message = NewMessage(direction, text, tuple(intents), state, tuple(content), source)
+        return self.add_messages(conversation_id, [message])[0]
+
+    def add_messages(self, conversation_id: int, messages: Sequence[NewMessage]) -> list[int]:
+        if not messages:
+            return []
+        if len(messages) > max(_TURN_ADD_MESSAGES):
+            head = max(_TURN_ADD_MESSAGES)
+            first = self.add_messages(conversation_id, messages[:head])
+            return first + self.add_messages(conversation_id, messages[head:])
+        params: dict[str, Any] = {"conversation_id": conversation_id}
+        for k, msg in enumerate(messages):
+            params.update({
+                f"org_id_{k}": self._org, f"conversation_id_{k}": conversation_id,
+                f"direction_{k}": msg.direction, f"text_{k}": msg.text,
+                f"intents_json_{k}": json.dumps(list(msg.intents)), f"state_{k}": msg.state,
+                f"content_ok_{k}": not msg.content,
+                f"content_json_{k}": json.dumps(list(msg.content)), f"source_{k}": msg.source,
+                f"at_{k}": self._now,
+            })  # fmt: skip
+        rows = _TURN_ADD_MESSAGES[len(messages)].all(self._conn, params)
+        seqs = sorted(int(r[0]) for r in rows)
+        if len(seqs) != len(messages):  # pragma: no cover - an INSERT ... SELECT of n rows
+            raise RuntimeError(f"expected {len(messages)} messages stored, got {len(seqs)}")
+        return seqs
 
     def add_offer(
         self, conversation_id: int, seq: int, offer: dict[str, Any], gate: str, policy: str
