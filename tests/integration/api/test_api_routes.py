@@ -398,3 +398,33 @@ def test_a_bug_is_a_500_problem_that_hides_the_detail_and_logs_it_redacted(
     error = next(line for line in logged if line["event"] == "unhandled error")
     assert error["path"] == "/v1/boom/{ref}" and "RuntimeError" in error["error"]
     assert "ana@example.org" not in caplog.text
+
+
+def test_no_request_matches_routes_of_two_routers(world: ApiWorld) -> None:
+    # The routers are matched in the order create_app includes them (the conversations first,
+    # for speed): that order may decide nothing, so no path of one router may match a route of
+    # another with a method in common.
+    import re
+
+    from starlette.routing import compile_path
+
+    from amicable.entrypoints.api import app as app_module
+
+    modules = [name for name in dir(app_module) if name.startswith("routes_")]
+    routes = [
+        (name, route.path, set(getattr(route, "methods", None) or ()))
+        for name in modules
+        for route in getattr(app_module, name).router.routes
+    ]
+    assert len({name for name, _, _ in routes}) >= 10 and len(routes) >= 50
+    for name, path, methods in routes:
+        sample = re.sub(r"\{[^}:]+(:path)?\}", "x1", path)
+        others = [
+            (n, p)
+            for n, p, m in routes
+            if n != name and m & methods and compile_path(p)[0].match(sample)
+        ]
+        assert not others, (name, path, others)
+    # and the conversations router is the first of them matched
+    included = [r for r in world.api.router.routes if hasattr(r, "original_router")]
+    assert included[0].original_router is app_module.routes_conversations.router

