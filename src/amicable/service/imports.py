@@ -57,6 +57,10 @@ __all__ = [
 ]
 
 DEFAULT_CHUNK = 10_000
+#: Customers written by one import from which it counts as a bulk load: the database's planner
+#: statistics of the customer file are refreshed after it (smaller ones leave that to the
+#: database's own schedule; a few hundred rows more or less do not change a plan).
+BULK_LOAD_ROWS = 500
 R = TypeVar("R")
 T = TypeVar("T")
 Progress = Callable[[int], None]
@@ -734,7 +738,12 @@ def import_customers(
                 uow.ledger.add_customers(new)
             if progress is not None:
                 progress(len(chunk))
-        return _finish(uow, run_id, tally, dry_run=dry_run, skip_invalid=skip_invalid)
+        result = _finish(uow, run_id, tally, dry_run=dry_run, skip_invalid=skip_invalid)
+        if result.written and result.imported + result.updated >= BULK_LOAD_ROWS:
+            # A bulk load: the database plans the next look-ups on the loaded file.
+            uow.ledger.refresh_customer_statistics()
+            uow.commit()
+        return result
 
 
 def _new_customer(rec: CustomerRecord) -> NewCustomer:

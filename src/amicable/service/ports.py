@@ -210,6 +210,11 @@ class LedgerRepository(Protocol):
         self, run_id: int, *, imported: int, updated: int, unchanged: int, refused: int
     ) -> None: ...
 
+    def refresh_customer_statistics(self) -> None:
+        """Bring the database's planner statistics of the customer file up to date after a
+        bulk load (PostgreSQL: ``ANALYZE``; nothing on SQLite, which plans without them)."""
+        ...
+
 
 class OrgRepository(Protocol):
     """Organisations (not tenant-scoped: this is the list of tenants)."""

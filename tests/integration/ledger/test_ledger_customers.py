@@ -57,3 +57,41 @@ def test_a_duplicate_customer_in_one_file_refuses_the_file(app: App) -> None:
     result = import_customers(app.uow(), [customer(), customer(line=3)])
     assert [e.line for e in result.errors] == [3]
     assert count(app, "customers") == 0
+
+
+def _analyses(app: App) -> int:
+    # Manual ANALYZE runs of this schema's customer table (autovacuum counts apart).
+    with app.engine.connect() as conn:
+        return int(
+            conn.exec_driver_sql(
+                "SELECT analyze_count FROM pg_stat_user_tables "
+                "WHERE relname = 'customers' AND schemaname = current_schema()"
+            ).scalar_one()
+        )
+
+
+def test_a_bulk_load_of_customers_refreshes_the_planner_statistics(
+    app: App, db_backend: str
+) -> None:
+    from amicable.service.imports import BULK_LOAD_ROWS
+
+    bulk = [customer(line=n + 2, external_id=f"C{n}", name=f"N{n}") for n in range(BULK_LOAD_ROWS)]
+    small = [customer(line=2, external_id="S1", name="Small")]
+    if db_backend == "sqlite":  # nothing to refresh: no statistics table appears
+        import_customers(app.uow(), bulk)
+        with app.engine.connect() as conn:
+            names = conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars().all()
+        assert "sqlite_stat1" not in names and count(app, "customers") == BULK_LOAD_ROWS
+        return
+    before = _analyses(app)
+    assert import_customers(app.uow(), small).imported == 1
+    assert _analyses(app) == before  # a few rows: left to autovacuum
+    assert import_customers(app.uow(), bulk).imported == BULK_LOAD_ROWS
+    assert _analyses(app) == before + 1
+    with app.engine.connect() as conn:
+        plan = "\n".join(
+            conn.exec_driver_sql(
+                "EXPLAIN SELECT * FROM customers WHERE org_id = 1 AND external_id = 'C7'"
+            ).scalars()
+        )
+    assert "uq_customers_org_external_id" in plan, plan

@@ -637,3 +637,12 @@ class SqlLedgerRepository:
             update(import_runs).where(and_(import_runs.c.org_id == self._org, import_runs.c.id == run_id))
             .values(imported=imported, updated=updated, unchanged=unchanged, refused=refused)
         )  # fmt: skip
+
+    def refresh_customer_statistics(self) -> None:
+        # Until autovacuum's first analyse (up to a minute after a load, longer under load),
+        # PostgreSQL has no statistics of a freshly loaded table, and with none it looked a
+        # customer up by reference through the (org_id, id) index, reading every customer of
+        # the organisation: 0.4 ms of the server's CPU for each conversation turn instead of
+        # 0.09. ANALYZE takes a lock that blocks neither reads nor writes.
+        if self._conn.dialect.name == "postgresql":
+            self._conn.exec_driver_sql("ANALYZE customers, contacts, consents")
