@@ -160,6 +160,7 @@ class _World:
         self.debtors = debtors
         self.obs = observer
         self.start = start
+        self._approved_cache: tuple[int, dict[str, set[tuple[object, ...]]]] | None = None
 
     # -- payments ------------------------------------------------------------------------------
 
@@ -302,20 +303,21 @@ class _World:
     def _approved(self, ref: str, offer: dict[str, Any]) -> bool:
         """Whether a person approved exactly these terms for the account (the human queue's
         decisions: terms needing approval are inside the policy only then)."""
+        return _terms(offer) in self._approved_terms().get(ref, ())
 
-        def terms(o: dict[str, Any]) -> tuple[object, ...]:
-            parts = o.get("installments") or ()
-            return (
-                str(o.get("total")),
-                tuple((str(i["due_date"]), str(i["amount"])) for i in parts),
-            )
-
-        wanted = terms(offer)
-        for item in queue.list_items(self.app.uow(), status="approved"):
-            approved = (item.decision or {}).get("approved_terms") or {}
-            if item.account == ref and approved.get("terms") and terms(approved["terms"]) == wanted:
-                return True
-        return False
+    def _approved_terms(self) -> dict[str, set[tuple[object, ...]]]:
+        """The terms approved per account, read from the queue again only after the reviewer
+        decided something (it decides only then; every agreement of a run read every approved
+        item, ~3 % of a 10,000-account run)."""
+        decided = getattr(self.collector, "decisions", 0)
+        if self._approved_cache is None or self._approved_cache[0] != decided:
+            found: dict[str, set[tuple[object, ...]]] = {}
+            for item in queue.list_items(self.app.uow(), status="approved"):
+                approved = (item.decision or {}).get("approved_terms") or {}
+                if item.account and approved.get("terms"):
+                    found.setdefault(item.account, set()).add(_terms(approved["terms"]))
+            self._approved_cache = (decided, found)
+        return self._approved_cache[1]
 
     def agreed(self, d: _Debtor, offer: dict[str, Any], day: date) -> None:
         schedule = [
@@ -453,6 +455,12 @@ class _World:
     def open_usd(self) -> int:
         return sum(to_usd_cents(sum(max(i.open_minor, 0) for i in d.invoices), d.currency)
                    for d in self.debtors.values())  # fmt: skip
+
+
+def _terms(o: dict[str, Any]) -> tuple[object, ...]:
+    """Offer terms compared for approval: the total and every installment's date and amount."""
+    parts = o.get("installments") or ()
+    return (str(o.get("total")), tuple((str(i["due_date"]), str(i["amount"])) for i in parts))
 
 
 def _minor(amount: str) -> int:
