@@ -21,7 +21,8 @@ SURFACE = {
         "resume_approved_terms", "start_conversation",
     },
     "amicable.service.conversations_ports": {
-        "ConversationRepository", "ConversationsUnitOfWork", "StoredConversation", "StoredMessage",
+        "ConversationRepository", "ConversationsUnitOfWork", "NewMessage", "StoredConversation",
+        "StoredMessage",
     },
 }  # fmt: skip
 
