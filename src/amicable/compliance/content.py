@@ -131,14 +131,23 @@ def _case_classes() -> dict[int, int]:
         from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
     except ImportError:  # pragma: no cover - another Python: prefiltering is turned off
         return {}
-    canonical: dict[int, int] = {}
+    linked: dict[int, set[int]] = {}
     for key, others in _EXTRA_CASES.items():
-        group = {key, *others}
-        for member in list(group):
-            group.add(canonical.get(member, member))
+        for other in others:
+            linked.setdefault(key, set()).add(other)
+            linked.setdefault(other, set()).add(key)
+    canonical: dict[int, int] = {}
+    for start in linked:
+        if start in canonical:
+            continue
+        group, todo = {start}, [start]
+        while todo:  # every character linked to ``start``, however indirectly
+            for other in linked[todo.pop()]:
+                if other not in group:
+                    group.add(other)
+                    todo.append(other)
         low = min(group)
-        for member in group:
-            canonical[member] = low
+        canonical.update(dict.fromkeys(group, low))
     return {k: v for k, v in canonical.items() if k != v}
 
 
