@@ -84,20 +84,6 @@ class ConversationRepository(Protocol):
         """Store ``state`` if the stored version is ``version``; returns the new version."""
         ...
 
-    def add_message(
-        self,
-        conversation_id: int,
-        *,
-        direction: str,
-        text: str | None,
-        intents: list[str],
-        state: str,
-        content: list[dict[str, Any]],
-        source: str,
-    ) -> int:
-        """Append a message; returns its sequence number in the conversation."""
-        ...
-
     def add_messages(self, conversation_id: int, messages: Sequence[NewMessage]) -> list[int]:
         """Append ``messages`` in order after the conversation's last one, in one statement
         (a turn's inbound message and its reply); returns their sequence numbers in order."""

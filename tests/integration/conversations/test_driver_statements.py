@@ -21,6 +21,7 @@ from amicable.adapters.db.tables_events import outcome_events
 from amicable.bootstrap import App, bootstrap
 from amicable.domain.clock import SimulatedClock
 from amicable.service.conversations import handle_inbound, start_conversation
+from amicable.service.conversations_ports import NewMessage
 from amicable.service.queries import resolve_account
 from sample_accounts import import_sample, owing_account
 
@@ -81,10 +82,10 @@ def test_the_turns_writes_store_what_sqlalchemy_reads_back(talked: tuple[App, st
         ).first()
         assert before is not None
         text = 'l\'été "quoted" \u00e9\u00e8 — 100 %s %(x)s ; DROP'
-        seq = uow.conversations.add_message(
-            conv_id, direction="in", text=text, intents=["other"], state="presenting",
-            content=[{"rule": "r", "message": "m"}], source="debtor",
-        )  # fmt: skip
+        (seq,) = uow.conversations.add_messages(conv_id, [
+            NewMessage("in", text, ("other",), "presenting", ({"rule": "r", "message": "m"},),
+                       "debtor"),
+        ])  # fmt: skip
         assert seq == before.seq + 1
         row = conn.execute(
             select(conversation_messages).where(
@@ -156,8 +157,6 @@ def test_a_database_error_on_the_driver_is_raised_as_sqlalchemy_raises_it(
 def test_a_turns_two_messages_go_in_one_statement_in_order(
     talked: tuple[App, str], db_backend: str
 ) -> None:
-    from amicable.service.conversations_ports import NewMessage
-
     app, ref = talked
     with app.uow() as uow:
         conn = uow.connection

@@ -144,20 +144,6 @@ class SqlConversationRepository:
             )
         return version + 1
 
-    def add_message(
-        self,
-        conversation_id: int,
-        *,
-        direction: str,
-        text: str | None,
-        intents: list[str],
-        state: str,
-        content: list[dict[str, Any]],
-        source: str,
-    ) -> int:
-        message = NewMessage(direction, text, tuple(intents), state, tuple(content), source)
-        return self.add_messages(conversation_id, [message])[0]
-
     def add_messages(self, conversation_id: int, messages: Sequence[NewMessage]) -> list[int]:
         if not messages:
             return []
