@@ -49,9 +49,19 @@ from amicable.negotiation.states import (
 from amicable.policy.evaluate import OfferSpace, evaluate
 from amicable.policy.facts import AccountFacts
 from amicable.policy.gate import Outcome, check
+from amicable.policy.load import load_default_policy
+from amicable.policy.model import ServicingTerms
+from amicable.policy.offer import OfferKind
 from amicable.policy.optimise import optimise
 from amicable.service import outcomes
 from amicable.service.conversations_ports import ConversationsUnitOfWork, NewMessage
+from amicable.service.payments import (
+    AgreementOrigin,
+    servicing_rules_for,
+    servicing_rules_in_force,
+    set_up_plan,
+    set_up_promise,
+)
 from amicable.service.policies import StoredPolicy, policy_facts, policy_in_force
 from amicable.service.ports import UnitOfWork
 from amicable.service.queries import account_for_turn, resolve_account
@@ -111,7 +121,8 @@ def dialogue_context(
     pfacts = policy_facts(ledger)
     if pfacts is None or ledger.currency is None:
         raise NothingOwedError(f"account {account_ref!r} owes nothing as of {today}")
-    space, ladder = _offer_space(_Question(policy_in_force(uow), pfacts, today))
+    stored = policy_in_force(uow)
+    space, ladder = _offer_space(_Question(stored, pfacts, today))
     code = ledger.currency
     invoices = tuple(
         InvoiceFact(
@@ -146,11 +157,21 @@ def dialogue_context(
         debtor=debtor,
         space=space,
         ladder=ladder,
-        config=config or DialogueConfig(),
+        config=config or _servicing_config(stored.policy.servicing),
         payment_link=(links or LocalPortalLinks()).link_for(ledger.external_id, pfacts.balance),
     )
     lang = ledger.language if ledger.language in ("en", "fr", "es") else None
     return ctx, ledger.customer_id, lang
+
+
+def _servicing_config(servicing: ServicingTerms) -> DialogueConfig:
+    """The dialogue's defaults with what the debtor is told of the servicing (the grace before a
+    missed payment counts, the first reminder before a due date) taken from the policy's
+    servicing section, which services the agreement afterwards."""
+    return DialogueConfig(
+        grace_days=servicing.grace_days,
+        reminder_days_before=max(servicing.reminder_offsets_days, default=3),
+    )
 
 
 class _Question:
@@ -253,8 +274,8 @@ def _persist(
             uow, account=account, conversation_id=conv_id, agreement_id=agreement_id,
             offer=agreed, gate=a.gate.to_json(), policy_version=a.policy_version,
         )  # fmt: skip
-        if turn.promise is not None:
-            p = turn.promise
+        p = turn.promise
+        if p is not None:
             repo.add_promise(
                 conv_id,
                 customer_id,
@@ -271,10 +292,34 @@ def _persist(
                 reminders_json=json.dumps([d.isoformat() for d in p.reminders]),
                 consequence=p.consequence,
             )
-            outcomes.promise_made(
-                uow, account=account, promise=f"agreement:{agreement_id}", total=p.total,
-                payments=[(d.isoformat(), m.amount_str()) for d, m in p.payments],
-                channel=p.channel, confirmed=p.confirmed, source="conversation",
+        # Serviced from this turn on: a plan becomes a servicing plan (installment reminders, a
+        # missed installment's retry link and renegotiation, broken -> a person), anything else
+        # a promise to pay (kept / partially kept / broken -> a person) — committed with the
+        # agreement, so an agreement is never left without the servicing that follows it up.
+        origin = AgreementOrigin(conv_id, agreement_id, agreed, a.policy_version)
+        if a.offer.kind is OfferKind.PLAN:
+            rules = servicing_rules_in_force(uow) or servicing_rules_for(load_default_policy())
+            set_up_plan(
+                uow, customer_id, account, a.offer, agreed_on=ctx.today, rules=rules,
+                origin=origin,
+            )  # fmt: skip
+            if p is not None:
+                outcomes.promise_made(
+                    uow, account=account, promise=f"agreement:{agreement_id}", total=p.total,
+                    payments=[(d.isoformat(), m.amount_str()) for d, m in p.payments],
+                    channel=p.channel, confirmed=p.confirmed, source="conversation",
+                )  # fmt: skip
+        else:
+            payments = (
+                p.payments
+                if p is not None
+                else tuple((x.due_date, x.amount) for x in a.offer.payments)
+            )
+            set_up_promise(
+                uow, customer_id, account, payments,
+                channel=p.channel if p is not None else turn.state.channel, made_on=ctx.today,
+                confirmed=p.confirmed if p is not None else True,
+                grace_days=ctx.config.grace_days, origin=origin,
             )  # fmt: skip
     if turn.escalation is not None:
         esc_id = repo.add_escalation(

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from amicable.service.api_ports import ApiUnitOfWork
+from amicable.service.payments_ports import PaymentsUnitOfWork
 from amicable.service.queue_ports import QueueHolder
 
 __all__ = [
@@ -122,9 +123,10 @@ class ConversationRepository(Protocol):
         ...
 
 
-class ConversationsUnitOfWork(QueueHolder, ApiUnitOfWork, Protocol):
-    """A unit of work that also holds the conversations repository (and the human queue's, so
-    an escalation opens a queue item)."""
+class ConversationsUnitOfWork(PaymentsUnitOfWork, QueueHolder, ApiUnitOfWork, Protocol):
+    """A unit of work that also holds the conversations repository, the human queue's (an
+    escalation opens a queue item) and the payments area's (an agreement sets up its plan or
+    promise in the same transaction)."""
 
     @property
     def conversations(self) -> ConversationRepository: ...

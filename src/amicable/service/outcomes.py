@@ -9,7 +9,9 @@ Outcome → audit kind (what the payload holds besides the account) → write-ba
 * conversation message → ``message.received`` / ``message.sent`` (intents; the content decision
   and where the sent text came from) → none;
 * offer in a conversation → ``offer.made`` (offer, gate decision, policy version) → ``offer.made``;
-* agreement → ``agreement.made`` (offer, gate, policy version) → ``plan.accepted`` for a plan;
+* agreement → ``agreement.made`` (offer, gate, policy version) → none itself: the plan (a plan
+  offer) or the promise (any other) it sets up in the same transaction is written back, naming
+  the conversation and the agreement;
 * promise to pay → ``promise.made`` → ``promise.made``;
 * promise re-evaluated → ``promise.<status>`` (rule id) → ``promise.kept`` / ``promise.broken``
   (a partly kept one: audit only);
@@ -137,7 +139,8 @@ def agreement_made(
     gate: Mapping[str, Any],
     policy_version: str,
 ) -> None:
-    """Terms the debtor confirmed; an agreed plan is written back as ``plan.accepted``."""
+    """Terms the debtor confirmed (audited here; written back by the plan or the promise the
+    agreement sets up: ``plan.accepted`` / ``promise.made``, each naming the agreement)."""
     payload = {
         "account": account,
         "conversation": conversation_id,
@@ -147,19 +150,6 @@ def agreement_made(
         "policy_version": policy_version,
     }
     audit.record(uow, "agreement.made", f"agreement:{agreement_id}", payload)
-    if offer.get("kind") == "plan":
-        writeback.emit(
-            uow,
-            "plan.accepted",
-            {
-                "account": account,
-                "source": "conversation",
-                "conversation": conversation_id,
-                "agreement": agreement_id,
-                "offer": dict(offer),
-                "policy_version": policy_version,
-            },
-        )
 
 
 def promise_made(
@@ -172,8 +162,10 @@ def promise_made(
     channel: str,
     confirmed: bool,
     source: str,
+    origin: Mapping[str, Any] | None = None,
 ) -> None:
-    """A promise to pay: ``payments`` are ``(ISO due date, amount)``."""
+    """A promise to pay: ``payments`` are ``(ISO due date, amount)``; ``origin`` (conversation,
+    agreement, offer, policy version) when it was agreed in a conversation."""
     payload = {
         "account": account,
         "promise": promise,
@@ -182,6 +174,7 @@ def promise_made(
         "channel": channel,
         "confirmed": confirmed,
         "source": source,
+        **(origin or {}),
     }
     audit.record(uow, "promise.made", f"promise:{promise}", payload)
     writeback.emit(uow, "promise.made", payload)
@@ -219,17 +212,21 @@ def plan_created(
     reference: str,
     installments: Sequence[tuple[str, Money]],
     agreed_on: str,
+    origin: Mapping[str, Any] | None = None,
 ) -> None:
-    """A servicing plan set up from an accepted plan offer (written back as ``plan.accepted``)."""
+    """A servicing plan set up from an accepted plan offer (written back as ``plan.accepted``,
+    once): ``source`` is ``conversation`` with ``origin`` (conversation, agreement, offer, policy
+    version) when the debtor agreed it in a conversation, else ``plan``."""
     payload = {
         "account": account,
-        "source": "plan",
+        "source": "plan" if origin is None else "conversation",
         "plan": plan,
         "reference": reference,
         "agreed_on": agreed_on,
         "installments": [
             {"due_date": d, "amount": m.amount_str(), "currency": m.code} for d, m in installments
         ],
+        **(origin or {}),
     }
     audit.record(uow, "plan.created", f"plan:{plan}", payload)
     writeback.emit(uow, "plan.accepted", payload)

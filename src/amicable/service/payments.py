@@ -1,7 +1,9 @@
 """Payments and plan servicing use cases: the pure servicing engines wired to the persisted ledger.
 
 * :func:`create_plan_from_agreement` turns an accepted plan offer into a persisted plan with an
-  ISO 11649 creditor reference.
+  ISO 11649 creditor reference; :func:`set_up_plan` and :func:`set_up_promise` do the same for a
+  plan or a promise inside the caller's unit of work (a conversation's agreement is serviced
+  from the turn that made it).
 * :func:`record_payment` posts a payment to the ledger — allocated to open invoices in the
   configured clearing order (:mod:`amicable.servicing.allocation`), the rest an unallocated
   credit — applies it to the account's active plan and re-evaluates its open promises. The
@@ -71,6 +73,7 @@ from amicable.servicing.references import creditor_reference
 from amicable.servicing.statement import Statement, StatementEntry
 
 __all__ = [
+    "AgreementOrigin",
     "OutboundIntent",
     "ProviderEvent",
     "ProviderEventOutcome",
@@ -92,6 +95,8 @@ __all__ = [
     "service_plans",
     "servicing_rules_for",
     "servicing_rules_in_force",
+    "set_up_plan",
+    "set_up_promise",
 ]
 
 # Far enough ahead to include every entry when asking for what is open "now and later".
@@ -131,6 +136,17 @@ def _clearing_order_of(text: str) -> AllocationOrder:
 # -- plans --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class AgreementOrigin:
+    """The conversation agreement a plan or promise is set up from (named in its records and
+    in its write-back event, so a receiver joins the conversation, the agreement and the plan)."""
+
+    conversation_id: int
+    agreement_id: int
+    offer: dict[str, Any]
+    policy_version: str
+
+
 def create_plan_from_agreement(
     uow: PaymentsUnitOfWork,
     account_ref: str,
@@ -145,27 +161,65 @@ def create_plan_from_agreement(
     Every scheduled payment of the offer (the down payment first) becomes an installment; the
     plan gets an RF creditor reference built from its key. Commits.
     """
-    if offer.kind is not OfferKind.PLAN:
-        raise InvalidInput(f"only a plan offer becomes a plan; this offer is {offer.kind.value!r}")
     with uow:
         customer = _account(uow, account_ref)
-        key = plan_key or uow.payments.next_plan_key()
-        reference = creditor_reference(key)
-        plan = plan_engine.new_plan(
-            key,
-            [(p.due_date, p.amount) for p in offer.payments],
-            start=agreed_on,
-            reference=reference,
-        )
-        row_id = uow.payments.add_plan(customer.id, plan, rules, agreed_on)
-        uow.payments.add_reference(reference, "plan", key)
-        outcomes.plan_created(
-            uow, account=customer.external_id, plan=key, reference=reference,
-            installments=[(p.due_date.isoformat(), p.amount) for p in offer.payments],
-            agreed_on=agreed_on.isoformat(),
+        stored = set_up_plan(
+            uow, customer.id, customer.external_id, offer, agreed_on=agreed_on, rules=rules,
+            plan_key=plan_key,
         )  # fmt: skip
         uow.commit()
-        return StoredPlan(row_id, customer.id, plan, rules, agreed_on)
+        return stored
+
+
+def set_up_plan(
+    uow: PaymentsUnitOfWork,
+    customer_id: int,
+    account: str,
+    offer: Offer,
+    *,
+    agreed_on: date,
+    rules: ServicingRules,
+    plan_key: str | None = None,
+    origin: AgreementOrigin | None = None,
+) -> StoredPlan:
+    """The plan of an accepted plan ``offer``, written in the caller's unit of work (which
+    commits it with whatever made the agreement). A plan agreed in a conversation (``origin``)
+    is keyed by its agreement (``PL-C<agreement id>``), so two agreements made at once never
+    compete for a key; otherwise the next ``PL-<n>``."""
+    if offer.kind is not OfferKind.PLAN:
+        raise InvalidInput(f"only a plan offer becomes a plan; this offer is {offer.kind.value!r}")
+    if plan_key is None:
+        plan_key = (
+            uow.payments.next_plan_key() if origin is None else f"PL-C{origin.agreement_id:06d}"
+        )
+    reference = creditor_reference(plan_key)
+    plan = plan_engine.new_plan(
+        plan_key,
+        [(p.due_date, p.amount) for p in offer.payments],
+        start=agreed_on,
+        reference=reference,
+    )
+    row_id = uow.payments.add_plan(
+        customer_id, plan, rules, agreed_on,
+        agreement_id=None if origin is None else origin.agreement_id,
+    )  # fmt: skip
+    uow.payments.add_reference(reference, "plan", plan_key)
+    outcomes.plan_created(
+        uow, account=account, plan=plan_key, reference=reference,
+        installments=[(p.due_date.isoformat(), p.amount) for p in offer.payments],
+        agreed_on=agreed_on.isoformat(),
+        origin=None if origin is None else _origin_json(origin),
+    )  # fmt: skip
+    return StoredPlan(row_id, customer_id, plan, rules, agreed_on)
+
+
+def _origin_json(origin: AgreementOrigin) -> dict[str, Any]:
+    return {
+        "conversation": origin.conversation_id,
+        "agreement": origin.agreement_id,
+        "offer": origin.offer,
+        "policy_version": origin.policy_version,
+    }
 
 
 def renegotiate_plan(
@@ -246,22 +300,49 @@ def record_promise(
     grace_days: int = 0,
 ) -> StoredPromise:
     """Record a promise to pay (one or several dated amounts). Commits."""
-    if grace_days < 0:
-        raise InvalidInput(f"grace_days must be >= 0, got {grace_days}")
     with uow:
         customer = _account(uow, account_ref)
-        key = uow.payments.next_promise_key()
-        promise = new_promise(key, parts, channel=channel, made_on=made_on, confirmed=confirmed)
-        row_id = uow.payments.add_promise(customer.id, promise, grace_days)
-        outcomes.promise_made(
-            uow, account=customer.external_id, promise=key, total=promise.total,
-            payments=[(d.isoformat(), m.amount_str()) for d, m in parts], channel=channel,
-            confirmed=confirmed, source="recorded",
+        stored = set_up_promise(
+            uow, customer.id, customer.external_id, parts, channel=channel, made_on=made_on,
+            confirmed=confirmed, grace_days=grace_days,
         )  # fmt: skip
         uow.commit()
-        return StoredPromise(
-            row_id, customer.id, promise, grace_days, "open", "promise.pending", made_on
-        )
+        return stored
+
+
+def set_up_promise(
+    uow: PaymentsUnitOfWork,
+    customer_id: int,
+    account: str,
+    parts: Sequence[tuple[date, Money]],
+    *,
+    channel: str,
+    made_on: date,
+    confirmed: bool = False,
+    grace_days: int = 0,
+    origin: AgreementOrigin | None = None,
+) -> StoredPromise:
+    """An open promise to pay, written in the caller's unit of work; it is evaluated (kept,
+    partially kept, broken: a broken one is escalated) as payments arrive and by every servicing
+    run. A promise made in a conversation (``origin``) is keyed by its agreement
+    (``PTP-C<agreement id>``) and written back with ``source: conversation``."""
+    if grace_days < 0:
+        raise InvalidInput(f"grace_days must be >= 0, got {grace_days}")
+    key = uow.payments.next_promise_key() if origin is None else f"PTP-C{origin.agreement_id:06d}"
+    promise = new_promise(key, parts, channel=channel, made_on=made_on, confirmed=confirmed)
+    row_id = uow.payments.add_promise(
+        customer_id, promise, grace_days,
+        agreement_id=None if origin is None else origin.agreement_id,
+    )  # fmt: skip
+    outcomes.promise_made(
+        uow, account=account, promise=key, total=promise.total,
+        payments=[(d.isoformat(), m.amount_str()) for d, m in parts], channel=channel,
+        confirmed=confirmed, source="recorded" if origin is None else "conversation",
+        origin=None if origin is None else _origin_json(origin),
+    )  # fmt: skip
+    return StoredPromise(
+        row_id, customer_id, promise, grace_days, "open", "promise.pending", made_on
+    )
 
 
 def _evaluate_promises(

@@ -126,8 +126,17 @@ class PaymentsRepository(Protocol):
 
     # plans
     def add_plan(
-        self, customer_id: int, plan: Plan, rules: ServicingRules, agreed_on: date
-    ) -> int: ...
+        self,
+        customer_id: int,
+        plan: Plan,
+        rules: ServicingRules,
+        agreed_on: date,
+        *,
+        agreement_id: int | None = None,
+    ) -> int:
+        """Store a new plan (``agreement_id``: the conversation agreement it was set up from)."""
+        ...
+
     def save_plan(self, row_id: int, plan: Plan, expected_version: int) -> None: ...
     def plans(
         self, *, customer_id: int | None = None, status: str | None = None
@@ -148,7 +157,18 @@ class PaymentsRepository(Protocol):
     ) -> int: ...
     def escalations(self) -> list[StoredEscalation]: ...
     # promises
-    def add_promise(self, customer_id: int, promise: Promise, grace_days: int) -> int: ...
+    def add_promise(
+        self,
+        customer_id: int,
+        promise: Promise,
+        grace_days: int,
+        *,
+        agreement_id: int | None = None,
+    ) -> int:
+        """Store a new open promise (``agreement_id``: the conversation agreement it was made
+        in)."""
+        ...
+
     def next_promise_key(self) -> str: ...
     def promises(
         self, *, customer_id: int | None = None, status: str | None = None

@@ -122,7 +122,9 @@ class SqlAnalyticsReader:
         pr = promises
         for r in self._conn.execute(
             select(pr.c.customer_id, pr.c.currency, pr.c.parts, pr.c.made_on, pr.c.grace_days)
-            .where(pr.c.org_id == self._org, pr.c.made_on >= start, pr.c.made_on <= end)
+            .where(pr.c.org_id == self._org, pr.c.made_on >= start, pr.c.made_on <= end,
+                   # a promise made in a conversation is counted once, as the conversation's
+                   pr.c.agreement_id.is_(None))
             .order_by(pr.c.id)
         ):  # fmt: skip
             parts = tuple((date.fromisoformat(d), int(m)) for d, m in json.loads(str(r.parts)))

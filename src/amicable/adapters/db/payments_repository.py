@@ -241,7 +241,15 @@ class SqlPaymentsRepository:
         ).scalar_one()  # fmt: skip
         return f"PL-{int(n) + 1:06d}"
 
-    def add_plan(self, customer_id: int, plan: Plan, rules: ServicingRules, agreed_on: date) -> int:
+    def add_plan(
+        self,
+        customer_id: int,
+        plan: Plan,
+        rules: ServicingRules,
+        agreed_on: date,
+        *,
+        agreement_id: int | None = None,
+    ) -> int:
         total = Money.sum((i.amount for i in plan.installments), plan.currency).minor
         row_id = int(
             self._conn.execute(
@@ -250,7 +258,7 @@ class SqlPaymentsRepository:
                     currency=plan.currency.code, total_minor=total, status=plan.status.value,
                     version=plan.version, reference=plan.reference, agreed_on=agreed_on,
                     as_of=plan.as_of, rules=rules_to_json(rules), state=plan_to_json(plan),
-                    created_at=self._now, updated_at=self._now,
+                    agreement_id=agreement_id, created_at=self._now, updated_at=self._now,
                 ).returning(payment_plans.c.id)
             ).scalar_one()
         )  # fmt: skip
@@ -395,7 +403,14 @@ class SqlPaymentsRepository:
         ).scalar_one()
         return f"PTP-{int(n) + 1:06d}"
 
-    def add_promise(self, customer_id: int, promise: Promise, grace_days: int) -> int:
+    def add_promise(
+        self,
+        customer_id: int,
+        promise: Promise,
+        grace_days: int,
+        *,
+        agreement_id: int | None = None,
+    ) -> int:
         parts = [[p.on.isoformat(), p.amount.minor] for p in promise.parts]
         return int(
             self._conn.execute(
@@ -405,7 +420,7 @@ class SqlPaymentsRepository:
                     channel=promise.channel, confirmed=promise.confirmed,
                     made_on=promise.made_on, grace_days=grace_days, status="open",
                     rule_id="promise.pending", evaluated_on=promise.made_on,
-                    created_at=self._now,
+                    agreement_id=agreement_id, created_at=self._now,
                 ).returning(promises.c.id)
             ).scalar_one()
         )  # fmt: skip

@@ -83,6 +83,8 @@ payment_plans = Table(
     Column("as_of", Date, nullable=False),
     Column("rules", Text, nullable=False),
     Column("state", Text, nullable=False),
+    # The conversation agreement the plan was set up from (null: set up through the API/CLI).
+    Column("agreement_id", BigInteger),
     _at("created_at"),
     _at("updated_at"),
     UniqueConstraint("org_id", "plan_key", name="uq_payment_plans_org_plan_key"),
@@ -157,6 +159,8 @@ promises = Table(
     Column("status", String(20), nullable=False),
     Column("rule_id", String(100), nullable=False),
     Column("evaluated_on", Date, nullable=False),
+    # The conversation agreement the promise was made in (null: recorded through the API/CLI).
+    Column("agreement_id", BigInteger),
     _at("created_at"),
     UniqueConstraint("org_id", "promise_key", name="uq_promises_org_promise_key"),
     Index("ix_promises_org_customer", "org_id", "customer_id"),

@@ -1,0 +1,160 @@
+"""An agreement made in a conversation is serviced from the turn that made it (SQLite and
+PostgreSQL): a plan becomes a servicing plan (installments, RF reference, reminders, payments
+applied), anything else an open promise to pay (kept when paid, broken and escalated when not);
+each is written back once, naming the conversation and the agreement."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from amicable.adapters.importers import read_customers, read_invoices
+from amicable.bootstrap import App
+from amicable.domain.clock import SimulatedClock
+from amicable.domain.money import Money
+from amicable.service import queue
+from amicable.service.analytics import ptp_report
+from amicable.service.conversations import handle_inbound
+from amicable.service.imports import import_customers, import_invoices
+from amicable.service.payments import record_payment, service_plans
+from amicable.service.runtime import run_due
+
+TODAY = date(2026, 3, 2)  # a Monday
+AT = datetime(2026, 3, 2, 16, tzinfo=UTC)
+
+CUSTOMERS = """\
+customer_id,name,type,tier,language,country,region,timezone,emails,phones,address,postal_code,consent_email,consent_sms,consent_call,consent_whatsapp,tags
+C1,Dana Reyes,consumer,,en,US,CA,America/Los_Angeles,dana@example.com,+14155550101,1 Market Street,94105,yes,yes,,,
+"""
+#: 1,200.00, 46 days past due: the default policy offers plans.
+INVOICES = """\
+customer_id,customer_name,invoice_number,issue_date,due_date,currency,amount,open_amount,disputed,description
+C1,Dana Reyes,INV-1,2025-12-01,2026-01-15,USD,1200.00,1200.00,no,Service
+"""
+OPENING = ("hi, can we talk about my invoice?", "94105")
+
+
+def _talk(app: App, clock: SimulatedClock, tmp_path: Path, *lines: str) -> Any:
+    (tmp_path / "customers.csv").write_text(CUSTOMERS)
+    (tmp_path / "invoices.csv").write_text(INVOICES)
+    assert not import_customers(app.uow(), read_customers(tmp_path / "customers.csv")).errors
+    assert not import_invoices(app.uow(), read_invoices(tmp_path / "invoices.csv")).errors
+    clock.set(AT)
+    turn = None
+    for text in (*OPENING, *lines):
+        turn = handle_inbound(app.uow(), "C1", "sms", text, today=TODAY)
+    assert turn is not None and turn.agreement is not None
+    return turn
+
+
+def _events(app: App, kind: str) -> list[dict[str, Any]]:
+    with app.uow() as uow:
+        return [json.loads(e.payload) for e in uow.events.events() if e.kind == kind]
+
+
+def _pay(app: App, reference: str, amount: str, on: date) -> None:
+    """A payment posted through the payments area (applied to the plan and the promises)."""
+    record_payment(app.uow(), "C1", Money.of(amount, "USD"), on, reference, method="wire")
+
+
+def test_a_plan_agreed_in_a_conversation_becomes_a_servicing_plan_written_back_once(
+    app: App, clock: SimulatedClock, tmp_path: Path
+) -> None:
+    turn = _talk(app, clock, tmp_path, "I can pay 100 a month", "yes", "yes")
+    offer = turn.agreement.offer
+    assert offer.kind.value == "plan"
+    with app.uow() as uow:
+        (stored,) = uow.payments.plans()
+        suspended = uow.runtime.suspended(TODAY)
+        conv = uow.conversations.latest(stored.customer_id, "sms")
+    assert conv is not None
+    plan = stored.plan
+    assert plan.id.startswith("PL-C") and plan.reference is not None
+    assert plan.reference.startswith("RF") and plan.status.value == "active"
+    assert [(i.due_date, i.amount) for i in plan.installments] == [
+        (p.due_date, p.amount) for p in offer.payments
+    ]
+    assert stored.agreed_on == TODAY and stored.customer_id in suspended
+    # the servicing rules are the policy in force's (its version named)
+    assert stored.rules.version.endswith("#1")
+
+    (accepted,) = _events(app, "plan.accepted")  # once, not once per layer
+    assert accepted["source"] == "conversation" and accepted["plan"] == plan.id
+    assert accepted["conversation"] == conv.id and accepted["reference"] == plan.reference
+    assert accepted["offer"]["kind"] == "plan" and accepted["policy_version"]
+    assert [i["due_date"] for i in accepted["installments"]] == [
+        p.due_date.isoformat() for p in offer.payments
+    ]
+    (promised,) = _events(app, "promise.made")
+    assert promised["source"] == "conversation"
+
+    # servicing follows it up: a reminder three days before the first installment ...
+    first = offer.payments[0]
+    run = service_plans(app.uow(), first.due_date - timedelta(days=3))
+    reminders = [i for i in run.intents if i.kind == "plan_reminder"]
+    assert [(r.customer_id, r.installment) for r in reminders] == [(stored.customer_id, 1)]
+    # ... and the first payment is applied to it
+    _pay(app, "PAY-1", first.amount.amount_str(), first.due_date)
+    with app.uow() as uow:
+        (after,) = uow.payments.plans()
+    assert after.plan.installments[0].status.value == "paid"
+    assert after.plan.installments[1].status.value == "scheduled"
+
+
+def test_a_payment_in_full_agreed_in_a_conversation_is_a_promise_kept_when_paid(
+    app: App, clock: SimulatedClock, tmp_path: Path
+) -> None:
+    turn = _talk(app, clock, tmp_path, "I'll pay it all at once", "yes")
+    ((due, amount),) = [(p.due_date, p.amount) for p in turn.agreement.offer.payments]
+    with app.uow() as uow:
+        (stored,) = uow.payments.promises()
+        assert not uow.payments.plans()
+    key = stored.promise.id
+    assert key.startswith("PTP-C") and stored.status == "open"
+    assert [(p.on, p.amount) for p in stored.promise.parts] == [(due, amount)]
+    assert stored.grace_days == 5  # what the debtor was told: the policy's servicing grace
+    assert stored.promise.channel == "sms" and stored.promise.confirmed
+    (made,) = _events(app, "promise.made")
+    assert made["promise"] == key and made["source"] == "conversation"
+    assert made["agreement"] and made["offer"]["kind"] == "full"
+    assert not _events(app, "plan.accepted")
+
+    _pay(app, "PAY-1", amount.amount_str(), due)
+    with app.uow() as uow:
+        (kept,) = uow.payments.promises()
+    assert kept.status == "kept"
+    (written,) = _events(app, "promise.kept")
+    assert written["promise"] == key
+
+    # counted once in the promise-to-pay report, as the conversation's
+    with app.uow() as uow:
+        report = ptp_report(uow, TODAY, TODAY, due)
+    assert report["promises"] == 1
+    assert report["by_source"] == {"servicing": 0, "conversation": 1}
+
+
+def test_an_unpaid_promise_from_a_conversation_breaks_after_its_grace_and_goes_to_a_person(
+    app: App, clock: SimulatedClock, tmp_path: Path
+) -> None:
+    turn = _talk(app, clock, tmp_path, "I'll pay it all at once", "yes")
+    (due,) = [p.due_date for p in turn.agreement.offer.payments]
+    service_plans(app.uow(), due + timedelta(days=5))  # inside grace: still open
+    with app.uow() as uow:
+        (inside,) = uow.payments.promises()
+    assert inside.status == "open"
+    run = service_plans(app.uow(), due + timedelta(days=6))
+    assert [(k, s) for k, s in run.promises] == [(inside.promise.id, "broken")]
+    (broken,) = _events(app, "promise.broken")
+    assert broken["promise"] == inside.promise.id
+    items = [i for i in queue.list_items(app.uow()) if i.new.reason == "promise_broken"]
+    assert len(items) == 1 and items[0].account == "C1"
+    # and the agent loop leaves the account to that person
+    at = datetime.combine(due + timedelta(days=6), AT.timetz())
+    clock.set(at)
+    from amicable.adapters.channels.outbox import RecordingOutboxSender
+
+    sender = RecordingOutboxSender(clock=clock)
+    run_due(app.uow(), at, sender=sender)
+    assert not [r for r in sender.records if r.message.account_ref == "C1"]
