@@ -49,7 +49,6 @@ from amicable.negotiation.states import (
 from amicable.policy.evaluate import OfferSpace, evaluate
 from amicable.policy.facts import AccountFacts
 from amicable.policy.gate import Outcome, check
-from amicable.policy.load import load_default_policy
 from amicable.policy.model import ServicingTerms
 from amicable.policy.offer import OfferKind
 from amicable.policy.optimise import optimise
@@ -57,8 +56,7 @@ from amicable.service import outcomes
 from amicable.service.conversations_ports import ConversationsUnitOfWork, NewMessage
 from amicable.service.payments import (
     AgreementOrigin,
-    servicing_rules_for,
-    servicing_rules_in_force,
+    servicing_rules_of,
     set_up_plan,
     set_up_promise,
 )
@@ -116,6 +114,19 @@ def dialogue_context(
     Raises :class:`NothingOwedError` (an ``InvalidInput``) when the account owes nothing as of
     ``today``.
     """
+    ctx, customer_id, lang, _ = _turn_context(uow, account_ref, today, config, links)
+    return ctx, customer_id, lang
+
+
+def _turn_context(
+    uow: ConversationsUnitOfWork,
+    account_ref: str,
+    today: date,
+    config: DialogueConfig | None,
+    links: PaymentLinks | None,
+) -> tuple[DialogueContext, int, str | None, StoredPolicy]:
+    """:func:`dialogue_context` and the policy in force it was built on (whose servicing section
+    services an agreement the turn makes)."""
     view = account_for_turn(uow, account_ref, today)
     ledger = view.facts
     pfacts = policy_facts(ledger)
@@ -161,7 +172,7 @@ def dialogue_context(
         payment_link=(links or LocalPortalLinks()).link_for(ledger.external_id, pfacts.balance),
     )
     lang = ledger.language if ledger.language in ("en", "fr", "es") else None
-    return ctx, ledger.customer_id, lang
+    return ctx, ledger.customer_id, lang, stored
 
 
 def _servicing_config(servicing: ServicingTerms) -> DialogueConfig:
@@ -222,6 +233,7 @@ def _persist(
     turn: Turn,
     inbound_text: str | None,
     phrased: PhrasedReply,
+    policy: StoredPolicy,
 ) -> None:
     repo = uow.conversations
     state = turn.state.state.value
@@ -298,7 +310,7 @@ def _persist(
         # agreement, so an agreement is never left without the servicing that follows it up.
         origin = AgreementOrigin(conv_id, agreement_id, agreed, a.policy_version)
         if a.offer.kind is OfferKind.PLAN:
-            rules = servicing_rules_in_force(uow) or servicing_rules_for(load_default_policy())
+            rules = servicing_rules_of(policy.stored)
             set_up_plan(
                 uow, customer_id, account, a.offer, agreed_on=ctx.today, rules=rules,
                 origin=origin,
@@ -353,15 +365,13 @@ def start_conversation(
     (a silent turn when ``inbound``: the debtor speaks first)."""
     with uow:
         day = today or uow.today
-        ctx, customer_id, account_lang = dialogue_context(
-            uow, account_ref, day, config=config, links=links
-        )
+        ctx, customer_id, account_lang, policy = _turn_context(uow, account_ref, day, config, links)
         chosen = lang or account_lang or "en"
         _state, turn = open_conversation(ctx, channel=channel, lang=chosen, inbound=inbound)
         turn, phrased = phrase_turn(turn, ctx, phraser)
         conv_id = uow.conversations.start(customer_id, channel, chosen, turn.state.to_json())
         if turn.reply is not None or turn.escalation is not None:
-            _persist(uow, conv_id, customer_id, ctx, turn, None, phrased)
+            _persist(uow, conv_id, customer_id, ctx, turn, None, phrased, policy)
         uow.commit()
         return turn
 
@@ -388,9 +398,7 @@ def handle_inbound(
     """
     with uow:
         day = today or uow.today
-        ctx, customer_id, account_lang = dialogue_context(
-            uow, account_ref, day, config=config, links=links
-        )
+        ctx, customer_id, account_lang, policy = _turn_context(uow, account_ref, day, config, links)
         found = uow.conversations.latest_open(customer_id, channel)
         state = None
         if found is not None:
@@ -412,7 +420,7 @@ def handle_inbound(
         turn = step(state, parse, ctx, text=text)
         turn, phrased = phrase_turn(turn, ctx, phraser)
         uow.conversations.save(conv_id, version, turn.state.to_json())
-        _persist(uow, conv_id, customer_id, ctx, turn, text, phrased)
+        _persist(uow, conv_id, customer_id, ctx, turn, text, phrased, policy)
         _honour_stop(uow, ctx.debtor.reference, conv_id, turn, parse.entities.channel or channel)
         uow.commit()
         return turn
@@ -446,7 +454,7 @@ def resume_approved_terms(
     day = today or uow.today
     refs = uow.reports.customer_refs([customer_id])
     account = refs[customer_id].external_id
-    ctx, _, _ = dialogue_context(uow, account, day, links=links)
+    ctx, _, _, policy = _turn_context(uow, account, day, None, links)
     terms = terms_for_today(state.proposal, ctx.space, day)
     outcome = check(ctx.space, terms).outcome
     if outcome is Outcome.REFUSED:
@@ -470,6 +478,7 @@ def resume_approved_terms(
         turn,
         None,
         PhrasedReply(turn.reply or "", "template"),
+        policy,
     )
     return turn, customer_id, account
 

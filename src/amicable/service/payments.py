@@ -45,7 +45,7 @@ from amicable.policy.model import ClearingPart, Policy
 from amicable.policy.offer import Offer, OfferKind
 from amicable.service import outcomes
 from amicable.service.payments_ports import PaymentsUnitOfWork, StoredPlan, StoredPromise
-from amicable.service.ports import CustomerRef, EntryRow, PaymentRow
+from amicable.service.ports import CustomerRef, EntryRow, PaymentRow, PolicyVersion
 from amicable.service.queries import resolve_account
 from amicable.service.queue import open_item
 from amicable.servicing import plans as plan_engine
@@ -95,6 +95,7 @@ __all__ = [
     "service_plans",
     "servicing_rules_for",
     "servicing_rules_in_force",
+    "servicing_rules_of",
     "set_up_plan",
     "set_up_promise",
 ]
@@ -776,6 +777,11 @@ def servicing_rules_in_force(uow: PaymentsUnitOfWork) -> ServicingRules | None:
     stored = uow.policies.latest()
     if stored is None:
         return None
+    return servicing_rules_of(stored)
+
+
+def servicing_rules_of(stored: PolicyVersion) -> ServicingRules:
+    """The servicing rules of one stored policy version (``version`` ``"<label>#<n>"``)."""
     return _servicing_rules_of(stored.yaml, f"{stored.label}#{stored.version}")
 
 

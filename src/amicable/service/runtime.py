@@ -449,19 +449,33 @@ def run_due(
                 )  # fmt: skip
                 uow.commit()
 
+        # What step 1 has just sent is in the history of its account's later decisions in this
+        # pass (steps 1b and 3).
+        if handed:
+            fresh: dict[int, list[Attempt]] = defaultdict(list)
+            for a in uow.runtime.attempts(customer_ids=handed):
+                fresh[a.customer_id].append(a)
+            by_customer.update(fresh)
+
         # 1b. plan servicing messages (reminders, retry links, renegotiation offers), and those
         # held by compliance earlier that are still relevant
         for pending in plan_work:
-            acct = account(pending.customer_id)
+            cid = pending.customer_id
+            acct = account(cid)
             try:
-                _send_plan_message(
-                    uow, acct, refs[pending.customer_id].external_id, pending, now, sender,
+                wrote = _send_plan_message(
+                    uow, acct, refs[cid].external_id, pending, now, sender,
                     collector_type, links, report, usable,
                 )  # fmt: skip
             except AmicableError as exc:
                 uow.rollback()
                 log.warning("plan message %s not processed: %s", pending.key, exc)
                 report.errors += 1
+                continue
+            if wrote:
+                # The account's next message in this pass (another installment's, step 3's) is
+                # decided with this one in its history: the contact caps count it.
+                by_customer[cid] = list(uow.runtime.attempts(customer_ids={cid}))
 
         # 2. learning outcomes
         for a in uow.runtime.attempts(pending_outcome=True):
@@ -481,13 +495,9 @@ def run_due(
             {k: ArmStats(s, f) for k, (s, f) in uow.runtime.outcome_counts().items()}
         )
 
-        # 3. every account with an open overdue balance; what step 1 has just sent is the latest
-        # touch of its account (an approved final notice is not followed by a reminder beside it)
-        if handed:
-            fresh: dict[int, list[Attempt]] = defaultdict(list)
-            for a in uow.runtime.attempts(customer_ids=handed):
-                fresh[a.customer_id].append(a)
-            by_customer.update(fresh)
+        # 3. every account with an open overdue balance; what steps 1 and 1b have just sent is
+        # the latest touch of its account (an approved final notice is not followed by a
+        # reminder beside it)
         released = _released_policy_escalations(uow.payments.escalations()) if due else set()
         for cid in due:
             report.processed += 1
@@ -876,30 +886,31 @@ def _send_plan_message(
     links: PaymentLinks,
     report: RunReport,
     channels: Sequence[str] = EMBEDDED_CHANNELS,
-) -> None:
+) -> bool:
     """Attempt one plan servicing message while it is still relevant: through ``decide`` on each
     channel with a recipient (email, SMS, WhatsApp in that order); the first allowed is written
     with its decision, committed, then handed off; with none allowed, one ``blocked`` record a day
-    carries the decision that allows soonest (and brings the message back on later passes)."""
+    carries the decision that allows soonest (and brings the message back on later passes).
+    True when an attempt was written (the account's history changed)."""
     today = now.date()
     stored = uow.payments.plan(work.plan_key)
     plan = stored.plan
     if plan.status is not PlanStatus.ACTIVE:
-        return  # completed or broken since: nothing to remind of
+        return False  # completed or broken since: nothing to remind of
     try:
         inst = plan.installment(work.installment)
     except NotFound:
-        return  # renegotiated away
+        return False  # renegotiated away
     if (
         inst.status in (InstallmentStatus.PAID, InstallmentStatus.WAIVED)
         or inst.paid >= inst.amount
     ):
-        return
+        return False
     before_due = work.kind == "plan_reminder" and (work.offset_days or 0) >= 0
     if before_due and today > inst.due_date:
-        return  # a reminder before the due date is no longer one; the overdue rules take over
+        return False  # a reminder before the due date is no longer one; the overdue rules take over
     if work.kind == "plan_reminder" and not before_due and inst.status is InstallmentStatus.MISSED:
-        return  # a reminder inside grace after grace has run out
+        return False  # a reminder inside grace after grace has run out
     amount = inst.amount - inst.paid
     customer = acct.row.customer
     owed = [i for i in acct.invoices if i.open_minor > 0 and i.currency == amount.code]
@@ -929,23 +940,25 @@ def _send_plan_message(
         candidates.append(_Candidate(channel, to, m.subject, m.text, m.lang, decide(ctx, proposal)))
     if not candidates:
         log.warning("plan message %s: the account has no written channel", key)
-        return
+        return False
     allowed = [c for c in candidates if c.decision.allowed]
     if not allowed:
         far = datetime.max.replace(tzinfo=UTC)
         soonest = min(candidates, key=lambda c: c.decision.earliest_allowed_at or far)
         held = _plan_attempt(acct, soonest, now, work, balance, debt_ids, "blocked",
                              f"{key}:blocked:{today.isoformat()}")  # fmt: skip
-        if _add_attempt(uow, held, ref) is not None:
+        written = _add_attempt(uow, held, ref) is not None
+        if written:
             report.blocked += 1
         uow.commit()
-        return
+        return written
     new = _plan_attempt(acct, allowed[0], now, work, balance, debt_ids, "planned", key)
     attempt_id = _add_attempt(uow, new, ref)
     uow.commit()
     if attempt_id is None:
-        return  # already sent (a second pass on the same day)
+        return False  # already sent (a second pass on the same day)
     _hand_off(uow, attempt_id, new, ref, sender, now, report)
+    return True
 
 
 def _plan_attempt(

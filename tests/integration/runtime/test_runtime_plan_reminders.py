@@ -233,3 +233,35 @@ def test_with_no_renegotiation_allowed_a_miss_breaks_the_plan_and_its_messages_s
         stored = uow.payments.plan("PL-1")
         events = uow.payments.plan_events(stored.id)
     assert any(kind == "plan_broken" for kind, *_ in events), events
+
+
+def test_two_plan_messages_of_one_day_are_decided_each_with_the_other_in_the_history(
+    app: App, clock: SimulatedClock
+) -> None:
+    """A weekly plan whose first installment goes unpaid: on 03-18 the missed installment's
+    retry link and the next installment's reminder arise in the same pass. The second is decided
+    with the first in the account's history, so the house cap (3 contacts in 7 days) holds on
+    every day — the second waits (it was sent beside the first before)."""
+    customer = CustomerRecord(
+        line=1, external_id="C1", name="Jo Doe", customer_type="consumer", language="en",
+        country="US", region="NY", timezone="America/New_York", emails=("jo@example.com",),
+    )  # fmt: skip
+    assert not import_customers(app.uow(), [customer]).errors
+    invoice = InvoiceRecord(
+        line=1, customer_ref="C1", number="INV-1", issue_date=date(2026, 1, 1),
+        due_date=date(2026, 1, 31), amount=usd("300.00"), open_amount=usd("300.00"),
+    )  # fmt: skip
+    assert not import_invoices(app.uow(), [invoice]).errors
+    dues = (date(2026, 3, 12), date(2026, 3, 19), date(2026, 3, 26))  # weekly, Thursdays
+    parts = tuple(Payment(d, usd("100.00")) for d in dues)
+    offer = Offer(OfferKind.PLAN, usd("300.00"), parts, usd("0.00"))
+    payments.create_plan_from_agreement(
+        app.uow(), "C1", offer, agreed_on=date(2026, 3, 1), rules=ServicingRules(), plan_key="PL-W"
+    )
+    _run(app, clock, date(2026, 3, 2), date(2026, 3, 18))
+    sent = [a.sent_at.date() for a in _sent(app) if a.sent_at is not None]
+    assert date(2026, 3, 18) in sent  # one of the two went out that day ...
+    assert sent.count(date(2026, 3, 18)) == 1  # ... the other waits for the cap
+    for day in sent:
+        window = [d for d in sent if 0 <= (day - d).days < 7]
+        assert len(window) <= 3, (day, sent)

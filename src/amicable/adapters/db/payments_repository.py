@@ -262,15 +262,16 @@ class SqlPaymentsRepository:
                 ).returning(payment_plans.c.id)
             ).scalar_one()
         )  # fmt: skip
-        self._write_installments(row_id, plan)
+        self._write_installments(row_id, plan, fresh=True)
         return row_id
 
-    def _write_installments(self, row_id: int, plan: Plan) -> None:
-        self._conn.execute(
-            delete(plan_installments).where(
-                plan_installments.c.org_id == self._org, plan_installments.c.plan_id == row_id
+    def _write_installments(self, row_id: int, plan: Plan, *, fresh: bool = False) -> None:
+        if not fresh:  # a new plan has no installments to replace
+            self._conn.execute(
+                delete(plan_installments).where(
+                    plan_installments.c.org_id == self._org, plan_installments.c.plan_id == row_id
+                )
             )
-        )
         self._conn.execute(
             insert(plan_installments),
             [
