@@ -68,7 +68,12 @@ from amicable.servicing.matching import (
     normalise_name,
 )
 from amicable.servicing.plans import PlanEvent, PlanEventKind, ServicingRules
-from amicable.servicing.promises import PaymentFact, evaluate_promise, new_promise
+from amicable.servicing.promises import (
+    PaymentFact,
+    due_promise_reminders,
+    evaluate_promise,
+    new_promise,
+)
 from amicable.servicing.references import creditor_reference
 from amicable.servicing.statement import Statement, StatementEntry
 
@@ -351,9 +356,14 @@ def _evaluate_promises(
     as_of: date,
     customer_id: int | None = None,
     known: CustomerRef | None = None,
+    *,
+    remind: list[OutboundIntent] | None = None,
+    offsets: Sequence[int] = (),
 ) -> list[tuple[StoredPromise, str]]:
     """Re-evaluate open promises at ``as_of``; a newly broken one raises an escalation.
-    ``known``: the customer when the caller has already read it."""
+    ``known``: the customer when the caller has already read it. With ``remind``, the reminders
+    that fall on ``as_of`` (``offsets`` days before a promised date) of each promise still open
+    are added to it as ``promise_reminder`` intents."""
     changed: list[tuple[StoredPromise, str]] = []
     for sp in uow.payments.promises(customer_id=customer_id, status="open"):
         if as_of < sp.promise.made_on:
@@ -364,6 +374,21 @@ def _evaluate_promises(
         facts = [PaymentFact(Money.from_minor(m, sp.promise.currency), on) for on, m in received]
         ev = evaluate_promise(sp.promise, facts, as_of, sp.grace_days)
         if ev.status.value == sp.status:
+            if remind is not None:
+                remind.extend(
+                    OutboundIntent(
+                        "promise_reminder",
+                        sp.customer_id,
+                        r.promise_id,
+                        r.part,
+                        r.due_date,
+                        r.amount_due,
+                        r.offset_days,
+                        r.rule_id,
+                        r.message,
+                    )
+                    for r in due_promise_reminders(sp.promise, facts, as_of, offsets)
+                )
             continue
         uow.payments.set_promise_status(sp.id, ev.status.value, ev.rule_id, as_of)
         changed.append((sp, ev.status.value))
@@ -701,8 +726,10 @@ class OutboundIntent:
     """A contact the runtime should attempt (through the compliance gate; nothing sent yet).
 
     ``kind``: ``plan_reminder`` (before or, inside grace, after a due date), ``retry_link`` (an
-    installment was missed: a fresh payment link for what is left of it) or
-    ``renegotiation_offer`` (an installment was missed and a renegotiation is allowed).
+    installment was missed: a fresh payment link for what is left of it),
+    ``renegotiation_offer`` (an installment was missed and a renegotiation is allowed) or
+    ``promise_reminder`` (before a promised date of an open promise to pay: ``plan_key`` is then
+    the promise's key and ``installment`` the promised part).
     """
 
     kind: str
@@ -827,7 +854,8 @@ def service_plans(
                     "plan_reminder", stored.customer_id, stored.plan.id, r.installment,
                     r.due_date, r.amount_due, r.offset_days, r.reason.rule_id, r.reason.message,
                 ))  # fmt: skip
-        changed = _evaluate_promises(uow, as_of)
+        offsets = (in_force or ServicingRules()).reminder_offsets_days
+        changed = _evaluate_promises(uow, as_of, remind=intents, offsets=offsets)
         escalations += sum(1 for _, s in changed if s == "broken")
         uow.commit()
         return ServicingRun(as_of, len(active), tuple(events), tuple(intents), escalations,

@@ -203,8 +203,9 @@ def reminder(
 
 # -- plan servicing messages ---------------------------------------------------------------------
 
-#: The servicing intents that have a written message (``service.payments.OutboundIntent.kind``).
-PLAN_KINDS: Final = ("plan_reminder", "retry_link", "renegotiation_offer")
+#: The servicing intents that have a written message (``service.payments.OutboundIntent.kind``):
+#: a plan's, and the reminder of a promise to pay (its parts numbered like installments).
+PLAN_KINDS: Final = ("plan_reminder", "retry_link", "renegotiation_offer", "promise_reminder")
 
 _MONTHS: Final = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -222,6 +223,11 @@ _PLAN_SUBJECT: Final = {
     "fr": "Votre échéancier chez {creditor}",
     "es": "Su plan de pagos con {creditor}",
 }
+_PROMISE_SUBJECT: Final = {
+    "en": "Your payment to {creditor}",
+    "fr": "Votre paiement à {creditor}",
+    "es": "Su pago a {creditor}",
+}
 _PLAN_OPENING: Final = {
     "en": {
         "before": "Hello {name}, a reminder from {creditor}: installment {number} of your "
@@ -232,6 +238,8 @@ _PLAN_OPENING: Final = {
         "{amount}, due on {due}, has not been received.",
         "renegotiation_offer": "Hello {name}, installment {number} of your payment plan with "
         "{creditor}, {amount}, due on {due}, has not been received.",
+        "promise_reminder": "Hello {name}, a reminder from {creditor}: the payment of {amount} "
+        "you agreed to make is due on {due}.",
     },
     "fr": {
         "before": "Bonjour {name}, petit rappel de {creditor} : l'échéance {number} de votre "
@@ -242,6 +250,8 @@ _PLAN_OPENING: Final = {
         "{amount}, prévue le {due}, n'a pas été reçue.",
         "renegotiation_offer": "Bonjour {name}, l'échéance {number} de votre échéancier chez "
         "{creditor}, {amount}, prévue le {due}, n'a pas été reçue.",
+        "promise_reminder": "Bonjour {name}, petit rappel de {creditor} : le paiement de "
+        "{amount} convenu avec vous est prévu le {due}.",
     },
     "es": {
         "before": "Hola {name}, le recordamos de parte de {creditor} que la cuota {number} de su "
@@ -252,6 +262,8 @@ _PLAN_OPENING: Final = {
         "{creditor}, {amount}, que vencía el {due}.",
         "renegotiation_offer": "Hola {name}, no hemos recibido la cuota {number} de su plan de "
         "pagos con {creditor}, {amount}, que vencía el {due}.",
+        "promise_reminder": "Hola {name}, le recordamos de parte de {creditor} que el pago de "
+        "{amount} que acordó vence el {due}.",
     },
 }
 _PLAN_ACTION: Final = {
@@ -332,7 +344,8 @@ def plan_message(
 ) -> Reminder:
     """The message of a plan servicing intent ``kind`` (one of :data:`PLAN_KINDS`) on ``channel``.
 
-    ``amount`` is what is left of installment ``installment`` due on ``due_date``; ``overdue``
+    ``amount`` is what is left of installment ``installment`` (of a promise: of its part) due on
+    ``due_date``; ``overdue``
     says a ``plan_reminder`` is sent after the due date (inside grace); ``renegotiable`` adds to a
     ``retry_link`` the invitation to ask for a new schedule (a renegotiation is offered for the
     same miss). Without a ``link`` the message says how to pay by transfer with the ``reference``.
@@ -358,7 +371,7 @@ def plan_message(
     opening = kind if kind != "plan_reminder" else ("after" if overdue else "before")
     parts = [_PLAN_OPENING[lang][opening].format(**facts)]
     if link is not None:
-        action = kind if kind != "plan_reminder" else "pay"
+        action = kind if kind not in ("plan_reminder", "promise_reminder") else "pay"
         parts.append(_PLAN_ACTION[lang][action].format(**facts))
     if renegotiable and kind == "retry_link":
         parts.append(_PLAN_ACTION[lang]["renegotiate"])
@@ -372,5 +385,6 @@ def plan_message(
         else:
             parts.append(_FROM_COLLECTOR[lang])
     parts.append(_OPT_OUT["email" if channel == "email" else "sms"][lang])
-    subject = _PLAN_SUBJECT[lang].format(**facts) if channel == "email" else None
+    subjects = _PROMISE_SUBJECT if kind == "promise_reminder" else _PLAN_SUBJECT
+    subject = subjects[lang].format(**facts) if channel == "email" else None
     return Reminder(subject, " ".join(parts), lang)

@@ -11,11 +11,13 @@ One pass of :func:`run_due` at instant ``now``:
    person approved is handed off the same way, and step 3 then plans its account from what was
    just sent (no reminder beside the notice).
    **Plan servicing** (first of all, :func:`~amicable.service.payments.service_plans` under the
-   policy in force): every plan reminder, retry link and renegotiation offer due today, and every
-   one held by compliance on an earlier pass that is still relevant and not superseded by a newer
-   one of its kind about the same installment, is decided on each written channel with an address
-   and written as an attempt with its decision — the first allowed channel is committed then handed
-   off; none allowed → one ``blocked`` record a day with the soonest ``earliest_allowed_at``.
+   policy in force): every plan reminder, retry link, renegotiation offer and reminder of an open
+   promise due today, and every one held by compliance on an earlier pass that is still relevant
+   and not superseded by a newer one of its kind about the same installment, is decided on each
+   written channel with an address (with the account's messages already written in the pass in
+   its history) and written as an attempt with its decision — the first allowed channel is
+   committed then handed off; none allowed → one ``blocked`` record a day with the soonest
+   ``earliest_allowed_at``.
 2. **Learning outcomes**: a sent attempt whose account's balance has since fallen is a
    ``success`` of its (segment, channel) arm; one with no payment after ``OUTCOME_DAYS`` is a
    ``failure``. The learning state is derived from these outcomes on every pass.
@@ -82,6 +84,7 @@ from amicable.service.reminders import PLAN_KINDS, account_subject, plan_message
 from amicable.service.runtime_ports import Attempt, InboundRecord, NewAttempt, RuntimeUnitOfWork
 from amicable.service.settled import settled_message
 from amicable.servicing.plans import InstallmentStatus, PlanStatus
+from amicable.servicing.promises import PaymentFact, part_left
 from amicable.strategy.learning import ArmStats, LearningState
 from amicable.strategy.nba import (
     AccountSituation,
@@ -875,6 +878,53 @@ def _recorded_work(a: Attempt) -> _PlanWork | None:
         return None
 
 
+def _servicing_target(
+    uow: RuntimeUnitOfWork, work: _PlanWork, today: date
+) -> tuple[int, date, Money, bool, str | None] | None:
+    """What a servicing message is about while it is still relevant: ``(number, due date, amount
+    left, before the due date, creditor reference)`` of the plan's installment or the promise's
+    part; ``None`` when there is nothing left to say (paid, completed, broken, renegotiated
+    away, or a reminder before a date that has passed)."""
+    if work.kind == "promise_reminder":
+        promise = next(
+            (
+                sp.promise
+                for sp in uow.payments.promises(customer_id=work.customer_id, status="open")
+                if sp.promise.id == work.plan_key
+            ),
+            None,
+        )
+        if promise is None or not 1 <= work.installment <= len(promise.parts):
+            return None  # kept or broken since
+        due = promise.parts[work.installment - 1].on
+        if today > due:
+            return None  # the promise's own evaluation speaks after its date
+        received = uow.payments.received_since(
+            work.customer_id, promise.currency.code, promise.made_on
+        )
+        facts = [PaymentFact(Money.from_minor(m, promise.currency), on) for on, m in received]
+        left = part_left(promise, facts, today, work.installment)
+        return (work.installment, due, left, True, None) if left.is_positive() else None
+    plan = uow.payments.plan(work.plan_key).plan
+    if plan.status is not PlanStatus.ACTIVE:
+        return None  # completed or broken since: nothing to remind of
+    try:
+        inst = plan.installment(work.installment)
+    except NotFound:
+        return None  # renegotiated away
+    if (
+        inst.status in (InstallmentStatus.PAID, InstallmentStatus.WAIVED)
+        or inst.paid >= inst.amount
+    ):
+        return None
+    before_due = work.kind == "plan_reminder" and (work.offset_days or 0) >= 0
+    if before_due and today > inst.due_date:
+        return None  # a reminder before the due date is no longer one; the overdue rules take over
+    if work.kind == "plan_reminder" and not before_due and inst.status is InstallmentStatus.MISSED:
+        return None  # a reminder inside grace after grace has run out
+    return inst.number, inst.due_date, inst.amount - inst.paid, before_due, plan.reference
+
+
 def _send_plan_message(
     uow: RuntimeUnitOfWork,
     acct: _Account,
@@ -893,25 +943,10 @@ def _send_plan_message(
     carries the decision that allows soonest (and brings the message back on later passes).
     True when an attempt was written (the account's history changed)."""
     today = now.date()
-    stored = uow.payments.plan(work.plan_key)
-    plan = stored.plan
-    if plan.status is not PlanStatus.ACTIVE:
-        return False  # completed or broken since: nothing to remind of
-    try:
-        inst = plan.installment(work.installment)
-    except NotFound:
-        return False  # renegotiated away
-    if (
-        inst.status in (InstallmentStatus.PAID, InstallmentStatus.WAIVED)
-        or inst.paid >= inst.amount
-    ):
-        return False
-    before_due = work.kind == "plan_reminder" and (work.offset_days or 0) >= 0
-    if before_due and today > inst.due_date:
-        return False  # a reminder before the due date is no longer one; the overdue rules take over
-    if work.kind == "plan_reminder" and not before_due and inst.status is InstallmentStatus.MISSED:
-        return False  # a reminder inside grace after grace has run out
-    amount = inst.amount - inst.paid
+    target = _servicing_target(uow, work, today)
+    if target is None:
+        return False  # nothing left to remind of
+    number, due_date, amount, before_due, plan_reference = target
     customer = acct.row.customer
     owed = [i for i in acct.invoices if i.open_minor > 0 and i.currency == amount.code]
     debt_ids = tuple(i.number for i in owed) or (work.plan_key,)
@@ -930,9 +965,9 @@ def _send_plan_message(
             continue
         m = plan_message(
             kind=work.kind, channel=channel, lang=customer.language, name=customer.name,
-            creditor=uow.org_name, installment=inst.number, amount=amount, due_date=inst.due_date,
+            creditor=uow.org_name, installment=number, amount=amount, due_date=due_date,
             overdue=not before_due, renegotiable=work.renegotiable, link=link,
-            reference=plan.reference,
+            reference=plan_reference,
             third_party=ctx.collector_type == "third_party",
             consumer=customer.customer_type == "consumer", first_communication=first,
         )  # fmt: skip

@@ -17,6 +17,10 @@ judged at its *deadline* (its date + ``grace_days``) against what was paid cumul
    deadline do not repair a missed date (they still reduce the balance elsewhere).
 3. ``promise.pending`` — otherwise the promise is *open*.
 
+:func:`due_promise_reminders` gives the reminders an open promise has on a business date: one
+``offset`` days before each promised date whose amount is not yet covered by what was paid
+(``servicing.promise_reminder_before_due``), for what is left of it.
+
 The ``confirmed`` flag does not change the evaluation: an unconfirmed promise is still a promise;
 reports filter on the flag.
 
@@ -40,10 +44,13 @@ __all__ = [
     "PaymentFact",
     "Promise",
     "PromiseEvaluation",
+    "PromiseReminder",
     "PromiseStatus",
     "PromisedPayment",
+    "due_promise_reminders",
     "evaluate_promise",
     "new_promise",
+    "part_left",
 ]
 
 
@@ -201,3 +208,57 @@ def evaluate_promise(
         None,
         "no promised date has passed its grace period unpaid",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseReminder:
+    """A reminder of promised part ``part`` (1-based) due on ``due_date``: ``amount_due`` is what
+    is left of it, ``offset_days`` how many days before the date it goes out."""
+
+    promise_id: str
+    part: int
+    due_date: date
+    amount_due: Money
+    offset_days: int
+    rule_id: str
+    message: str
+
+
+def part_left(promise: Promise, payments: Sequence[PaymentFact], as_of: date, number: int) -> Money:
+    """What is left to pay of promised part ``number`` (1-based) on ``as_of``: what was paid
+    since the promise was made covers its parts in date order."""
+    if not 1 <= number <= len(promise.parts):
+        raise InvalidInput(f"promise {promise.id!r} has no part {number}")
+    code = promise.currency
+    paid = Money.sum((p.amount for p in payments if promise.made_on <= p.on <= as_of), code)
+    before = Money.sum((p.amount for p in promise.parts[: number - 1]), code)
+    part = promise.parts[number - 1].amount
+    covered = paid - before
+    if not covered.is_positive():
+        return part
+    return part - covered if covered < part else Money.zero(code)
+
+
+def due_promise_reminders(
+    promise: Promise, payments: Sequence[PaymentFact], as_of: date, offsets: Sequence[int]
+) -> list[PromiseReminder]:
+    """The reminders of ``promise`` that fall on ``as_of``: ``offset`` days before each promised
+    date (for each of ``offsets``), for what is left of that part (none once it is covered). The
+    caller asks for open promises only."""
+    out: list[PromiseReminder] = []
+    for number, part in enumerate(promise.parts, start=1):
+        days = sorted({o for o in offsets if o >= 0 and part.on - timedelta(days=o) == as_of})
+        if not days:
+            continue
+        left = part_left(promise, payments, as_of, number)
+        if not left.is_positive():
+            continue
+        for offset in days:
+            out.append(
+                PromiseReminder(
+                    promise.id, number, part.on, left, offset,
+                    "servicing.promise_reminder_before_due",
+                    f"reminder {offset} day(s) before the promised date",
+                )
+            )  # fmt: skip
+    return out

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from amicable.adapters.channels.outbox import RecordingOutboxSender
 from amicable.adapters.importers import read_customers, read_invoices
 from amicable.bootstrap import App
 from amicable.domain.clock import SimulatedClock
@@ -19,7 +20,7 @@ from amicable.service.analytics import ptp_report
 from amicable.service.conversations import handle_inbound
 from amicable.service.imports import import_customers, import_invoices
 from amicable.service.payments import record_payment, service_plans
-from amicable.service.runtime import run_due
+from amicable.service.runtime import run_days, run_due
 
 TODAY = date(2026, 3, 2)  # a Monday
 AT = datetime(2026, 3, 2, 16, tzinfo=UTC)
@@ -153,8 +154,39 @@ def test_an_unpaid_promise_from_a_conversation_breaks_after_its_grace_and_goes_t
     # and the agent loop leaves the account to that person
     at = datetime.combine(due + timedelta(days=6), AT.timetz())
     clock.set(at)
-    from amicable.adapters.channels.outbox import RecordingOutboxSender
-
     sender = RecordingOutboxSender(clock=clock)
     run_due(app.uow(), at, sender=sender)
     assert not [r for r in sender.records if r.message.account_ref == "C1"]
+
+
+def test_the_promise_is_reminded_before_its_date_as_the_debtor_was_told_until_it_is_paid(
+    app: App, clock: SimulatedClock, tmp_path: Path
+) -> None:
+    """ "We will send a reminder 3 days before each payment": the servicing's reminder offsets
+    (3 and 1 days before) bring a reminder of what is left, through compliance, as long as the
+    promise is open and unpaid."""
+    turn = _talk(app, clock, tmp_path, "I'll pay it all at once", "yes")
+    assert "reminder 3 days before" in (turn.reply or "")
+    ((due, amount),) = [(p.due_date, p.amount) for p in turn.agreement.offer.payments]
+    sender = RecordingOutboxSender(clock=clock)
+    run_days(app.uow, clock, start=TODAY + timedelta(days=1), until=due - timedelta(days=2),
+             sender=sender)  # fmt: skip
+    (first,) = [r for r in sender.records if r.message.dedupe_key.count(":promise_reminder:")]
+    assert first.message.account_ref == "C1" and first.message.channel in ("email", "sms")
+    assert amount.amount_str() in first.message.text.replace(",", "")
+    assert "you agreed to make is due on" in first.message.text
+    with app.uow() as uow:
+        reminders = [a for a in uow.runtime.attempts() if a.new.action == "promise_reminder"]
+    # held by compliance before 8 a.m. in Los Angeles (a blocked record with its decision),
+    # then sent at the first allowed slot, once
+    (attempt,) = [a for a in reminders if a.status == "sent"]
+    assert attempt.new.allowed and {a.status for a in reminders} <= {"sent", "blocked"}
+    assert attempt.sent_at is not None and (due - attempt.sent_at.date()).days == 3
+    # paid the day before the second reminder: none comes, and the promise is kept
+    record_payment(app.uow(), "C1", amount, due - timedelta(days=2), "PAY-1", method="wire")
+    later = RecordingOutboxSender(clock=clock)
+    run_days(app.uow, clock, start=due - timedelta(days=1), until=due, sender=later)
+    assert not [r for r in later.records if r.message.account_ref == "C1"]
+    with app.uow() as uow:
+        (kept,) = uow.payments.promises()
+    assert kept.status == "kept"

@@ -152,3 +152,17 @@ def test_a_plan_message_refuses_an_unknown_kind_a_call_a_zero_amount_and_no_way_
         plan_message(**{**common, "amount": Money.zero("USD")})
     with pytest.raises(InvalidInput, match="link or a creditor reference"):
         plan_message(**{**common, "link": None})
+
+
+def test_a_promise_reminder_speaks_of_the_agreed_payment_not_of_a_plan() -> None:
+    common: dict[str, Any] = {
+        "kind": "promise_reminder", "channel": "email", "name": "Jo", "creditor": "Acme",
+        "installment": 1, "amount": INSTALLMENT, "due_date": date(2026, 3, 31), "link": "http://x",
+    }  # fmt: skip
+    en = plan_message(**common, lang="en")
+    assert "the payment of 1,712.12 USD you agreed to make is due on March 31, 2026" in en.text
+    assert "plan" not in en.text and en.subject == "Your payment to Acme"
+    assert "le paiement de 1\u00a0712,12 USD convenu" in plan_message(**common, lang="fr").text
+    es = plan_message(**common, lang="es")
+    assert "el pago de 1.712,12 USD que acordó vence el 31 de marzo de 2026" in es.text
+    assert es.subject == "Su pago a Acme"

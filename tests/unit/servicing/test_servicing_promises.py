@@ -12,8 +12,10 @@ from amicable.servicing.promises import (
     PaymentFact,
     Promise,
     PromiseStatus,
+    due_promise_reminders,
     evaluate_promise,
     new_promise,
+    part_left,
 )
 
 FRIDAY = date(2026, 3, 6)
@@ -135,3 +137,42 @@ def test_bad_promises_are_refused_with_where() -> None:
         evaluate_promise(friday_promise(), [PaymentFact(Money.of("1", "EUR"), FRIDAY)], FRIDAY, 0)
     with pytest.raises(InvalidInput, match="grace_days"):
         evaluate_promise(friday_promise(), [], FRIDAY, -1)
+
+
+# -- reminders of a promise ------------------------------------------------------------------------
+
+
+def test_a_promise_is_reminded_the_offsets_before_each_date_for_what_is_left_of_it() -> None:
+    p = two_dates()  # 100 on 03-06, 100 on 03-20, made 03-02
+    days = {
+        d: due_promise_reminders(p, [], d, (3, 1))
+        for d in (date(2026, 3, day) for day in range(2, 21))
+    }
+    reminded = {
+        d: [(r.part, r.offset_days, r.amount_due) for r in rs] for d, rs in days.items() if rs
+    }
+    assert reminded == {
+        date(2026, 3, 3): [(1, 3, usd("100.00"))],
+        date(2026, 3, 5): [(1, 1, usd("100.00"))],
+        date(2026, 3, 17): [(2, 3, usd("100.00"))],
+        date(2026, 3, 19): [(2, 1, usd("100.00"))],
+    }
+    (r,) = days[date(2026, 3, 3)]
+    assert r.rule_id == "servicing.promise_reminder_before_due" and r.due_date == date(2026, 3, 6)
+
+
+def test_payments_cover_the_parts_in_date_order_and_a_covered_part_is_not_reminded() -> None:
+    p = two_dates()
+    paid = [PaymentFact(usd("130.00"), date(2026, 3, 4))]
+    assert due_promise_reminders(p, paid, date(2026, 3, 5), (1,)) == []  # part 1 covered
+    (second,) = due_promise_reminders(p, paid, date(2026, 3, 19), (1,))
+    assert second.part == 2 and second.amount_due == usd("70.00")
+    assert part_left(p, paid, date(2026, 3, 19), 1) == usd("0.00")
+    # a payment before the promise was made, or after the day asked about, does not count
+    early = [
+        PaymentFact(usd("100.00"), date(2026, 3, 1)),
+        PaymentFact(usd("50.00"), date(2026, 3, 20)),
+    ]
+    assert part_left(p, early, date(2026, 3, 19), 1) == usd("100.00")
+    with pytest.raises(InvalidInput):
+        part_left(p, [], FRIDAY, 3)
