@@ -7,8 +7,9 @@ with their currency, and the service layer turns them into ``Money``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import (
@@ -49,6 +50,18 @@ mine = invoices.alias("mine")
 theirs = payments.alias("theirs")
 #: Up to this many accounts, per-account reads go through the accounts' own rows (see below).
 _FEW = 50
+#: Accounts per statement of a read that takes a list of them: PostgreSQL refuses a statement
+#: with more than 65,535 parameters, and a whole portfolio's accounts can be asked for.
+_ID_BATCH = 5000
+
+
+def _id_batches(ids: Sequence[int]) -> Iterator[list[int]]:
+    """``ids`` in lists of at most :data:`_ID_BATCH` (none for no ids)."""
+    items = list(ids)
+    for k in range(0, len(items), _ID_BATCH):
+        yield items[k : k + _ID_BATCH]
+
+
 # The customer look-ups of every payment posted (by external id or name, by id), built once.
 _CUSTOMER_REF = select(customers.c.id, customers.c.external_id, customers.c.name,
                        customers.c.customer_type).where(customers.c.org_id == bindparam("org"))  # fmt: skip
@@ -184,9 +197,12 @@ class SqlLedgerReader:
 
     def customer_refs(self, ids: list[int] | None = None) -> dict[int, CustomerRef]:
         if ids is None:
-            rows = self._conn.execute(_CUSTOMER_REF, {"org": self._org})
+            rows: Iterable[Any] = self._conn.execute(_CUSTOMER_REF, {"org": self._org})
         else:
-            rows = self._conn.execute(_CUSTOMERS_BY_ID, {"org": self._org, "ids": list(ids)})
+            rows = chain.from_iterable(
+                self._conn.execute(_CUSTOMERS_BY_ID, {"org": self._org, "ids": batch})
+                for batch in _id_batches(ids)
+            )
         return {int(r.id): CustomerRef(int(r.id), str(r.external_id), str(r.name),
                                        str(r.customer_type)) for r in rows}  # fmt: skip
 
@@ -294,22 +310,25 @@ class SqlLedgerReader:
         """``(due_date, paid_on)`` of every allocation up to ``as_of``, per customer."""
         out: dict[int, list[tuple[date, date]]] = {}
         p = payments
-        stmt = (
-            select(p.c.customer_id, i.c.due_date, p.c.received_on)
-            .select_from(allocations.join(p, p.c.id == allocations.c.payment_id)
-                         .join(i, i.c.id == allocations.c.invoice_id))
-            .where(allocations.c.org_id == self._org, p.c.received_on <= as_of,
-                   p.c.customer_id.in_(customer_ids))
-        )  # fmt: skip
-        if len(customer_ids) <= _FEW:
-            # A few accounts (a conversation turn, a payment): the allocations are reached
-            # through their own payments, not by walking every allocation of the organisation
-            # (what SQLite does without statistics; linear in the ledger).
-            stmt = stmt.where(allocations.c.payment_id.in_(
-                select(theirs.c.id).where(theirs.c.org_id == self._org,
-                                          theirs.c.customer_id.in_(customer_ids))))  # fmt: skip
-        for r in self._conn.execute(stmt):
-            out.setdefault(int(r.customer_id), []).append((_date(r.due_date), _date(r.received_on)))
+        for batch in _id_batches(customer_ids):
+            stmt = (
+                select(p.c.customer_id, i.c.due_date, p.c.received_on)
+                .select_from(allocations.join(p, p.c.id == allocations.c.payment_id)
+                             .join(i, i.c.id == allocations.c.invoice_id))
+                .where(allocations.c.org_id == self._org, p.c.received_on <= as_of,
+                       p.c.customer_id.in_(batch))
+            )  # fmt: skip
+            if len(batch) <= _FEW:
+                # A few accounts (a conversation turn, a payment): the allocations are reached
+                # through their own payments, not by walking every allocation of the
+                # organisation (what SQLite does without statistics; linear in the ledger).
+                stmt = stmt.where(allocations.c.payment_id.in_(
+                    select(theirs.c.id).where(theirs.c.org_id == self._org,
+                                              theirs.c.customer_id.in_(batch))))  # fmt: skip
+            for r in self._conn.execute(stmt):
+                out.setdefault(int(r.customer_id), []).append(
+                    (_date(r.due_date), _date(r.received_on))
+                )
         return out
 
     def account_rows(self, external_id: str, as_of: date) -> AccountRows | None:
