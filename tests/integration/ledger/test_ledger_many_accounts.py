@@ -38,3 +38,18 @@ def test_settlements_and_customer_refs_of_more_accounts_than_one_statement_holds
         refs = uow.reports.customer_refs(ids)
     assert settled == {cid: [(date(2026, 1, 31), date(2026, 2, 3))]}
     assert list(refs) == [cid] and refs[cid].external_id == "C1"
+
+
+def test_the_payments_of_more_accounts_than_one_statement_holds(app: App) -> None:
+    customer = CustomerRecord(line=1, external_id="C1", name="Jo Doe", customer_type="consumer")
+    assert not import_customers(app.uow(), [customer]).errors
+    payment = PaymentRecord(
+        line=1, customer_ref="C1", reference="P1", received_on=date(2026, 2, 3),
+        amount=Money.of("100.00", "USD"), method="wire",
+    )  # fmt: skip
+    assert not import_payments(app.uow(), [payment]).errors
+    with app.uow() as uow:
+        cid = uow.reports.find_customers("C1")[0].id
+        ids = [cid, *range(cid + 1, cid + 1 + MANY)]
+        paid = uow.analytics.payments_received(ids, date(2026, 2, 1), date(2026, 2, 28))
+    assert paid == [(cid, date(2026, 2, 3), "USD", 10_000)]

@@ -55,7 +55,7 @@ _FEW = 50
 _ID_BATCH = 5000
 
 
-def _id_batches(ids: Sequence[int]) -> Iterator[list[int]]:
+def id_batches(ids: Sequence[int]) -> Iterator[list[int]]:
     """``ids`` in lists of at most :data:`_ID_BATCH` (none for no ids)."""
     items = list(ids)
     for k in range(0, len(items), _ID_BATCH):
@@ -201,7 +201,7 @@ class SqlLedgerReader:
         else:
             rows = chain.from_iterable(
                 self._conn.execute(_CUSTOMERS_BY_ID, {"org": self._org, "ids": batch})
-                for batch in _id_batches(ids)
+                for batch in id_batches(ids)
             )
         return {int(r.id): CustomerRef(int(r.id), str(r.external_id), str(r.name),
                                        str(r.customer_type)) for r in rows}  # fmt: skip
@@ -310,7 +310,7 @@ class SqlLedgerReader:
         """``(due_date, paid_on)`` of every allocation up to ``as_of``, per customer."""
         out: dict[int, list[tuple[date, date]]] = {}
         p = payments
-        for batch in _id_batches(customer_ids):
+        for batch in id_batches(customer_ids):
             stmt = (
                 select(p.c.customer_id, i.c.due_date, p.c.received_on)
                 .select_from(allocations.join(p, p.c.id == allocations.c.payment_id)
