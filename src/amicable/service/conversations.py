@@ -11,7 +11,8 @@ Invariants
   in force (:func:`~amicable.service.policies.policy_in_force`), so every offer
   and agreement names a stored policy version.
 * A turn is persisted whole or not at all: state, messages and records are written in the unit
-  of work and committed once.
+  of work and committed once — an agreement with what services it (a plan agreed becomes a
+  servicing plan, any other terms an open promise to pay: :mod:`amicable.service.payments`).
 * The NLU is the embedded backend unless another :class:`Understanding` is given; a phrasing model
   (optional) only rewords a decided reply under :func:`~amicable.negotiation.llm.phrase_turn`.
 """

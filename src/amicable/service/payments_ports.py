@@ -137,7 +137,13 @@ class PaymentsRepository(Protocol):
         """Store a new plan (``agreement_id``: the conversation agreement it was set up from)."""
         ...
 
-    def save_plan(self, row_id: int, plan: Plan, expected_version: int) -> None: ...
+    def save_plan(
+        self, row_id: int, plan: Plan, expected_version: int, *, before: Plan | None = None
+    ) -> None:
+        """Store ``plan`` over version ``expected_version`` (``Conflict`` if it moved on);
+        ``before``, the plan as stored, lets only the installments that changed be written."""
+        ...
+
     def plans(
         self, *, customer_id: int | None = None, status: str | None = None
     ) -> list[StoredPlan]: ...

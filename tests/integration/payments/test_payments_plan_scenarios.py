@@ -18,7 +18,9 @@ from datetime import date
 
 import pytest
 from payments_helpers import RULES, count, invoices, open_amounts, plan_offer, usd
+from sqlalchemy import select
 
+from amicable.adapters.db.tables_payments import plan_installments
 from amicable.bootstrap import App
 from amicable.service import payments as svc
 
@@ -38,9 +40,27 @@ def plan_key(app: App) -> str:
 
 
 def schedule(app: App, key: str) -> list[Row]:
+    """The plan's schedule as stored; the ``plan_installments`` rows mirror it exactly after
+    every event (a save writes only the rows that changed)."""
     with app.uow() as uow:
-        plan = uow.payments.plan(key).plan
+        stored = uow.payments.plan(key)
+    plan = stored.plan
+    with app.engine.connect() as conn:
+        t = plan_installments
+        mirror = [
+            (int(r.number), _day(r.due_date), int(r.amount_minor), int(r.paid_minor),
+             str(r.status), None if r.paid_on is None else _day(r.paid_on))
+            for r in conn.execute(select(t).where(t.c.plan_id == stored.id).order_by(t.c.number))
+        ]  # fmt: skip
+    assert mirror == [
+        (i.number, i.due_date, i.amount.minor, i.paid.minor, i.status.value, i.paid_on)
+        for i in plan.installments
+    ]
     return [(n, d, a, p, str(s)) for n, d, a, p, s in plan.table()]
+
+
+def _day(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def status(app: App, key: str) -> str:

@@ -2,7 +2,8 @@
 
 Plans are stored whole as JSON (``payment_plans.state``: every installment, payment and credit,
 amounts as integer minor units) so that a loaded plan is exactly the immutable value that was
-saved; ``plan_installments`` mirrors the schedule for queries and is rewritten on every save.
+saved; ``plan_installments`` mirrors the schedule for queries: a save writes the rows that
+changed (all of them when the caller does not give the plan as it was stored).
 
 Invariants: every query filters on the organisation; :meth:`save_plan` updates only the row whose
 stored version is the expected one (else :class:`Conflict`); idempotency keys (provider event id,
@@ -181,6 +182,35 @@ _ev = provider_events
 # every row (~1.7 ms of a conversation turn that agreed a plan).
 _ADD_PLAN = insert(payment_plans).returning(payment_plans.c.id)
 _ADD_INSTALLMENTS = insert(plan_installments)
+_PI = plan_installments
+_DELETE_INSTALLMENTS_ALL = delete(_PI).where(
+    _PI.c.org_id == bindparam("org"), _PI.c.plan_id == bindparam("plan")
+)
+_DELETE_INSTALLMENTS = _DELETE_INSTALLMENTS_ALL.where(
+    _PI.c.number.in_(bindparam("numbers", expanding=True))
+)
+_UPDATE_INSTALLMENT = (
+    update(_PI)
+    .where(_PI.c.org_id == bindparam("b_org"), _PI.c.plan_id == bindparam("b_plan"),
+           _PI.c.number == bindparam("b_number"))
+    .values(due_date=bindparam("due_date"), currency=bindparam("currency"),
+            amount_minor=bindparam("amount_minor"), paid_minor=bindparam("paid_minor"),
+            status=bindparam("status"), paid_on=bindparam("paid_on"))
+)  # fmt: skip
+_SAVE_PLAN_DATE = (
+    update(payment_plans)
+    .where(payment_plans.c.org_id == bindparam("org"), payment_plans.c.id == bindparam("row_id"))
+    .values(as_of=bindparam("b_as_of"), state=bindparam("b_state"),
+            updated_at=bindparam("b_updated_at"))
+)  # fmt: skip
+_SAVE_PLAN = (
+    update(payment_plans)
+    .where(payment_plans.c.org_id == bindparam("org"), payment_plans.c.id == bindparam("row_id"),
+           payment_plans.c.version == bindparam("expected"))
+    .values(status=bindparam("b_status"), version=bindparam("b_version"),
+            as_of=bindparam("b_as_of"), state=bindparam("b_state"),
+            updated_at=bindparam("b_updated_at"))
+)  # fmt: skip
 _ADD_PROMISE = insert(promises).returning(promises.c.id)
 _ADD_REFERENCE = insert(creditor_references)
 _CLAIM_EVENT = {
@@ -269,46 +299,63 @@ class SqlPaymentsRepository:
         self._write_installments(row_id, plan, fresh=True)
         return row_id
 
-    def _write_installments(self, row_id: int, plan: Plan, *, fresh: bool = False) -> None:
-        if not fresh:  # a new plan has no installments to replace
-            self._conn.execute(
-                delete(plan_installments).where(
-                    plan_installments.c.org_id == self._org, plan_installments.c.plan_id == row_id
+    def _write_installments(
+        self, row_id: int, plan: Plan, *, fresh: bool = False, before: Plan | None = None
+    ) -> None:
+        """The plan's installment rows: all of a new plan's; else, with ``before`` (the plan as
+        it was stored), only the rows that changed (a transition moves one or two installments
+        of a plan; rewriting them all was most of a servicing run); else all, replaced."""
+        rows = [
+            {"org_id": self._org, "plan_id": row_id, "number": i.number,
+             "due_date": i.due_date, "currency": plan.currency.code,
+             "amount_minor": i.amount.minor, "paid_minor": i.paid.minor,
+             "status": i.status.value, "paid_on": i.paid_on}
+            for i in plan.installments
+        ]  # fmt: skip
+        if not fresh and before is not None:
+            old = {i.number: i for i in before.installments}
+            new = {i.number for i in plan.installments}
+            gone = [n for n in old if n not in new]
+            if gone:
+                self._conn.execute(
+                    _DELETE_INSTALLMENTS, {"org": self._org, "plan": row_id, "numbers": gone}
                 )
-            )
-        self._conn.execute(
-            _ADD_INSTALLMENTS,
-            [
-                {"org_id": self._org, "plan_id": row_id, "number": i.number,
-                 "due_date": i.due_date, "currency": plan.currency.code,
-                 "amount_minor": i.amount.minor, "paid_minor": i.paid.minor,
-                 "status": i.status.value, "paid_on": i.paid_on}
-                for i in plan.installments
-            ],
-        )  # fmt: skip
+            rows = [r for r, i in zip(rows, plan.installments, strict=True)
+                    if old.get(i.number) != i]  # fmt: skip
+            changed = [r for r in rows if r["number"] in old]
+            if changed:
+                self._conn.execute(
+                    _UPDATE_INSTALLMENT,
+                    [{**r, "b_org": r["org_id"], "b_plan": r["plan_id"], "b_number": r["number"]}
+                     for r in changed],
+                )  # fmt: skip
+            rows = [r for r in rows if r["number"] not in old]
+        elif not fresh:  # a new plan has no installments to replace
+            self._conn.execute(_DELETE_INSTALLMENTS_ALL, {"org": self._org, "plan": row_id})
+        if rows:
+            self._conn.execute(_ADD_INSTALLMENTS, rows)
 
-    def save_plan(self, row_id: int, plan: Plan, expected_version: int) -> None:
+    def save_plan(
+        self, row_id: int, plan: Plan, expected_version: int, *, before: Plan | None = None
+    ) -> None:
         if plan.version == expected_version:
             # Nothing changed (a transition that emitted nothing): only the business date moved.
-            self._conn.execute(
-                update(payment_plans)
-                .where(payment_plans.c.org_id == self._org, payment_plans.c.id == row_id)
-                .values(as_of=plan.as_of, state=plan_to_json(plan), updated_at=self._now)
-            )
+            self._conn.execute(_SAVE_PLAN_DATE, {
+                "org": self._org, "row_id": row_id, "b_as_of": plan.as_of,
+                "b_state": plan_to_json(plan), "b_updated_at": self._now,
+            })  # fmt: skip
             return
-        result = self._conn.execute(
-            update(payment_plans)
-            .where(payment_plans.c.org_id == self._org, payment_plans.c.id == row_id,
-                   payment_plans.c.version == expected_version)
-            .values(status=plan.status.value, version=plan.version, as_of=plan.as_of,
-                    state=plan_to_json(plan), updated_at=self._now)
-        )  # fmt: skip
+        result = self._conn.execute(_SAVE_PLAN, {
+            "org": self._org, "row_id": row_id, "expected": expected_version,
+            "b_status": plan.status.value, "b_version": plan.version, "b_as_of": plan.as_of,
+            "b_state": plan_to_json(plan), "b_updated_at": self._now,
+        })  # fmt: skip
         if result.rowcount != 1:
             raise Conflict(
                 f"plan {plan.id!r} changed concurrently (expected version {expected_version}); "
                 "reload it and retry"
             )
-        self._write_installments(row_id, plan)
+        self._write_installments(row_id, plan, before=before)
 
     def _stored_plan(self, r: Any) -> StoredPlan:
         return StoredPlan(
