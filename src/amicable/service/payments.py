@@ -258,6 +258,8 @@ def _save(
     """Store a transition (audited); a plan that broke raises an escalation record (ids
     returned). ``known``: the plan's customer when the caller has already read it."""
     uow.payments.save_plan(stored.id, t.plan, stored.plan.version, before=stored.plan)
+    if not t.events:
+        return []  # only the business date moved (most plans on most days): nothing to record
     uow.payments.add_plan_events(stored.id, t.events)
     outcomes.plan_events(
         uow, account=_external_id(uow, stored.customer_id, known), plan=stored.plan.id,
