@@ -35,10 +35,9 @@ def usd(amount: str) -> Money:
     return Money.of(amount, "USD")
 
 
-@pytest.fixture
-def planned(app: App) -> App:
-    """A New York consumer owing 400.00 USD on a plan agreed 2026-03-01: 100 on 03-12, 150 on
-    03-26 and 150 on 04-09. 09:00 UTC is before 8 a.m. in New York (blocked); 14:00 is not."""
+def _agreed(app: App, offer: Offer, key: str) -> None:
+    """A New York consumer (C1, by email) owing ``offer``'s total on invoice INV-1, and the plan
+    ``key`` of ``offer`` agreed 2026-03-01."""
     customer = CustomerRecord(
         line=1, external_id="C1", name="Jo Doe", customer_type="consumer", language="en",
         country="US", region="NY", timezone="America/New_York", emails=("jo@example.com",),
@@ -46,14 +45,21 @@ def planned(app: App) -> App:
     assert not import_customers(app.uow(), [customer]).errors
     invoice = InvoiceRecord(
         line=1, customer_ref="C1", number="INV-1", issue_date=date(2026, 1, 1),
-        due_date=date(2026, 1, 31), amount=usd("400.00"), open_amount=usd("400.00"),
+        due_date=date(2026, 1, 31), amount=offer.total, open_amount=offer.total,
     )  # fmt: skip
     assert not import_invoices(app.uow(), [invoice]).errors
+    payments.create_plan_from_agreement(
+        app.uow(), "C1", offer, agreed_on=date(2026, 3, 1), rules=ServicingRules(), plan_key=key
+    )
+
+
+@pytest.fixture
+def planned(app: App) -> App:
+    """A New York consumer owing 400.00 USD on a plan agreed 2026-03-01: 100 on 03-12, 150 on
+    03-26 and 150 on 04-09. 09:00 UTC is before 8 a.m. in New York (blocked); 14:00 is not."""
     parts = tuple(Payment(d, usd(a)) for d, a in zip(DUES, AMOUNTS, strict=True))
     offer = Offer(OfferKind.PLAN, usd("400.00"), parts, usd("0.00"), down_payment=parts[0].amount)
-    payments.create_plan_from_agreement(
-        app.uow(), "C1", offer, agreed_on=date(2026, 3, 1), rules=ServicingRules(), plan_key="PL-1"
-    )
+    _agreed(app, offer, "PL-1")
     return app
 
 
@@ -242,22 +248,9 @@ def test_two_plan_messages_of_one_day_are_decided_each_with_the_other_in_the_his
     retry link and the next installment's reminder arise in the same pass. The second is decided
     with the first in the account's history, so the house cap (3 contacts in 7 days) holds on
     every day — the second waits (it was sent beside the first before)."""
-    customer = CustomerRecord(
-        line=1, external_id="C1", name="Jo Doe", customer_type="consumer", language="en",
-        country="US", region="NY", timezone="America/New_York", emails=("jo@example.com",),
-    )  # fmt: skip
-    assert not import_customers(app.uow(), [customer]).errors
-    invoice = InvoiceRecord(
-        line=1, customer_ref="C1", number="INV-1", issue_date=date(2026, 1, 1),
-        due_date=date(2026, 1, 31), amount=usd("300.00"), open_amount=usd("300.00"),
-    )  # fmt: skip
-    assert not import_invoices(app.uow(), [invoice]).errors
     dues = (date(2026, 3, 12), date(2026, 3, 19), date(2026, 3, 26))  # weekly, Thursdays
     parts = tuple(Payment(d, usd("100.00")) for d in dues)
-    offer = Offer(OfferKind.PLAN, usd("300.00"), parts, usd("0.00"))
-    payments.create_plan_from_agreement(
-        app.uow(), "C1", offer, agreed_on=date(2026, 3, 1), rules=ServicingRules(), plan_key="PL-W"
-    )
+    _agreed(app, Offer(OfferKind.PLAN, usd("300.00"), parts, usd("0.00")), "PL-W")
     _run(app, clock, date(2026, 3, 2), date(2026, 3, 18))
     sent = [a.sent_at.date() for a in _sent(app) if a.sent_at is not None]
     assert date(2026, 3, 18) in sent  # one of the two went out that day ...
