@@ -474,7 +474,7 @@ def run_due(
             if wrote:
                 # The account's next message in this pass (another installment's, step 3's) is
                 # decided with this one in its history: the contact caps count it.
-                by_customer[cid] = list(uow.runtime.attempts(customer_ids={cid}))
+                by_customer[cid] = uow.runtime.attempts(customer_id=cid)
 
         # 2. learning outcomes
         for a in uow.runtime.attempts(pending_outcome=True):

@@ -245,15 +245,14 @@ def due_promise_reminders(
     """The reminders of ``promise`` that fall on ``as_of``: ``offset`` days before each promised
     date (for each of ``offsets``), for what is left of that part (none once it is covered). The
     caller asks for open promises only."""
+    wanted = {o for o in offsets if o >= 0}
     out: list[PromiseReminder] = []
     for number, part in enumerate(promise.parts, start=1):
-        days = sorted({o for o in offsets if o >= 0 and part.on - timedelta(days=o) == as_of})
-        if not days:
+        offset = (part.on - as_of).days
+        if offset not in wanted:
             continue
         left = part_left(promise, payments, as_of, number)
-        if not left.is_positive():
-            continue
-        for offset in days:
+        if left.is_positive():
             out.append(
                 PromiseReminder(
                     promise.id, number, part.on, left, offset,

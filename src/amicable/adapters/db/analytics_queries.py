@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, case, distinct, func, select
 
-from amicable.adapters.db.queries import id_batches
+from amicable.adapters.db.repositories import batches
 from amicable.adapters.db.tables import invoices, ledger_entries, payments
 from amicable.adapters.db.tables_conversations import conversation_promises, conversations
 from amicable.adapters.db.tables_payments import payment_plans, promises
@@ -100,7 +100,7 @@ class SqlAnalyticsReader:
             return []
         p = payments
         out: list[tuple[int, date, str, int]] = []
-        for batch in id_batches(customer_ids):  # PostgreSQL: at most 65,535 parameters
+        for batch in batches(customer_ids):  # PostgreSQL: at most 65,535 parameters
             stmt = select(p.c.customer_id, p.c.received_on, p.c.currency, p.c.amount_minor).where(
                 p.c.org_id == self._org, p.c.customer_id.in_(batch),
                 p.c.received_on >= start, p.c.received_on <= end,

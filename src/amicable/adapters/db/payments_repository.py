@@ -173,11 +173,6 @@ def rules_from_json(text: str) -> ServicingRules:
 
 # -- statements of the payment path, built once ---------------------------------------------------
 
-# Every provider event (each simulated payment) runs these; building the statement objects cost
-# more CPU than executing them on SQLite.
-_ev = provider_events
-# The claim of an event id in one statement: a row already there (or a concurrent twin's, once
-# it commits: the insert waits on the unique key) inserts nothing and returns no id.
 # Statements built once: ``insert(...).values(**row)`` built and coerced a new statement for
 # every row (~1.7 ms of a conversation turn that agreed a plan).
 _ADD_PLAN = insert(payment_plans).returning(payment_plans.c.id)
@@ -213,6 +208,12 @@ _SAVE_PLAN = (
 )  # fmt: skip
 _ADD_PROMISE = insert(promises).returning(promises.c.id)
 _ADD_REFERENCE = insert(creditor_references)
+
+# Every provider event (each simulated payment) runs these; building the statement objects cost
+# more CPU than executing them on SQLite.
+_ev = provider_events
+# The claim of an event id in one statement: a row already there (or a concurrent twin's, once
+# it commits: the insert waits on the unique key) inserts nothing and returns no id.
 _CLAIM_EVENT = {
     name: dialect_insert(_ev)
     .on_conflict_do_nothing(index_elements=[_ev.c.org_id, _ev.c.provider, _ev.c.event_id])

@@ -7,7 +7,7 @@ with their currency, and the service layer turns them into ``Money``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from datetime import date
 from itertools import chain
 from typing import Any
@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 
 from amicable.adapters.db.driver import DriverStatement
+from amicable.adapters.db.repositories import batches
 from amicable.adapters.db.tables import (
     allocations,
     customers,
@@ -50,18 +51,6 @@ mine = invoices.alias("mine")
 theirs = payments.alias("theirs")
 #: Up to this many accounts, per-account reads go through the accounts' own rows (see below).
 _FEW = 50
-#: Accounts per statement of a read that takes a list of them: PostgreSQL refuses a statement
-#: with more than 65,535 parameters, and a whole portfolio's accounts can be asked for.
-_ID_BATCH = 5000
-
-
-def id_batches(ids: Sequence[int]) -> Iterator[list[int]]:
-    """``ids`` in lists of at most :data:`_ID_BATCH` (none for no ids)."""
-    items = list(ids)
-    for k in range(0, len(items), _ID_BATCH):
-        yield items[k : k + _ID_BATCH]
-
-
 # The customer look-ups of every payment posted (by external id or name, by id), built once.
 _CUSTOMER_REF = select(customers.c.id, customers.c.external_id, customers.c.name,
                        customers.c.customer_type).where(customers.c.org_id == bindparam("org"))  # fmt: skip
@@ -201,7 +190,7 @@ class SqlLedgerReader:
         else:
             rows = chain.from_iterable(
                 self._conn.execute(_CUSTOMERS_BY_ID, {"org": self._org, "ids": batch})
-                for batch in id_batches(ids)
+                for batch in batches(ids)
             )
         return {int(r.id): CustomerRef(int(r.id), str(r.external_id), str(r.name),
                                        str(r.customer_type)) for r in rows}  # fmt: skip
@@ -310,7 +299,7 @@ class SqlLedgerReader:
         """``(due_date, paid_on)`` of every allocation up to ``as_of``, per customer."""
         out: dict[int, list[tuple[date, date]]] = {}
         p = payments
-        for batch in id_batches(customer_ids):
+        for batch in batches(customer_ids):
             stmt = (
                 select(p.c.customer_id, i.c.due_date, p.c.received_on)
                 .select_from(allocations.join(p, p.c.id == allocations.c.payment_id)

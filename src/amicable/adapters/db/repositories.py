@@ -55,14 +55,16 @@ from amicable.service.ports import (
     PolicyVersion,
 )
 
-__all__ = ["SqlLedgerRepository", "SqlOrgRepository", "SqlPolicyVersionRepository"]
+__all__ = ["SqlLedgerRepository", "SqlOrgRepository", "SqlPolicyVersionRepository", "batches"]
 
-# Keys per IN list: below SQLite's limit of 32,766 bound parameters (3.32+), large enough that a
-# 10,000-row chunk costs two or three lookups.
+# Keys per IN list: below SQLite's limit of 32,766 bound parameters (3.32+) and PostgreSQL's of
+# 65,535 a statement, large enough that a 10,000-row chunk costs two or three lookups.
 _BATCH = 5000
 
 
-def _batches(keys: Collection[str] | Sequence[int]) -> Iterator[list[Any]]:
+def batches(keys: Collection[str] | Sequence[int]) -> Iterator[list[Any]]:
+    """``keys`` once each, in file order, in lists of at most 5,000: the IN lists of a read that
+    takes any number of keys (a whole portfolio's accounts)."""
     items = list(dict.fromkeys(keys))
     for i in range(0, len(items), _BATCH):
         yield items[i : i + _BATCH]
@@ -294,13 +296,13 @@ class SqlLedgerRepository:
             customers.c.external_id,
             self._conn.dialect.name,
         )
-        for batch in _batches(external_ids):
+        for batch in batches(external_ids):
             out.update((str(k), int(v)) for k, v in self._conn.execute(stmt, {"keys": batch}))
         return out
 
     def customers(self, external_ids: Collection[str]) -> dict[str, CustomerRow]:
         out: dict[str, CustomerRow] = {}
-        for batch in _batches(external_ids):
+        for batch in batches(external_ids):
             rows = list(self._conn.execute(_CUSTOMERS, {"org": self._org, "keys": batch}))
             ids = [int(r.id) for r in rows]
             points: dict[int, list[tuple[str, str]]] = {}
@@ -325,7 +327,7 @@ class SqlLedgerRepository:
     def consents_in_force(self, customer_ids: Sequence[int]) -> dict[int, list[ConsentRecord]]:
         """The latest consent record per channel of each customer."""
         out: dict[int, dict[str, ConsentRecord]] = {}
-        for batch in _batches(customer_ids):
+        for batch in batches(customer_ids):
             for c in self._conn.execute(_CONSENTS, {"org": self._org, "ids": batch}):
                 out.setdefault(int(c.customer_id), {})[str(c.channel)] = ConsentRecord(
                     channel=c.channel, granted=bool(c.granted), at=_utc(c.at), source=str(c.source)
@@ -430,7 +432,7 @@ class SqlLedgerRepository:
             invoices.c.number,
             self._conn.dialect.name,
         )
-        for batch in _batches(numbers):
+        for batch in batches(numbers):
             ids = list(self._conn.execute(find, {"keys": batch}).scalars())
             if not ids:
                 continue
@@ -505,7 +507,7 @@ class SqlLedgerRepository:
         self._bulk.insert(disputes, ("org_id", "invoice_id", "status", "reason", "opened_at"), rows)
 
     def open_dispute(self, invoice_ids: Sequence[int], reason: str | None) -> None:
-        for batch in _batches(invoice_ids):
+        for batch in batches(invoice_ids):
             self._conn.execute(
                 update(invoices).where(invoices.c.org_id == self._org, invoices.c.id.in_(batch))
                 .values(dispute_status="open")
@@ -520,7 +522,7 @@ class SqlLedgerRepository:
     def payments(self, references: Collection[str]) -> dict[str, ExistingPayment]:
         out: dict[str, ExistingPayment] = {}
         p = payments
-        for batch in _batches(references):
+        for batch in batches(references):
             rows = self._conn.execute(
                 select(p.c.id, customers.c.external_id, p.c.reference, p.c.received_on,
                        p.c.currency, p.c.amount_minor, p.c.invoice_number)
