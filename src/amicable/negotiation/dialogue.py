@@ -50,6 +50,7 @@ from amicable.negotiation.replies import (
     format_money,
     invoice_lines,
     list_payments,
+    reminder_note,
     render,
     render_parts,
 )
@@ -678,8 +679,14 @@ def _agree(state: ConversationState, offer: Offer, draft: _Draft) -> Conversatio
             f"a failed payment is to be paid within {cfg.grace_days} days of its due date"
         ),
         reminders=tuple(
-            max(ctx.today, p.due_date - timedelta(days=cfg.reminder_days_before))
-            for p in offer.payments
+            sorted(
+                {
+                    p.due_date - timedelta(days=days)
+                    for p in offer.payments
+                    for days in cfg.reminder_days_before
+                    if p.due_date - timedelta(days=days) > ctx.today
+                }
+            )
         ),
         consequence=(
             f"a payment missed for more than {cfg.grace_days} days ends the agreement and the "
@@ -692,7 +699,7 @@ def _agree(state: ConversationState, offer: Offer, draft: _Draft) -> Conversatio
         payments=list_payments(offer, lang),
         total=format_money(offer.total, lang),
         link=ctx.payment_link,
-        reminder_days=cfg.reminder_days_before,
+        reminders=reminder_note(cfg.reminder_days_before, lang),
         grace_days=cfg.grace_days,
     )
     draft.say("close", name=ctx.debtor.name)

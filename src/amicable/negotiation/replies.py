@@ -43,6 +43,7 @@ __all__ = [
     "format_money",
     "invoice_lines",
     "list_payments",
+    "reminder_note",
     "render",
     "render_parts",
     "templates",
@@ -84,6 +85,14 @@ _WORDS = {
         "weekly": "weekly",
         "biweekly": "every two weeks",
         "monthly": "monthly",
+        "day": "1 day",
+        "days": "{n} days",
+        "remind_before": "We will send a reminder {days} before each payment. ",
+        "remind_before_many": "We will send reminders {days} before each payment. ",
+        "remind_before_and_on": (
+            "We will send a reminder {days} before each payment, and one on its due date. "
+        ),
+        "remind_on": "We will send a reminder on the due date of each payment. ",
     },
     "fr": {
         "full": "un paiement de {amount} d'ici le {date}",
@@ -95,6 +104,14 @@ _WORDS = {
         "weekly": "chaque semaine",
         "biweekly": "toutes les deux semaines",
         "monthly": "chaque mois",
+        "day": "1 jour",
+        "days": "{n} jours",
+        "remind_before": "Nous enverrons un rappel {days} avant chaque échéance. ",
+        "remind_before_many": "Nous enverrons des rappels {days} avant chaque échéance. ",
+        "remind_before_and_on": (
+            "Nous enverrons un rappel {days} avant chaque échéance, et un autre le jour même. "
+        ),
+        "remind_on": "Nous enverrons un rappel le jour de chaque échéance. ",
     },
     "es": {
         "full": "un abono de {amount} antes del {date}",
@@ -106,6 +123,14 @@ _WORDS = {
         "weekly": "semanales",
         "biweekly": "cada dos semanas",
         "monthly": "mensuales",
+        "day": "1 día",
+        "days": "{n} días",
+        "remind_before": "Le enviaremos un recordatorio {days} antes de cada vencimiento. ",
+        "remind_before_many": "Le enviaremos recordatorios {days} antes de cada vencimiento. ",
+        "remind_before_and_on": (
+            "Le enviaremos un recordatorio {days} antes de cada vencimiento, y otro el mismo día. "
+        ),
+        "remind_on": "Le enviaremos un recordatorio el día de cada vencimiento. ",
     },
 }
 
@@ -175,6 +200,23 @@ def list_payments(offer: Offer, lang: str) -> str:
         ],
         lang,
     )
+
+
+def reminder_note(offsets: tuple[int, ...], lang: str) -> str:
+    """The sentence of an agreement's confirmation that says when reminders come: exactly the
+    servicing's ``offsets`` (days before each due date; ``0``: on the day), e.g. "We will send a
+    reminders 3 days and 1 day before each payment. " — with its trailing space, to go before the
+    next sentence — or ``""`` when no reminder is sent (the debtor is never promised one)."""
+    words = _WORDS[lang]
+    before = sorted({o for o in offsets if o > 0}, reverse=True)
+    days = _join([words["day"] if o == 1 else words["days"].format(n=o) for o in before], lang)
+    if before and 0 in offsets:
+        return words["remind_before_and_on"].format(days=days)
+    if before:
+        return words["remind_before" if len(before) == 1 else "remind_before_many"].format(
+            days=days
+        )
+    return words["remind_on"] if 0 in offsets else ""
 
 
 def describe_offer(offer: Offer, lang: str, balance: Money) -> str:

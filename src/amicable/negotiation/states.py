@@ -326,7 +326,9 @@ class DialogueConfig:
         max_stalled_turns: turns without progress before escalation.
         high_value: balances strictly above this go to a person after verification.
         human_reply_days: business days within which a person follows up an escalation.
-        reminder_days_before: reminders are sent this many days before each due date.
+        reminder_days_before: the days before each due date on which the servicing sends a
+            reminder (``0``: on the day; empty: none) — what the debtor is told and what the
+            promise records.
         grace_days: days after a missed payment before the agreement counts as broken.
     """
 
@@ -337,7 +339,7 @@ class DialogueConfig:
     max_stalled_turns: int = 4
     high_value: Money | None = None
     human_reply_days: int = 2
-    reminder_days_before: int = 3
+    reminder_days_before: tuple[int, ...] = (3, 1)
     grace_days: int = 5
 
     def __post_init__(self) -> None:
@@ -345,6 +347,11 @@ class DialogueConfig:
             raise InvalidInput(f"tone must be one of {TONES}, got {self.tone!r}")
         if self.max_identity_attempts < 1 or self.max_stalled_turns < 1:
             raise InvalidInput("identity attempts and stalled turns must be at least 1")
+        if any(isinstance(d, bool) or not isinstance(d, int) or d < 0
+               for d in self.reminder_days_before):  # fmt: skip
+            raise InvalidInput(
+                f"reminder days must be ints >= 0, got {self.reminder_days_before!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,7 +385,9 @@ class Agreement:
 class Promise:
     """The debtor's promise to pay, captured with the agreement.
 
-    ``payments`` are the promised (date, amount) pairs; ``reminders`` the dates reminders go out.
+    ``payments`` are the promised (date, amount) pairs; ``reminders`` the days after the agreement
+    on which the servicing reminds a payment (each of the configured days before each due date; a
+    reminder that would fall today or earlier is not counted on).
     """
 
     total: Money

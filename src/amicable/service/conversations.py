@@ -169,20 +169,23 @@ def _turn_context(
         debtor=debtor,
         space=space,
         ladder=ladder,
-        config=config or _servicing_config(stored.policy.servicing),
+        config=_servicing_config(config, stored.policy.servicing),
         payment_link=(links or LocalPortalLinks()).link_for(ledger.external_id, pfacts.balance),
     )
     lang = ledger.language if ledger.language in ("en", "fr", "es") else None
     return ctx, ledger.customer_id, lang, stored
 
 
-def _servicing_config(servicing: ServicingTerms) -> DialogueConfig:
-    """The dialogue's defaults with what the debtor is told of the servicing (the grace before a
-    missed payment counts, the first reminder before a due date) taken from the policy's
-    servicing section, which services the agreement afterwards."""
-    return DialogueConfig(
+def _servicing_config(config: DialogueConfig | None, servicing: ServicingTerms) -> DialogueConfig:
+    """The caller's dialogue settings (tone, creditor, …; default: the dialogue's defaults) with
+    what the debtor is told of the servicing — the grace before a missed payment counts, the days
+    before a due date a reminder goes out — always taken from the policy's servicing section,
+    which services the agreement afterwards (a caller's own figures would promise the debtor
+    terms the servicing does not keep)."""
+    return replace(
+        config or DialogueConfig(),
         grace_days=servicing.grace_days,
-        reminder_days_before=max(servicing.reminder_offsets_days, default=3),
+        reminder_days_before=tuple(servicing.reminder_offsets_days),
     )
 
 

@@ -6,6 +6,7 @@ each is written back once, naming the conversation and the agreement."""
 from __future__ import annotations
 
 import json
+from importlib import resources
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,13 @@ from amicable.adapters.importers import read_customers, read_invoices
 from amicable.bootstrap import App
 from amicable.domain.clock import SimulatedClock
 from amicable.domain.money import Money
+from amicable.negotiation.states import DialogueConfig
 from amicable.service import queue
 from amicable.service.analytics import ptp_report
 from amicable.service.conversations import handle_inbound
 from amicable.service.imports import import_customers, import_invoices
 from amicable.service.payments import record_payment, service_plans
+from amicable.service.policies import apply_policy
 from amicable.service.runtime import run_days, run_due
 
 TODAY = date(2026, 3, 2)  # a Monday
@@ -162,12 +165,13 @@ def test_an_unpaid_promise_from_a_conversation_breaks_after_its_grace_and_goes_t
 def test_the_promise_is_reminded_before_its_date_as_the_debtor_was_told_until_it_is_paid(
     app: App, clock: SimulatedClock, tmp_path: Path
 ) -> None:
-    """ "We will send a reminder 3 days before each payment": the servicing's reminder offsets
-    (3 and 1 days before) bring a reminder of what is left, through compliance, as long as the
-    promise is open and unpaid."""
+    """ "We will send reminders 3 days and 1 day before each payment": what the debtor is told
+    and what the promise records are the policy's servicing offsets, which bring a reminder of
+    what is left, through compliance, as long as the promise is open and unpaid."""
     turn = _talk(app, clock, tmp_path, "I'll pay it all at once", "yes")
-    assert "reminder 3 days before" in (turn.reply or "")
+    assert "We will send reminders 3 days and 1 day before each payment." in (turn.reply or "")
     ((due, amount),) = [(p.due_date, p.amount) for p in turn.agreement.offer.payments]
+    assert turn.promise.reminders == (due - timedelta(days=3), due - timedelta(days=1))
     sender = RecordingOutboxSender(clock=clock)
     run_days(app.uow, clock, start=TODAY + timedelta(days=1), until=due - timedelta(days=2),
              sender=sender)  # fmt: skip
@@ -190,3 +194,62 @@ def test_the_promise_is_reminded_before_its_date_as_the_debtor_was_told_until_it
     with app.uow() as uow:
         (kept,) = uow.payments.promises()
     assert kept.status == "kept"
+
+
+def test_a_policy_without_reminders_promises_none_and_sends_none(
+    app: App, clock: SimulatedClock, tmp_path: Path
+) -> None:
+    """The debtor is told of reminders only when the policy's servicing sends them: with
+    ``reminder_offsets_days: [7]`` the confirmation says 7 days and the promise records that
+    day; with ``[]`` it says nothing of reminders, records none, and none goes out."""
+    default = resources.files("amicable.policy").joinpath("default_policy.yaml").read_text()
+    line = "  reminder_offsets_days: [3, 1]"
+    assert line in default
+    apply_policy(app.uow(), default.replace(line, "  reminder_offsets_days: [7]"))
+    turn = _talk(app, clock, tmp_path, "I'll pay it all at once", "yes")
+    ((due, _),) = [(p.due_date, p.amount) for p in turn.agreement.offer.payments]
+    assert "We will send a reminder 7 days before each payment." in (turn.reply or "")
+    assert turn.promise.reminders == (due - timedelta(days=7),)
+
+    apply_policy(app.uow(), default.replace(line, "  reminder_offsets_days: []"))
+    with app.uow() as uow:
+        (promise,) = uow.payments.promises()
+    record_payment(app.uow(), "C1", promise.promise.total, TODAY, "PAY-1", method="wire")
+    # a new debt, a new agreement under the policy without reminders
+    (tmp_path / "more.csv").write_text(INVOICES.replace("INV-1", "INV-2"))
+    assert not import_invoices(app.uow(), read_invoices(tmp_path / "more.csv")).errors
+    turn = None
+    for text in (*OPENING, "I'll pay it all at once", "yes"):
+        turn = handle_inbound(app.uow(), "C1", "sms", text, today=TODAY)
+    assert turn is not None and turn.agreement is not None and turn.promise is not None
+    reply = turn.reply or ""
+    assert "reminder" not in reply and "If a payment fails" in reply
+    assert turn.promise.reminders == ()
+    ((due, _),) = [(p.due_date, p.amount) for p in turn.agreement.offer.payments]
+    sender = RecordingOutboxSender(clock=clock)
+    run_days(app.uow, clock, start=TODAY + timedelta(days=1), until=due, sender=sender)
+    assert not [r for r in sender.records if ":promise_reminder:" in r.message.dedupe_key]
+
+
+def test_a_callers_dialogue_settings_never_override_the_servicing_the_debtor_is_told(
+    app: App, clock: SimulatedClock, tmp_path: Path
+) -> None:
+    """``amicable chat --tone`` passes its own dialogue settings: the tone is the caller's, but
+    the grace and reminder days the debtor is told stay the policy's servicing, which is what
+    services the agreement (the settings' own figures were told before)."""
+    (tmp_path / "customers.csv").write_text(CUSTOMERS)
+    (tmp_path / "invoices.csv").write_text(INVOICES)
+    assert not import_customers(app.uow(), read_customers(tmp_path / "customers.csv")).errors
+    assert not import_invoices(app.uow(), read_invoices(tmp_path / "invoices.csv")).errors
+    clock.set(AT)
+    own = DialogueConfig(tone="friendly", grace_days=30, reminder_days_before=(10,))
+    turn = None
+    for text in (*OPENING, "I'll pay it all at once", "yes"):
+        turn = handle_inbound(app.uow(), "C1", "sms", text, today=TODAY, config=own)
+    assert turn is not None and turn.agreement is not None
+    reply = turn.reply or ""
+    assert "within 5 days of its due date" in reply and "30 days" not in reply
+    assert "reminders 3 days and 1 day before each payment" in reply and "10 days" not in reply
+    with app.uow() as uow:
+        (promise,) = uow.payments.promises()
+    assert promise.grace_days == 5
