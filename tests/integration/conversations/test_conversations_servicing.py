@@ -6,8 +6,8 @@ each is written back once, naming the conversation and the agreement."""
 from __future__ import annotations
 
 import json
-from importlib import resources
 from datetime import UTC, date, datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
