@@ -164,8 +164,9 @@ def promise_made(
     source: str,
     origin: Mapping[str, Any] | None = None,
 ) -> None:
-    """A promise to pay: ``payments`` are ``(ISO due date, amount)``; ``origin`` (conversation,
-    agreement, offer, policy version) when it was agreed in a conversation."""
+    """A promise to pay: ``payments`` are ``(ISO due date, amount)``; ``origin`` where its terms
+    came from (as :func:`plan_created` says) when a conversation or a person's queue decision
+    made it."""
     payload = {
         "account": account,
         "promise": promise,
@@ -215,8 +216,10 @@ def plan_created(
     origin: Mapping[str, Any] | None = None,
 ) -> None:
     """A servicing plan set up from an accepted plan offer (written back as ``plan.accepted``,
-    once): ``source`` is ``conversation`` with ``origin`` (conversation, agreement, offer, policy
-    version) when the debtor agreed it in a conversation, else ``plan``."""
+    once): ``origin`` says where the terms came from — ``source: conversation`` (conversation,
+    agreement, offer, policy version) when the debtor agreed them in a conversation, ``source:
+    queue`` (queue item, actor, offer, policy version; and the conversation's when the item was
+    one) when a person set them on a queue item; without it ``source`` is ``plan``."""
     payload = {
         "account": account,
         "source": "plan" if origin is None else "conversation",

@@ -82,6 +82,7 @@ __all__ = [
     "OutboundIntent",
     "ProviderEvent",
     "ProviderEventOutcome",
+    "QueueOrigin",
     "ReconcileReport",
     "RecordedPayment",
     "ReversalResult",
@@ -151,6 +152,21 @@ class AgreementOrigin:
     agreement_id: int
     offer: dict[str, Any]
     policy_version: str
+    #: Set when a person decided the terms on the conversation's queue item (``queue modify``).
+    queue_item: int | None = None
+    actor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueOrigin:
+    """Terms a person set on a queue item that is not a conversation's (a broken plan or
+    promise, a policy escalation …): named in the plan's or promise's write-back event with
+    ``source: queue``."""
+
+    queue_item: int
+    actor: str
+    offer: dict[str, Any]
+    policy_version: str
 
 
 def create_plan_from_agreement(
@@ -186,17 +202,19 @@ def set_up_plan(
     agreed_on: date,
     rules: ServicingRules,
     plan_key: str | None = None,
-    origin: AgreementOrigin | None = None,
+    origin: AgreementOrigin | QueueOrigin | None = None,
 ) -> StoredPlan:
     """The plan of an accepted plan ``offer``, written in the caller's unit of work (which
-    commits it with whatever made the agreement). A plan agreed in a conversation (``origin``)
-    is keyed by its agreement (``PL-C<agreement id>``), so two agreements made at once never
-    compete for a key; otherwise the next ``PL-<n>``."""
+    commits it with whatever made the agreement). A plan agreed on a conversation
+    (:class:`AgreementOrigin`) is keyed by its agreement (``PL-C<agreement id>``), so two
+    agreements made at once never compete for a key; otherwise the next ``PL-<n>``."""
     if offer.kind is not OfferKind.PLAN:
         raise InvalidInput(f"only a plan offer becomes a plan; this offer is {offer.kind.value!r}")
     if plan_key is None:
         plan_key = (
-            uow.payments.next_plan_key() if origin is None else f"PL-C{origin.agreement_id:06d}"
+            f"PL-C{origin.agreement_id:06d}"
+            if isinstance(origin, AgreementOrigin)
+            else uow.payments.next_plan_key()
         )
     reference = creditor_reference(plan_key)
     plan = plan_engine.new_plan(
@@ -206,9 +224,8 @@ def set_up_plan(
         reference=reference,
     )
     row_id = uow.payments.add_plan(
-        customer_id, plan, rules, agreed_on,
-        agreement_id=None if origin is None else origin.agreement_id,
-    )  # fmt: skip
+        customer_id, plan, rules, agreed_on, agreement_id=_agreement_id(origin)
+    )
     uow.payments.add_reference(reference, "plan", plan_key)
     outcomes.plan_created(
         uow, account=account, plan=plan_key, reference=reference,
@@ -219,13 +236,31 @@ def set_up_plan(
     return StoredPlan(row_id, customer_id, plan, rules, agreed_on)
 
 
-def _origin_json(origin: AgreementOrigin) -> dict[str, Any]:
-    return {
+def _agreement_id(origin: AgreementOrigin | QueueOrigin | None) -> int | None:
+    return origin.agreement_id if isinstance(origin, AgreementOrigin) else None
+
+
+def _origin_json(origin: AgreementOrigin | QueueOrigin) -> dict[str, Any]:
+    """What the write-back event of a plan or promise says of where its terms came from:
+    ``source`` (``conversation``, or ``queue`` when a person set them) and the records to join."""
+    if isinstance(origin, QueueOrigin):
+        return {
+            "source": "queue",
+            "queue_item": origin.queue_item,
+            "actor": origin.actor,
+            "offer": origin.offer,
+            "policy_version": origin.policy_version,
+        }
+    out: dict[str, Any] = {
+        "source": "conversation",
         "conversation": origin.conversation_id,
         "agreement": origin.agreement_id,
         "offer": origin.offer,
         "policy_version": origin.policy_version,
     }
+    if origin.queue_item is not None:
+        out.update(source="queue", queue_item=origin.queue_item, actor=origin.actor)
+    return out
 
 
 def renegotiate_plan(
@@ -328,7 +363,7 @@ def set_up_promise(
     made_on: date,
     confirmed: bool = False,
     grace_days: int = 0,
-    origin: AgreementOrigin | None = None,
+    origin: AgreementOrigin | QueueOrigin | None = None,
 ) -> StoredPromise:
     """An open promise to pay, written in the caller's unit of work; it is evaluated (kept,
     partially kept, broken: a broken one is escalated) as payments arrive and by every servicing
@@ -336,17 +371,21 @@ def set_up_promise(
     (``PTP-C<agreement id>``) and written back with ``source: conversation``."""
     if grace_days < 0:
         raise InvalidInput(f"grace_days must be >= 0, got {grace_days}")
-    key = uow.payments.next_promise_key() if origin is None else f"PTP-C{origin.agreement_id:06d}"
+    key = (
+        f"PTP-C{origin.agreement_id:06d}"
+        if isinstance(origin, AgreementOrigin)
+        else uow.payments.next_promise_key()
+    )
     promise = new_promise(key, parts, channel=channel, made_on=made_on, confirmed=confirmed)
     row_id = uow.payments.add_promise(
-        customer_id, promise, grace_days,
-        agreement_id=None if origin is None else origin.agreement_id,
-    )  # fmt: skip
+        customer_id, promise, grace_days, agreement_id=_agreement_id(origin)
+    )
+    named = None if origin is None else _origin_json(origin)
     outcomes.promise_made(
         uow, account=account, promise=key, total=promise.total,
         payments=[(d.isoformat(), m.amount_str()) for d, m in parts], channel=channel,
-        confirmed=confirmed, source="recorded" if origin is None else "conversation",
-        origin=None if origin is None else _origin_json(origin),
+        confirmed=confirmed, source="recorded" if named is None else named["source"],
+        origin=named,
     )  # fmt: skip
     return StoredPromise(
         row_id, customer_id, promise, grace_days, "open", "promise.pending", made_on

@@ -22,8 +22,10 @@ Invariants
   compliance before sending); a declined one is ``declined`` and never sent. An approved
   conversation item whose escalation proposed terms puts exactly those terms back to the debtor
   (the conversation resumes; the message is planned for the next run, which re-checks it with
-  compliance); the debtor still has to accept and confirm them. A modified conversation item
-  records the agreement on the conversation. Deciding closes the
+  compliance); the debtor still has to accept and confirm them. A modified item's terms are
+  serviced from the decision on (a plan becomes a servicing plan, anything else a promise to
+  pay, under the policy's servicing rules; a conversation item also records the agreement on
+  the conversation), so the account is not chased while they run. Deciding closes the
   source escalation (so chasing resumes); a take-over keeps it open (the conversation stays
   escalated: the agent does not negotiate it again) and assigns the item to the taker.
 """
@@ -43,10 +45,17 @@ from amicable.domain.money import Money
 from amicable.negotiation.states import ConversationState, State, offer_to_json, terms_for_today
 from amicable.policy.evaluate import evaluate
 from amicable.policy.gate import GateDecision, Outcome, check
+from amicable.policy.offer import Offer, OfferKind
 from amicable.policy.report import parse_offer
 from amicable.service import audit, outcomes, writeback
 from amicable.service.conversations_ports import ConversationsUnitOfWork as QueueUnitOfWork
-from amicable.service.policies import NothingOwed, offers_for, policy_facts, policy_in_force
+from amicable.service.policies import (
+    NothingOwed,
+    StoredPolicy,
+    offers_for,
+    policy_facts,
+    policy_in_force,
+)
 from amicable.service.queries import account_facts
 from amicable.service.queue_ports import NewQueueItem, QueueHolder, QueueItem
 from amicable.service.runtime_ports import RuntimeUnitOfWork
@@ -73,6 +82,9 @@ __all__ = [
 ]
 
 KINDS: tuple[str, ...] = ("escalation", "approval")
+#: The channel a promise a person set outside a conversation is recorded on: the person's own
+#: contact with the debtor (a call, a letter, a visit) — not a channel the agent writes on.
+PERSON_CHANNEL = "person"
 SOURCES: tuple[str, ...] = ("conversation", "plan", "promise", "planner", "attempt", "inbound")
 STATUSES: tuple[str, ...] = (
     "open", "assigned", "approved", "modified", "declined", "taken_over", "closed",
@@ -474,8 +486,10 @@ def modify(
 
     The offer goes through the policy gate under the policy in force at today's date; it is
     accepted only if the gate's outcome is within ``role``'s :data:`AUTHORITY`, otherwise
-    :class:`PermissionDenied` (nothing written). An accepted conversation item records the
-    agreement on the conversation; the source escalation is closed. Commits."""
+    :class:`PermissionDenied` (nothing written). Accepted terms are serviced from the decision
+    on (:func:`_service_terms`: a plan or a promise to pay, named in the decision's
+    ``servicing``); an accepted conversation item also records the agreement on the
+    conversation; the source escalation is closed. Commits."""
     with uow:
         item = _get(uow, item_id)
         _decidable(item)
@@ -498,10 +512,20 @@ def modify(
             )
         terms = offer_to_json(parsed)
         details: dict[str, Any] = {"offer": terms, "gate": gate.to_json()}
-        if item.new.source == "conversation":
-            conv_id = uow.queue.conversation_of_escalation(item.new.source_id)
-            if conv_id is not None:
-                details["agreement_id"] = _record_agreement(uow, conv_id, item, terms, gate)
+        conv_id = (
+            uow.queue.conversation_of_escalation(item.new.source_id)
+            if item.new.source == "conversation"
+            else None
+        )
+        agreement_id = None
+        if conv_id is not None:
+            agreement_id = details["agreement_id"] = _record_agreement(
+                uow, conv_id, item, terms, gate
+            )
+        details["servicing"] = _service_terms(
+            uow, item, parsed, terms, gate, stored, actor=actor, as_of=as_of,
+            conversation=conv_id, agreement_id=agreement_id,
+        )  # fmt: skip
         uow.queue.set_source_status(item.new.source, item.new.source_id, "closed")
         out = _final(uow, item, "modified", actor, details)
         uow.commit()
@@ -517,6 +541,64 @@ def _record_agreement(
         conv_id, item.new.customer_id, offer=terms, gate=gate.to_json(),
         policy_version=gate.policy_version, total_minor=money.minor, currency=money.code,
     )  # fmt: skip
+
+
+def _service_terms(
+    uow: QueueUnitOfWork,
+    item: QueueItem,
+    offer: Offer,
+    terms: dict[str, Any],
+    gate: GateDecision,
+    stored: StoredPolicy,
+    *,
+    actor: str,
+    as_of: date,
+    conversation: int | None,
+    agreement_id: int | None,
+) -> dict[str, str]:
+    """Set up the servicing of the terms a person decided, in the decision's transaction, as a
+    conversation's agreement is serviced: a plan becomes a servicing plan (reminders, retry link,
+    renegotiation, broken -> a person), anything else a promise to pay (kept / broken -> a
+    person), under the servicing rules of the policy in force; the account is then not chased
+    while it runs. An account already on an active plan gets no second plan (its payments could
+    not be applied to both): ``InvalidInput``, nothing written. Returns ``{"plan": key}`` or
+    ``{"promise": key}``."""
+    # Imported here: the payments area opens queue items (it imports this module).
+    from amicable.service.payments import (
+        AgreementOrigin,
+        QueueOrigin,
+        servicing_rules_of,
+        set_up_plan,
+        set_up_promise,
+    )
+
+    cid = item.new.customer_id
+    origin: AgreementOrigin | QueueOrigin
+    if conversation is not None and agreement_id is not None:
+        origin = AgreementOrigin(
+            conversation, agreement_id, terms, gate.policy_version, queue_item=item.id, actor=actor
+        )
+    else:
+        origin = QueueOrigin(item.id, actor, terms, gate.policy_version)
+    rules = servicing_rules_of(stored.stored)
+    if offer.kind is OfferKind.PLAN:
+        active = uow.payments.plans(customer_id=cid, status="active")
+        if active:
+            raise InvalidInput(
+                f"account {item.account} is already on active plan {active[0].plan.id}: its "
+                "terms are serviced by that plan; plan terms cannot be set beside it"
+            )
+        plan = set_up_plan(
+            uow, cid, item.account, offer, agreed_on=as_of, rules=rules, origin=origin
+        )
+        return {"plan": plan.plan.id}
+    found = None if conversation is None else uow.conversations.state_of(conversation)
+    promise = set_up_promise(
+        uow, cid, item.account, [(p.due_date, p.amount) for p in offer.payments],
+        channel=found[1] if found is not None else PERSON_CHANNEL, made_on=as_of,
+        confirmed=True, grace_days=rules.grace_days, origin=origin,
+    )  # fmt: skip
+    return {"promise": promise.promise.id}
 
 
 def remind_overdue(uow: QueueUnitOfWork, now: datetime) -> list[QueueItem]:

@@ -5,12 +5,15 @@ every decision is in the audit chain and the write-back stream; overdue items ar
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+from amicable.adapters.channels.outbox import RecordingOutboxSender
 from amicable.bootstrap import App
 from amicable.domain.clock import SimulatedClock
 from amicable.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -23,6 +26,7 @@ from amicable.service.conversations import handle_inbound, start_conversation
 from amicable.service.imports import import_invoices
 from amicable.service.queries import show_account
 from amicable.service.queue_ports import QueueItem
+from amicable.service.runtime import run_due
 from amicable.servicing.plans import ServicingRules
 from sample_accounts import import_sample, owing_account
 
@@ -73,6 +77,13 @@ def only_item(app: App) -> QueueItem:
 def rows(app: App, sql: str) -> list[tuple[object, ...]]:
     with app.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(text(sql))]
+
+
+def event_payloads(app: App) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (str(k), json.loads(str(p)))
+        for k, p in rows(app, "SELECT kind, payload FROM outcome_events ORDER BY id")
+    ]
 
 
 def event_kinds(app: App) -> list[str]:
@@ -176,6 +187,23 @@ def test_modified_terms_within_policy_are_recorded_as_the_conversation_agreement
     assert rows(app, "SELECT status FROM conversation_escalations") == [("closed",)]
     with app.uow() as uow:
         assert audit.verify(uow).ok
+        (promise,) = uow.payments.promises()
+    # The terms are serviced: an open promise keyed by the agreement, on the conversation's
+    # channel, with the policy's grace, written back naming the person and the item.
+    agreement_id = done.decision["agreement_id"]
+    key = f"PTP-C{agreement_id:06d}"
+    assert done.decision["servicing"] == {"promise": key}
+    assert (promise.promise.id, promise.status, promise.grace_days) == (key, "open", 5)
+    assert promise.promise.channel == "sms" and promise.promise.total == balance
+    (made,) = [p for k, p in event_payloads(app) if k == "promise.made"]
+    assert made["source"] == "queue" and made["promise"] == key
+    assert (made["queue_item"], made["actor"], made["agreement"]) == (item.id, "ana", agreement_id)
+    # and the agent loop does not chase the account while the promise runs
+    at = datetime(2026, 3, 2, 17, tzinfo=UTC)
+    app.clock.set(at)
+    sender = RecordingOutboxSender(clock=app.clock)
+    run_due(app.uow(), at, sender=sender)
+    assert not [r for r in sender.records if r.message.account_ref == ref]
 
 
 def test_terms_outside_the_policy_or_the_deciders_authority_are_refused_and_write_nothing(
@@ -266,3 +294,72 @@ def test_working_hours_follow_the_queue_zone() -> None:
     # 15:00 UTC is 16:00 in Paris: one hour left on Friday, three on Monday (09:00-12:00 Paris).
     got = queue.sla_due("approval", datetime(2026, 3, 6, 15, tzinfo=UTC), settings)
     assert got == datetime(2026, 3, 9, 11, tzinfo=UTC)
+
+
+def test_plan_terms_a_person_sets_on_a_broken_plan_become_a_serviced_plan(app: App) -> None:
+    """A person renegotiates a broken plan by phone and sets the new plan on the item: it is a
+    servicing plan from the decision on (reminded, written back with the person and the item),
+    and the agent loop leaves the account to it."""
+    broken_plan(app)
+    item = only_item(app)
+    app.clock.set(datetime(2026, 4, 21, 17, tzinfo=UTC))
+    terms = {
+        "kind": "plan", "total": "400.00", "currency": "USD", "down_payment": "100.00",
+        "installments": [
+            {"due_date": "2026-04-24", "amount": "100.00"},
+            {"due_date": "2026-05-01", "amount": "150.00"},
+            {"due_date": "2026-05-08", "amount": "150.00"},
+        ],
+    }  # fmt: skip
+    done = queue.modify(app.uow(), item.id, terms, actor="ana", role="admin")
+    assert done.status == "modified" and done.decision is not None
+    with app.uow() as uow:
+        (plan,) = uow.payments.plans(status="active")
+    assert done.decision["servicing"] == {"plan": plan.plan.id}
+    assert plan.plan.id == "PL-000002" and plan.agreed_on == date(2026, 4, 21)
+    assert [(i.due_date.isoformat(), i.amount.amount_str()) for i in plan.plan.installments] == [
+        ("2026-04-24", "100.00"), ("2026-05-01", "150.00"), ("2026-05-08", "150.00"),
+    ]  # fmt: skip
+    (accepted,) = [
+        p for k, p in event_payloads(app) if k == "plan.accepted" and p["plan"] == plan.plan.id
+    ]
+    assert (accepted["source"], accepted["queue_item"], accepted["actor"]) == (
+        "queue", item.id, "ana"
+    )  # fmt: skip
+    # serviced: the first installment is reminded the day before it falls due ...
+    run = pay.service_plans(app.uow(), date(2026, 4, 23))
+    assert [(i.plan_key, i.kind) for i in run.intents] == [(plan.plan.id, "plan_reminder")]
+    # ... and the agent loop neither chases nor escalates the account while the plan runs
+    at = datetime(2026, 4, 22, 17, tzinfo=UTC)
+    app.clock.set(at)
+    sender = RecordingOutboxSender(clock=app.clock)
+    run_due(app.uow(), at, sender=sender)
+    with app.uow() as uow:
+        assert uow.runtime.attempts(customer_id=plan.customer_id) == []
+    assert queue.list_items(app.uow()) == []
+
+
+def test_plan_terms_beside_an_active_plan_are_refused_and_write_nothing(app: App) -> None:
+    broken_plan(app)
+    item = only_item(app)
+    usd = lambda a: Money.of(a, "USD")  # noqa: E731  (a local shorthand)
+    parts = (Payment(date(2026, 4, 24), usd("200.00")), Payment(date(2026, 5, 24), usd("200.00")))
+    offer = Offer(OfferKind.PLAN, usd("400.00"), parts, usd("0.00"), down_payment=parts[0].amount)
+    rules = ServicingRules(grace_days=5, max_renegotiations=1, max_open_misses=2, version="t")
+    pay.create_plan_from_agreement(app.uow(), "C1", offer, agreed_on=date(2026, 4, 21), rules=rules)
+    app.clock.set(datetime(2026, 4, 21, 17, tzinfo=UTC))
+    events = event_kinds(app)
+    terms = {
+        "kind": "plan", "total": "400.00", "currency": "USD", "down_payment": "100.00",
+        "installments": [
+            {"due_date": "2026-04-24", "amount": "100.00"},
+            {"due_date": "2026-05-01", "amount": "150.00"},
+            {"due_date": "2026-05-08", "amount": "150.00"},
+        ],
+    }  # fmt: skip
+    with pytest.raises(InvalidInput, match="already on active plan PL-000002"):
+        queue.modify(app.uow(), item.id, terms, actor="ana", role="admin")
+    assert only_item(app).status == "open" and only_item(app).version == item.version
+    assert event_kinds(app) == events
+    with app.uow() as uow:
+        assert [p.plan.id for p in uow.payments.plans(status="active")] == ["PL-000002"]
