@@ -63,6 +63,7 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "payments.read": _EVERYONE,
     "plans.read": _EVERYONE,
     "promises.read": _EVERYONE,
+    "promises.record": frozenset({ADMIN, COLLECTOR}),
     # conversations on the chat channel
     "conversations.talk": frozenset({ADMIN, COLLECTOR}),
     "conversations.read": _EVERYONE,

@@ -84,6 +84,7 @@ __all__ = [
     "ProviderEventOutcome",
     "QueueOrigin",
     "ReconcileReport",
+    "RecordedBy",
     "RecordedPayment",
     "ReversalResult",
     "ServicingRun",
@@ -193,6 +194,17 @@ def create_plan_from_agreement(
         return stored
 
 
+@dataclass(frozen=True, slots=True)
+class RecordedBy:
+    """A promise a person took and recorded directly (not on a queue item, not in a
+    conversation): named in its write-back with ``source: recorded``."""
+
+    actor: str
+
+
+Origin = AgreementOrigin | QueueOrigin | RecordedBy
+
+
 def set_up_plan(
     uow: PaymentsUnitOfWork,
     customer_id: int,
@@ -236,13 +248,16 @@ def set_up_plan(
     return StoredPlan(row_id, customer_id, plan, rules, agreed_on)
 
 
-def _agreement_id(origin: AgreementOrigin | QueueOrigin | None) -> int | None:
+def _agreement_id(origin: Origin | None) -> int | None:
     return origin.agreement_id if isinstance(origin, AgreementOrigin) else None
 
 
-def _origin_json(origin: AgreementOrigin | QueueOrigin) -> dict[str, Any]:
+def _origin_json(origin: Origin) -> dict[str, Any]:
     """What the write-back event of a plan or promise says of where its terms came from:
-    ``source`` (``conversation``, or ``queue`` when a person set them) and the records to join."""
+    ``source`` (``conversation``; ``queue`` when a person set them on a queue item;
+    ``recorded`` when a person recorded a promise directly) and the records to join."""
+    if isinstance(origin, RecordedBy):
+        return {"source": "recorded", "actor": origin.actor}
     if isinstance(origin, QueueOrigin):
         return {
             "source": "queue",
@@ -340,14 +355,59 @@ def record_promise(
     channel: str,
     made_on: date,
     confirmed: bool = False,
-    grace_days: int = 0,
+    grace_days: int | None = None,
+    actor: str | None = None,
 ) -> StoredPromise:
-    """Record a promise to pay (one or several dated amounts). Commits."""
+    """Record a promise to pay (one or several dated amounts) that a person took — on a call,
+    in a letter, at the counter (``amicable promises add``, ``POST /v1/accounts/{ref}/promises``;
+    ``actor`` names the person in its write-back). Serviced like any promise: reminded before
+    its dates, kept when paid, broken after grace → a person. ``grace_days``: default the
+    policy's servicing grace (0 before a policy is stored). Commits.
+
+    Refused with :class:`InvalidInput`, nothing written: no part; the account owes nothing in
+    the parts' currency on ``made_on``; the promised total is more than it owes; it already has
+    an open promise (a payment would count towards both: add the new dates to one promise) or
+    an active plan (the plan's installments are what it has agreed to pay). Recording the same
+    parts on the same channel again the same day returns the open promise (a retry writes
+    nothing)."""
     with uow:
         customer = _account(uow, account_ref)
+        if not parts:
+            raise InvalidInput(f"account {customer.external_id}: a promise needs a payment")
+        code = parts[0][1].code
+        owed = sum(
+            i.open_minor
+            for i in uow.reports.invoice_balances(made_on, customer.id, open_only=True)
+            if i.currency == code and i.open_minor > 0
+        )
+        if owed <= 0:
+            raise InvalidInput(f"account {customer.external_id} owes nothing in {code}")
+        for sp in uow.payments.promises(customer_id=customer.id, status="open"):
+            same = [(p.on, p.amount) for p in sp.promise.parts] == list(parts)
+            if same and sp.promise.channel == channel and sp.promise.made_on == made_on:
+                return sp
+            raise InvalidInput(
+                f"account {customer.external_id} already has open promise {sp.promise.id}: "
+                "a payment would count towards both; record the new dates in one promise"
+            )
+        for plan in uow.payments.plans(customer_id=customer.id, status="active"):
+            raise InvalidInput(
+                f"account {customer.external_id} is on active plan {plan.plan.id}: its "
+                "installments are what it has agreed to pay"
+            )
+        total = Money.sum((m for _, m in parts), code)
+        if total.minor > owed:
+            raise InvalidInput(
+                f"account {customer.external_id}: the promise totals {total.amount_str()} "
+                f"{code}, more than the {Money.from_minor(owed, code).amount_str()} it owes"
+            )
+        if grace_days is None:
+            rules = servicing_rules_in_force(uow)
+            grace_days = 0 if rules is None else rules.grace_days
         stored = set_up_promise(
             uow, customer.id, customer.external_id, parts, channel=channel, made_on=made_on,
             confirmed=confirmed, grace_days=grace_days,
+            origin=None if actor is None else RecordedBy(actor),
         )  # fmt: skip
         uow.commit()
         return stored
@@ -363,7 +423,7 @@ def set_up_promise(
     made_on: date,
     confirmed: bool = False,
     grace_days: int = 0,
-    origin: AgreementOrigin | QueueOrigin | None = None,
+    origin: Origin | None = None,
 ) -> StoredPromise:
     """An open promise to pay, written in the caller's unit of work; it is evaluated (kept,
     partially kept, broken: a broken one is escalated) as payments arrive and by every servicing

@@ -140,6 +140,9 @@ OFFER = {"kind": "full", "total": "90.00", "currency": "USD",
 PAYMENT = {"reference": "API-PAY-1", "amount": "1.00", "currency": "USD",
            "received_on": "2026-03-01"}  # fmt: skip
 
+PROMISE = {"payments": [{"due_date": "2026-03-20", "amount": "1.00"}], "currency": "USD",
+           "channel": "call"}  # fmt: skip
+
 QUEUE_OFFER = {"kind": "full", "total": "90.00", "currency": "USD",
                "installments": [{"due_date": "2026-03-05", "amount": "90.00"}]}  # fmt: skip
 
@@ -189,6 +192,7 @@ CALLS: tuple[Call, ...] = (
     Call("GET", "/v1/plans", "plans.read", _none),
     Call("GET", "/v1/plans/{key}", "plans.read", _none),
     Call("GET", "/v1/promises", "promises.read", _none),
+    Call("POST", "/v1/accounts/{ref}/promises", "promises.record", _json(PROMISE)),
     Call("POST", "/v1/reconciliations", "payments.reconcile", _statement),
     Call("GET", "/v1/payments/unmatched", "payments.read", _none),
     Call(

@@ -178,3 +178,43 @@ def test_a_policy_owner_may_not_record_a_payment(world: ApiWorld) -> None:
     assert record(world, role="policy_owner").status_code == 403
     assert record(world, role="viewer").status_code == 403
     assert open_items(world) == {"INV-1": "100.00", "INV-2": "50.00"}
+
+
+def test_a_collector_records_a_promise_once_and_one_beyond_the_balance_is_refused(
+    world: ApiWorld,
+) -> None:
+    ledger(world)
+    body = {"payments": [{"due_date": "2026-03-06", "amount": "100.00"}], "currency": "USD",
+            "made_on": "2026-03-02"}  # fmt: skip
+    url = "/v1/accounts/C1/promises"
+    r = world.client.post(url, json=body, headers=world.headers("collector"))
+    assert r.status_code == 201, r.text
+    doc = r.json()
+    assert (doc["promise"], doc["customer"], doc["status"], doc["channel"]) == (
+        "PTP-000001", "C1", "open", "call"
+    )  # fmt: skip
+    assert doc["parts"] == [{"on": "2026-03-06", "amount": "100.00"}] and not doc["duplicate"]
+    again = world.client.post(url, json=body, headers=world.headers("collector"))
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert again.json()["promise"] == "PTP-000001"
+    listed = world.client.get("/v1/promises", headers=world.headers("viewer")).json()
+    assert [p["promise"] for p in listed["data"]] == ["PTP-000001"]
+    # another while it is open, or more than is owed, or as a number: refused, nothing written
+    other = {**body, "payments": [{"due_date": "2026-03-09", "amount": "10.00"}]}
+    r = world.client.post(url, json=other, headers=world.headers("collector"))
+    assert r.status_code == 422 and "already has open promise" in r.text
+    world.client.post("/v1/accounts/C1/payments", headers=world.headers("collector"), json={
+        "reference": "CHK-9", "amount": "100.00", "currency": "USD", "received_on": "2026-03-05",
+    })  # fmt: skip
+    payments.service_plans(world.app.uow(), date(2026, 3, 7))
+    too_much = {**body, "made_on": "2026-03-07",
+                "payments": [{"due_date": "2026-03-20", "amount": "50.01"}]}  # fmt: skip
+    r = world.client.post(url, json=too_much, headers=world.headers("collector"))
+    assert r.status_code == 422 and "more than the 50.00 it owes" in r.text
+    as_number = {**body, "payments": [{"due_date": "2026-03-20", "amount": 5}]}
+    assert (
+        world.client.post(url, json=as_number, headers=world.headers("collector")).status_code
+        == 422
+    )
+    listed = world.client.get("/v1/promises", headers=world.headers("viewer")).json()
+    assert [(p["promise"], p["status"]) for p in listed["data"]] == [("PTP-000001", "kept")]

@@ -10,16 +10,22 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from payments_helpers import RULES, invoices, open_amounts, plan_offer, usd
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from amicable.adapters.db import tables_payments
 from amicable.adapters.db.tables import metadata
 from amicable.bootstrap import App
+from amicable.domain.errors import InvalidInput
+from amicable.domain.money import Money
 from amicable.entrypoints.cli import app as cli
+from amicable.policy.load import default_policy_text
 from amicable.service import payments as svc
+from amicable.service.policies import apply_policy
 
 
 def promise_status(app: App) -> list[tuple[str, str, str]]:
@@ -141,3 +147,88 @@ def test_the_clearing_order_comes_from_the_policy_in_force(app: App) -> None:
     invoices(app, ("INV-1", "400.00", date(2026, 1, 31)))
     paid = svc.record_payment(app.uow(), "C1", usd("10.00"), date(2026, 3, 1), "P1")
     assert paid.rule_id == "allocation.principal>interest>fee.oldest_first.kind_first"
+
+
+def test_a_person_records_a_promise_with_the_cli_and_it_is_serviced(
+    app: App, database_url: str
+) -> None:
+    """``amicable promises add``: the promise a person took on a call, with the policy's grace,
+    written back naming the person; the agent does not chase the account while it is open; it
+    breaks after grace and goes to the queue."""
+    invoices(app, ("INV-1", "400.00", date(2026, 1, 31)))
+    apply_policy(app.uow(), default_policy_text())
+    doc = run(["promises", "add", "C1", "--pay", "2026-03-06=100.00", "--pay", "2026-03-20=300.00",
+               "--date", "2026-03-02", "--as", "ana"], database_url)  # fmt: skip
+    assert doc == {
+        "promise": "PTP-000001", "customer": "C1", "status": "open", "rule_id": "promise.pending",
+        "currency": "USD", "total": "400.00", "channel": "call", "confirmed": True,
+        "made_on": "2026-03-02", "evaluated_on": "2026-03-02", "grace_days": 5,
+        "parts": [{"on": "2026-03-06", "amount": "100.00"}, {"on": "2026-03-20", "amount": "300.00"}],
+    }  # fmt: skip
+    made = [json.loads(p) for k, p in outcome_events(app) if k == "promise.made"]
+    assert [(m["source"], m["actor"], m["promise"]) for m in made] == [
+        ("recorded", "ana", "PTP-000001")
+    ]
+    c1 = doc_customer_id(app, "C1")
+    with app.uow() as uow:  # the agent loop leaves the account alone while the promise is open
+        assert uow.runtime.suspended(date(2026, 3, 3)) == {c1: "open_promise"}
+    # the first part unpaid past grace (5 days): broken, to the queue
+    run_ = svc.service_plans(app.uow(), date(2026, 3, 12))
+    assert run_.promises == (("PTP-000001", "broken"),) and run_.escalations == 1
+
+
+def test_a_promise_the_account_cannot_hold_is_refused_and_nothing_is_written(app: App) -> None:
+    invoices(app, ("INV-1", "400.00", date(2026, 1, 31)))
+    one = [(date(2026, 3, 6), usd("100.00"))]
+    cases = [
+        ([(date(2026, 3, 6), usd("400.01"))], "more than the 400.00 it owes"),
+        ([(date(2026, 3, 6), Money.of("10.00", "EUR"))], "owes nothing in EUR"),
+        ([], "needs a payment"),
+    ]
+    for parts, message in cases:
+        with pytest.raises(InvalidInput, match=message):
+            svc.record_promise(app.uow(), "C1", parts, channel="call", made_on=date(2026, 3, 2))
+    with app.uow() as uow:
+        assert uow.payments.promises() == []
+    first = svc.record_promise(app.uow(), "C1", one, channel="call", made_on=date(2026, 3, 2))
+    # the same promise again (a retry) is the one recorded; another is refused
+    again = svc.record_promise(app.uow(), "C1", one, channel="call", made_on=date(2026, 3, 2))
+    assert again.promise.id == first.promise.id == "PTP-000001"
+    with pytest.raises(InvalidInput, match="already has open promise PTP-000001"):
+        svc.record_promise(app.uow(), "C1", [(date(2026, 3, 9), usd("50.00"))], channel="call",
+                           made_on=date(2026, 3, 2))  # fmt: skip
+    # kept, the account may promise again; on an active plan it may not
+    svc.record_payment(app.uow(), "C1", usd("100.00"), date(2026, 3, 5), "P1")
+    offer = plan_offer((date(2026, 3, 10), "100.00"), (date(2026, 4, 10), "200.00"))
+    key = svc.create_plan_from_agreement(app.uow(), "C1", offer, agreed_on=date(2026, 3, 6),
+                                         rules=RULES).plan.id  # fmt: skip
+    with pytest.raises(InvalidInput, match=f"is on active plan {key}"):
+        svc.record_promise(app.uow(), "C1", [(date(2026, 3, 9), usd("50.00"))], channel="call",
+                           made_on=date(2026, 3, 6))  # fmt: skip
+    with app.uow() as uow:
+        assert [p.promise.id for p in uow.payments.promises()] == ["PTP-000001"]
+
+
+def test_the_cli_says_what_is_wrong_with_a_promised_payment(app: App, database_url: str) -> None:
+    invoices(app, ("INV-1", "400.00", date(2026, 1, 31)))
+    for pay, message in (("2026-03-06", "write DATE=AMOUNT"),
+                         ("06/03/2026=10.00", "is not a date"),
+                         ("2026-03-06=ten", "ten")):  # fmt: skip
+        result = CliRunner().invoke(
+            cli, ["promises", "add", "C1", "--pay", pay, "--database-url", database_url]
+        )
+        assert result.exit_code != 0 and message in result.output, result.output
+    with app.uow() as uow:
+        assert uow.payments.promises() == []
+
+
+def outcome_events(app: App) -> list[tuple[str, str]]:
+    with app.engine.connect() as conn:
+        rows = conn.execute(text("SELECT kind, payload FROM outcome_events ORDER BY id")).all()
+    return [(str(k), str(p)) for k, p in rows]
+
+
+def doc_customer_id(app: App, ref: str) -> int:
+    with app.uow() as uow:
+        (found,) = [r.id for r in uow.reports.customer_refs().values() if r.external_id == ref]
+    return found

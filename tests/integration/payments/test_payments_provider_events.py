@@ -79,9 +79,15 @@ def test_a_payment_event_names_its_account_by_external_id_in_every_record_it_wri
     invoices(app, ("INV-2", "50.00", date(2026, 1, 31)), customer="C2", name="Blue Lake Cafe")
     offer = plan_offer((date(2026, 3, 1), "100.00"), (date(2026, 4, 1), "300.00"))
     svc.create_plan_from_agreement(app.uow(), "C1", offer, agreed_on=date(2026, 3, 1), rules=RULES)
-    for account in ("C1", "C2"):
-        svc.record_promise(app.uow(), account, [(date(2026, 3, 5), usd("100.00"))],
+    # C1 also promised 100 beside its plan (set up as a conversation would: record_promise
+    # refuses a promise beside an active plan); the payment is applied to both.
+    with app.uow() as uow:
+        (c1,) = [r for r in uow.reports.customer_refs().values() if r.external_id == "C1"]
+        svc.set_up_promise(uow, c1.id, "C1", [(date(2026, 3, 5), usd("100.00"))],
                            channel="email", made_on=date(2026, 3, 1))  # fmt: skip
+        uow.commit()
+    svc.record_promise(app.uow(), "C2", [(date(2026, 3, 5), usd("50.00"))], channel="email",
+                       made_on=date(2026, 3, 1))  # fmt: skip
     with app.uow() as uow:
         before = len(uow.audit.records())
 
@@ -107,7 +113,7 @@ def test_a_payment_event_names_its_account_by_external_id_in_every_record_it_wri
     # the same event again does nothing; a second payment event of C2 names C2
     assert svc.apply_provider_event(app.uow(), _paid("e1", "C1", "100.00",
                                                      date(2026, 3, 2))).outcome == "duplicate"  # fmt: skip
-    out = svc.apply_provider_event(app.uow(), _paid("e2", "C2", "50.00", date(2026, 3, 3)))
+    out = svc.apply_provider_event(app.uow(), _paid("e2", "C2", "30.00", date(2026, 3, 3)))
     assert out.detail["customer"] == "C2"
     with app.uow() as uow:
         last = uow.audit.records()[-1]

@@ -19,9 +19,15 @@ from fastapi import status as http
 from amicable.adapters.bank import FORMATS, parse_statement
 from amicable.domain.errors import InvalidInput, NotFound
 from amicable.domain.money import Money
-from amicable.entrypoints.api.deps import AmicableApp, Uow, guard
+from amicable.entrypoints.api.deps import AmicableApp, CurrentPrincipal, Uow, guard
 from amicable.entrypoints.api.routes_offers import AccountRef
-from amicable.entrypoints.api.schemas import AssignCreate, Page, PaymentCreate, RefundCreate
+from amicable.entrypoints.api.schemas import (
+    AssignCreate,
+    Page,
+    PaymentCreate,
+    PromiseCreate,
+    RefundCreate,
+)
 from amicable.service import payments
 from amicable.service.payments_ports import StoredPlan, StoredPromise, UnmatchedEntry
 
@@ -146,10 +152,40 @@ def _promise(s: StoredPromise, customer: str) -> dict[str, Any]:
         "promise": p.id, "customer": customer, "status": s.status, "rule_id": s.rule_id,
         "currency": p.currency.code, "total": p.total.amount_str(), "channel": p.channel,
         "confirmed": p.confirmed, "made_on": p.made_on.isoformat(),
-        "evaluated_on": s.evaluated_on.isoformat(),
+        "evaluated_on": s.evaluated_on.isoformat(), "grace_days": s.grace_days,
         "parts": [{"on": part.on.isoformat(), "amount": part.amount.amount_str()}
                   for part in p.parts],
     }  # fmt: skip
+
+
+@router.post("/accounts/{ref}/promises", tags=["payments"], **guard("promises.record"))
+def record_promise(
+    ref: AccountRef,
+    body: PromiseCreate,
+    app: AmicableApp,
+    uow: Uow,
+    who: CurrentPrincipal,
+    response: Response,
+) -> dict[str, Any]:
+    """Record a promise to pay a person took (``amicable promises add``): serviced like any
+    promise (reminded, kept when paid, broken after the policy's grace -> the human queue), and
+    the agent does not chase the account while it is open. ``201`` when recorded; ``200`` with
+    ``duplicate`` when the same payments on the same channel were already recorded that day;
+    ``422`` when the account owes nothing in the currency, the promise totals more than it owes,
+    or it already has an open promise or an active plan (nothing written)."""
+    code = body.currency.upper()
+    parts = [(p.due_date, Money.of(p.amount, code)) for p in body.payments]
+    with uow:
+        before = {s.promise.id for s in uow.payments.promises(status="open")}
+    stored = payments.record_promise(
+        uow, ref, parts, channel=body.channel, made_on=_today(app, body.made_on),
+        confirmed=True, actor=who.actor,
+    )  # fmt: skip
+    with uow:
+        customer = uow.reports.customer_refs([stored.customer_id])[stored.customer_id]
+    duplicate = stored.promise.id in before
+    response.status_code = http.HTTP_200_OK if duplicate else http.HTTP_201_CREATED
+    return {**_promise(stored, customer.external_id), "duplicate": duplicate}
 
 
 @router.get("/promises", tags=["payments"], **guard("promises.read"))

@@ -38,6 +38,8 @@ __all__ = [
     "PolicyVersionCreate",
     "PolicyVersionPublic",
     "PolicyVersionSummary",
+    "PromiseCreate",
+    "PromisedPayment",
     "RefundCreate",
     "Role",
     "TokenCreate",
@@ -304,6 +306,23 @@ class PaymentCreate(_In):
     received_on: date | None = Field(default=None, description="default: today (UTC)")
     invoice: str | None = Field(default=None, min_length=1, max_length=200)
     plan: str | None = Field(default=None, min_length=1, max_length=60)
+
+
+class PromisedPayment(_In):
+    """One promised payment: the day it is promised for and its amount."""
+
+    due_date: date
+    amount: MoneyStr
+
+
+class PromiseCreate(_In):
+    """A promise to pay a person took: every promised payment (dates increasing, none before
+    ``made_on``), in ``currency``; ``channel`` where it was made (``call``, ``letter``, …)."""
+
+    payments: list[PromisedPayment] = Field(min_length=1, max_length=60)
+    currency: str = Field(min_length=3, max_length=3)
+    channel: str = Field(default="call", min_length=1, max_length=40)
+    made_on: date | None = Field(default=None, description="default: today (UTC)")
 
 
 class RefundCreate(_In):

@@ -1,5 +1,5 @@
 """CLI commands of the payments area: ``payments record|refund|unmatched|assign``, ``reconcile``,
-``plans list|show|service`` and ``promises list``.
+``plans list|show|service`` and ``promises list|add``.
 
 Every command takes ``--org`` and ``--database-url`` like the ledger commands; with ``--json``
 stdout carries exactly one JSON object. ``amicable reconcile --json`` prints exactly
@@ -26,7 +26,7 @@ from amicable.entrypoints.cli._common import print_json
 from amicable.entrypoints.cli._db import DbOpt, JsonOpt, OrgOpt
 from amicable.entrypoints.cli._db import open_app as _app
 from amicable.service import payments as svc
-from amicable.service.payments_ports import StoredPlan
+from amicable.service.payments_ports import StoredPlan, StoredPromise
 from amicable.service.queries import resolve_account
 
 __all__ = ["register"]
@@ -317,6 +317,73 @@ promises_app = typer.Typer(help="Promises to pay.", no_args_is_help=True)
 _PROMISE_STATUSES = ("open", "kept", "partially_kept", "broken")
 
 
+def _promise_doc(s: StoredPromise, customer: str) -> dict[str, Any]:
+    """A promise as ``promises list|add --json`` print it (and the API returns it)."""
+    return {
+        "promise": s.promise.id, "customer": customer, "status": s.status,
+        "rule_id": s.rule_id, "currency": s.promise.currency.code,
+        "total": s.promise.total.amount_str(), "channel": s.promise.channel,
+        "confirmed": s.promise.confirmed, "made_on": s.promise.made_on.isoformat(),
+        "evaluated_on": s.evaluated_on.isoformat(), "grace_days": s.grace_days,
+        "parts": [{"on": p.on.isoformat(), "amount": p.amount.amount_str()}
+                  for p in s.promise.parts],
+    }  # fmt: skip
+
+
+def _part(value: str, code: str) -> tuple[date, Money]:
+    day, sep, amount = value.partition("=")
+    if not sep:
+        raise InvalidInput(f"--pay {value!r}: write DATE=AMOUNT, e.g. 2026-03-06=100.00")
+    try:
+        on = date.fromisoformat(day.strip())
+    except ValueError:
+        raise InvalidInput(f"--pay {value!r}: {day.strip()!r} is not a date (YYYY-MM-DD)") from None
+    return on, Money.of(amount.strip(), code)
+
+
+@promises_app.command("add")
+def promises_add(
+    ctx: typer.Context,
+    account: Annotated[str, typer.Argument(help="customer id (or exact name)")],
+    pay: Annotated[
+        list[str],
+        typer.Option("--pay", help="a promised payment DATE=AMOUNT (repeat for several)"),
+    ],
+    channel: Annotated[
+        str, typer.Option("--channel", help="where it was made: call, letter, email, …")
+    ] = "call",
+    code: Annotated[str | None, typer.Option("--currency", help="ISO 4217 code")] = None,
+    made_on: Annotated[
+        str | None, typer.Option("--date", help="the day it was made, YYYY-MM-DD (default today)")
+    ] = None,
+    actor: Annotated[
+        str, typer.Option("--as", envvar="AMICABLE_USER", help="who took it (default: cli)")
+    ] = "cli",
+    org: OrgOpt = "default",
+    database_url: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Record a promise to pay a person took (a call, a letter, the counter): reminded before
+    its dates, kept when paid, broken after the policy's grace -> the human queue; the agent
+    does not chase the account while it is open."""
+    with _app(ctx, database_url) as app:
+        currency = code or _currency_of(app, org, account)
+        parts = [_part(p, currency) for p in pay]
+        stored = svc.record_promise(
+            app.uow(org), account, parts, channel=channel, made_on=_date(made_on, "--date", app),
+            confirmed=True, actor=actor,
+        )  # fmt: skip
+        with app.uow(org) as uow:
+            customer = uow.reports.customer_refs([stored.customer_id])[stored.customer_id]
+    doc = _promise_doc(stored, customer.external_id)
+    if json:
+        print_json(doc)
+        return
+    dates = ", ".join(f"{p['amount']} on {p['on']}" for p in doc["parts"])
+    out.print(f"promise {doc['promise']} ({doc['customer']}): {doc['currency']} {dates}; "
+              f"grace {doc['grace_days']} days")  # fmt: skip
+
+
 @promises_app.command("list")
 def promises_list(
     ctx: typer.Context,
@@ -334,16 +401,7 @@ def promises_list(
     with _app(ctx, database_url) as app, app.uow(org) as uow:
         stored = uow.payments.promises(status=status)
         refs = uow.reports.customer_refs()
-    docs: list[dict[str, Any]] = [
-        {"promise": s.promise.id, "customer": refs[s.customer_id].external_id,
-         "status": s.status, "rule_id": s.rule_id, "currency": s.promise.currency.code,
-         "total": s.promise.total.amount_str(), "channel": s.promise.channel,
-         "confirmed": s.promise.confirmed, "made_on": s.promise.made_on.isoformat(),
-         "evaluated_on": s.evaluated_on.isoformat(),
-         "parts": [{"on": p.on.isoformat(), "amount": p.amount.amount_str()}
-                   for p in s.promise.parts]}
-        for s in stored
-    ]  # fmt: skip
+    docs = [_promise_doc(s, refs[s.customer_id].external_id) for s in stored]
     if json:
         print_json({"promises": docs})
         return
