@@ -94,6 +94,7 @@ __all__ = [
     "clearing_order_in_force",
     "create_plan_from_agreement",
     "ensure_invoice_references",
+    "ensure_nothing_serviced",
     "reconcile",
     "record_payment",
     "record_promise",
@@ -347,6 +348,22 @@ def _external_id(
 # -- promises -----------------------------------------------------------------------------------
 
 
+def ensure_nothing_serviced(uow: PaymentsUnitOfWork, customer_id: int, account: str) -> None:
+    """:class:`InvalidInput` when the account already has an open promise (a payment would
+    count towards both) or an active plan (its installments are what it has agreed to pay):
+    new terms a person sets or records cannot run beside them."""
+    for sp in uow.payments.promises(customer_id=customer_id, status="open"):
+        raise InvalidInput(
+            f"account {account} already has open promise {sp.promise.id}: a payment would count "
+            "towards both; new terms wait until it is kept or broken"
+        )
+    for plan in uow.payments.plans(customer_id=customer_id, status="active"):
+        raise InvalidInput(
+            f"account {account} is on active plan {plan.plan.id}: its installments are what it "
+            "has agreed to pay; new terms cannot run beside them"
+        )
+
+
 def record_promise(
     uow: PaymentsUnitOfWork,
     account_ref: str,
@@ -386,15 +403,7 @@ def record_promise(
             same = [(p.on, p.amount) for p in sp.promise.parts] == list(parts)
             if same and sp.promise.channel == channel and sp.promise.made_on == made_on:
                 return sp
-            raise InvalidInput(
-                f"account {customer.external_id} already has open promise {sp.promise.id}: "
-                "a payment would count towards both; record the new dates in one promise"
-            )
-        for plan in uow.payments.plans(customer_id=customer.id, status="active"):
-            raise InvalidInput(
-                f"account {customer.external_id} is on active plan {plan.plan.id}: its "
-                "installments are what it has agreed to pay"
-            )
+        ensure_nothing_serviced(uow, customer.id, customer.external_id)
         total = Money.sum((m for _, m in parts), code)
         if total.minor > owed:
             raise InvalidInput(

@@ -560,13 +560,14 @@ def _service_terms(
     conversation's agreement is serviced: a plan becomes a servicing plan (reminders, retry link,
     renegotiation, broken -> a person), anything else a promise to pay (kept / broken -> a
     person), under the servicing rules of the policy in force; the account is then not chased
-    while it runs. An account already on an active plan gets no second plan (its payments could
-    not be applied to both): ``InvalidInput``, nothing written. Returns ``{"plan": key}`` or
-    ``{"promise": key}``."""
+    while it runs. Terms cannot run beside an open promise or an active plan of the account
+    (:func:`~amicable.service.payments.ensure_nothing_serviced`: ``InvalidInput``, nothing
+    written). Returns ``{"plan": key}`` or ``{"promise": key}``."""
     # Imported here: the payments area opens queue items (it imports this module).
     from amicable.service.payments import (
         AgreementOrigin,
         QueueOrigin,
+        ensure_nothing_serviced,
         servicing_rules_of,
         set_up_plan,
         set_up_promise,
@@ -580,14 +581,9 @@ def _service_terms(
         )
     else:
         origin = QueueOrigin(item.id, actor, terms, gate.policy_version)
+    ensure_nothing_serviced(uow, cid, item.account)
     rules = servicing_rules_of(stored.stored)
     if offer.kind is OfferKind.PLAN:
-        active = uow.payments.plans(customer_id=cid, status="active")
-        if active:
-            raise InvalidInput(
-                f"account {item.account} is already on active plan {active[0].plan.id}: its "
-                "terms are serviced by that plan; plan terms cannot be set beside it"
-            )
         plan = set_up_plan(
             uow, cid, item.account, offer, agreed_on=as_of, rules=rules, origin=origin
         )

@@ -339,7 +339,7 @@ def test_plan_terms_a_person_sets_on_a_broken_plan_become_a_serviced_plan(app: A
     assert queue.list_items(app.uow()) == []
 
 
-def test_plan_terms_beside_an_active_plan_are_refused_and_write_nothing(app: App) -> None:
+def test_terms_beside_an_active_plan_are_refused_and_write_nothing(app: App) -> None:
     broken_plan(app)
     item = only_item(app)
     usd = lambda a: Money.of(a, "USD")  # noqa: E731  (a local shorthand)
@@ -357,8 +357,11 @@ def test_plan_terms_beside_an_active_plan_are_refused_and_write_nothing(app: App
             {"due_date": "2026-05-08", "amount": "150.00"},
         ],
     }  # fmt: skip
-    with pytest.raises(InvalidInput, match="already on active plan PL-000002"):
-        queue.modify(app.uow(), item.id, terms, actor="ana", role="admin")
+    full = {"kind": "full", "total": "400.00", "currency": "USD",
+            "installments": [{"due_date": "2026-04-24", "amount": "400.00"}]}  # fmt: skip
+    for offered in (terms, full):  # neither a plan nor a promise runs beside the active plan
+        with pytest.raises(InvalidInput, match="is on active plan PL-000002"):
+            queue.modify(app.uow(), item.id, offered, actor="ana", role="admin")
     assert only_item(app).status == "open" and only_item(app).version == item.version
     assert event_kinds(app) == events
     with app.uow() as uow:
