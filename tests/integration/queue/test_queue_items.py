@@ -296,6 +296,17 @@ def test_working_hours_follow_the_queue_zone() -> None:
     assert got == datetime(2026, 3, 9, 11, tzinfo=UTC)
 
 
+#: The new plan a person sets for C1's 400.00 after its first plan broke (2026-04-21).
+PLAN_TERMS = {
+    "kind": "plan", "total": "400.00", "currency": "USD", "down_payment": "100.00",
+    "installments": [
+        {"due_date": "2026-04-24", "amount": "100.00"},
+        {"due_date": "2026-05-01", "amount": "150.00"},
+        {"due_date": "2026-05-08", "amount": "150.00"},
+    ],
+}  # fmt: skip
+
+
 def test_plan_terms_a_person_sets_on_a_broken_plan_become_a_serviced_plan(app: App) -> None:
     """A person renegotiates a broken plan by phone and sets the new plan on the item: it is a
     servicing plan from the decision on (reminded, written back with the person and the item),
@@ -303,15 +314,7 @@ def test_plan_terms_a_person_sets_on_a_broken_plan_become_a_serviced_plan(app: A
     broken_plan(app)
     item = only_item(app)
     app.clock.set(datetime(2026, 4, 21, 17, tzinfo=UTC))
-    terms = {
-        "kind": "plan", "total": "400.00", "currency": "USD", "down_payment": "100.00",
-        "installments": [
-            {"due_date": "2026-04-24", "amount": "100.00"},
-            {"due_date": "2026-05-01", "amount": "150.00"},
-            {"due_date": "2026-05-08", "amount": "150.00"},
-        ],
-    }  # fmt: skip
-    done = queue.modify(app.uow(), item.id, terms, actor="ana", role="admin")
+    done = queue.modify(app.uow(), item.id, PLAN_TERMS, actor="ana", role="admin")
     assert done.status == "modified" and done.decision is not None
     with app.uow() as uow:
         (plan,) = uow.payments.plans(status="active")
@@ -349,17 +352,9 @@ def test_terms_beside_an_active_plan_are_refused_and_write_nothing(app: App) -> 
     pay.create_plan_from_agreement(app.uow(), "C1", offer, agreed_on=date(2026, 4, 21), rules=rules)
     app.clock.set(datetime(2026, 4, 21, 17, tzinfo=UTC))
     events = event_kinds(app)
-    terms = {
-        "kind": "plan", "total": "400.00", "currency": "USD", "down_payment": "100.00",
-        "installments": [
-            {"due_date": "2026-04-24", "amount": "100.00"},
-            {"due_date": "2026-05-01", "amount": "150.00"},
-            {"due_date": "2026-05-08", "amount": "150.00"},
-        ],
-    }  # fmt: skip
     full = {"kind": "full", "total": "400.00", "currency": "USD",
             "installments": [{"due_date": "2026-04-24", "amount": "400.00"}]}  # fmt: skip
-    for offered in (terms, full):  # neither a plan nor a promise runs beside the active plan
+    for offered in (PLAN_TERMS, full):  # neither a plan nor a promise runs beside the active plan
         with pytest.raises(InvalidInput, match="is on active plan PL-000002"):
             queue.modify(app.uow(), item.id, offered, actor="ana", role="admin")
     assert only_item(app).status == "open" and only_item(app).version == item.version
