@@ -171,6 +171,17 @@ class QueueOrigin:
     policy_version: str
 
 
+@dataclass(frozen=True, slots=True)
+class RecordedBy:
+    """A promise a person took and recorded directly (not on a queue item, not in a
+    conversation): named in its write-back with ``source: recorded``."""
+
+    actor: str
+
+
+Origin = AgreementOrigin | QueueOrigin | RecordedBy
+
+
 def create_plan_from_agreement(
     uow: PaymentsUnitOfWork,
     account_ref: str,
@@ -193,17 +204,6 @@ def create_plan_from_agreement(
         )  # fmt: skip
         uow.commit()
         return stored
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedBy:
-    """A promise a person took and recorded directly (not on a queue item, not in a
-    conversation): named in its write-back with ``source: recorded``."""
-
-    actor: str
-
-
-Origin = AgreementOrigin | QueueOrigin | RecordedBy
 
 
 def set_up_plan(
