@@ -30,6 +30,7 @@ from amicable.entrypoints.api.schemas import (
 )
 from amicable.service import payments
 from amicable.service.payments_ports import StoredPlan, StoredPromise, UnmatchedEntry
+from amicable.service.queries import resolve_account
 
 __all__ = ["plan_document", "router"]
 
@@ -175,8 +176,9 @@ def record_promise(
     or it already has an open promise or an active plan (nothing written)."""
     code = body.currency.upper()
     parts = [(p.due_date, Money.of(p.amount, code)) for p in body.payments]
-    with uow:
-        before = {s.promise.id for s in uow.payments.promises(status="open")}
+    with uow:  # the account's open promises: a retry returns one of them
+        cid = resolve_account(uow, ref).id
+        before = {s.promise.id for s in uow.payments.promises(customer_id=cid, status="open")}
     stored = payments.record_promise(
         uow, ref, parts, channel=body.channel, made_on=_today(app, body.made_on),
         confirmed=True, actor=who.actor,
