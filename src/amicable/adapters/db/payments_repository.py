@@ -18,10 +18,11 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from amicable.adapters.db import locks
 from amicable.adapters.db.tables import allocations, ledger_entries, payments
 from amicable.adapters.db.tables_payments import (
     creditor_references,
@@ -173,12 +174,6 @@ def rules_from_json(text: str) -> ServicingRules:
 
 # -- statements of the payment path, built once ---------------------------------------------------
 
-#: First keys of the advisory locks that serialise the counting of the next plan key and the
-#: next promise key of one organisation (the second key is the organisation's id): "AMPL" and
-#: "AMPT" in ASCII, clear of the import lock ("AMIM").
-_PLAN_KEY_LOCK = 0x414D504C
-_PROMISE_KEY_LOCK = 0x414D5054
-
 # Statements built once: ``insert(...).values(**row)`` built and coerced a new statement for
 # every row (~1.7 ms of a conversation turn that agreed a plan).
 _ADD_PLAN = insert(payment_plans).returning(payment_plans.c.id)
@@ -278,19 +273,12 @@ class SqlPaymentsRepository:
 
     # -- plans ------------------------------------------------------------------------------
 
-    def _lock_keys(self, namespace: int) -> None:
-        """On PostgreSQL, hold the organisation's key lock of ``namespace`` to the end of the
-        transaction: the next ``PL-<n>`` / ``PTP-<n>`` is counted from the rows committed, so two
-        transactions counting at once would both take the same key and one would fail on the
-        unique index. (SQLite's ``BEGIN IMMEDIATE`` already serialises every writer.)"""
-        if self._conn.dialect.name == "postgresql":
-            self._conn.execute(
-                text("SELECT pg_advisory_xact_lock(CAST(:ns AS integer), CAST(:org AS integer))"),
-                {"ns": namespace, "org": self._org},
-            )
+    # The next PL-<n> / PTP-<n> is counted from the rows committed: two transactions counting at
+    # once would take the same key and one would fail on the unique index, so the count is taken
+    # under the organisation's key lock (held to commit).
 
     def next_plan_key(self) -> str:
-        self._lock_keys(_PLAN_KEY_LOCK)
+        locks.hold(self._conn, locks.PLAN_KEY, self._org)
         n = self._conn.execute(
             select(func.count()).select_from(payment_plans).where(payment_plans.c.org_id == self._org)
         ).scalar_one()  # fmt: skip
@@ -469,7 +457,7 @@ class SqlPaymentsRepository:
     # -- promises ---------------------------------------------------------------------------
 
     def next_promise_key(self) -> str:
-        self._lock_keys(_PROMISE_KEY_LOCK)
+        locks.hold(self._conn, locks.PROMISE_KEY, self._org)
         n = self._conn.execute(
             select(func.count()).select_from(promises).where(promises.c.org_id == self._org)
         ).scalar_one()

@@ -22,11 +22,11 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
+from amicable.adapters.db import locks
 from amicable.adapters.db.bulk import Bulk
 from amicable.adapters.db.driver import DriverStatement
 from amicable.adapters.db.tables import (
@@ -70,9 +70,6 @@ def batches(keys: Collection[str] | Sequence[int]) -> Iterator[list[Any]]:
         yield items[i : i + _BATCH]
 
 
-#: First key of the advisory lock that serialises imports into one organisation (the second key
-#: is the organisation's id); "AMIM" in ASCII, chosen to stay clear of other lock users.
-_IMPORT_LOCK_NAMESPACE = 0x414D494D
 #: The policy in force, read on every conversation turn: built once.
 _LATEST_POLICY = (
     select(policy_versions)
@@ -611,13 +608,8 @@ class SqlLedgerRepository:
         ])  # fmt: skip
 
     def start_import(self, kind: str, source: str) -> int:
-        if self._conn.dialect.name == "postgresql":
-            # One import per organisation at a time (SQLite's BEGIN IMMEDIATE already serialises
-            # every writer): a transaction-scoped advisory lock, released by commit or rollback.
-            self._conn.execute(
-                text("SELECT pg_advisory_xact_lock(CAST(:ns AS integer), CAST(:org AS integer))"),
-                {"ns": _IMPORT_LOCK_NAMESPACE, "org": self._org},
-            )
+        # One import per organisation at a time.
+        locks.hold(self._conn, locks.IMPORT, self._org)
         result = self._conn.execute(
             insert(import_runs).values(org_id=self._org, kind=kind, source=source, started_at=self._now)
             .returning(import_runs.c.id)
