@@ -46,10 +46,13 @@ def hardship(app: App, tmp_path: Path) -> str:
     return ref
 
 
+def usd(amount: str) -> Money:
+    return Money.of(amount, "USD")
+
+
 def broken_plan(app: App) -> str:
     """Customer C1 owes 400.00; a plan of 100 + 150 + 150 is agreed on 2026-03-01 and nothing is
     paid, so by 2026-04-21 two installments are missed and the plan breaks."""
-    usd = lambda a: Money.of(a, "USD")  # noqa: E731  (a local shorthand)
     record = InvoiceRecord(
         line=2, customer_ref="C1", number="INV-1", issue_date=date(2026, 1, 1),
         due_date=date(2026, 1, 31), amount=usd("400.00"), open_amount=usd("400.00"),
@@ -345,7 +348,6 @@ def test_plan_terms_a_person_sets_on_a_broken_plan_become_a_serviced_plan(app: A
 def test_terms_beside_an_active_plan_are_refused_and_write_nothing(app: App) -> None:
     broken_plan(app)
     item = only_item(app)
-    usd = lambda a: Money.of(a, "USD")  # noqa: E731  (a local shorthand)
     parts = (Payment(date(2026, 4, 24), usd("200.00")), Payment(date(2026, 5, 24), usd("200.00")))
     offer = Offer(OfferKind.PLAN, usd("400.00"), parts, usd("0.00"), down_payment=parts[0].amount)
     rules = ServicingRules(grace_days=5, max_renegotiations=1, max_open_misses=2, version="t")
