@@ -364,6 +364,71 @@ def ensure_nothing_serviced(uow: PaymentsUnitOfWork, customer_id: int, account: 
         )
 
 
+def _gate_promise(
+    uow: PaymentsUnitOfWork,
+    account: str,
+    parts: Sequence[tuple[date, Money]],
+    total: Money,
+    made_on: date,
+    role: str,
+) -> PolicyVersion:
+    """The policy gate on a promise a person records, under the policy in force on ``made_on``
+    (returned): a promise stops the agent chasing until its dates, so it is terms like any other
+    and never runs outside the policy. A promise of the whole balance is checked as the offer it
+    is (paying in full: one date; a plan: several); a promise of part of it as paying the whole
+    balance by its last date (a part promised never defers the rest beyond what the policy
+    allows for paying in full). Its outcome must be within ``role``'s authority (as for
+    ``queue modify``): otherwise :class:`PermissionDenied`, nothing written. An account the
+    policy does not let be negotiated (it hands it to people, or holds it) has no terms to check
+    against: the promise is then the person's decision."""
+    # Imported here: the policy and queue areas sit beside this one (the queue imports it).
+    from amicable.domain.errors import PermissionDenied
+    from amicable.policy.evaluate import evaluate
+    from amicable.policy.gate import check
+    from amicable.policy.report import parse_offer
+    from amicable.service.policies import policy_facts, policy_in_force
+    from amicable.service.queries import account_facts
+    from amicable.service.queue import AUTHORITY
+
+    stored = policy_in_force(uow)
+    facts = policy_facts(account_facts(uow, account, made_on))
+    if facts is None:  # pragma: no cover - the caller found an amount owed
+        raise InvalidInput(f"account {account} owes nothing on {made_on}")
+    code = total.code
+    if code != facts.balance.code:
+        raise InvalidInput(
+            f"account {account} is worked in {facts.balance.code}: a promise in {code} cannot be "
+            "checked against its policy"
+        )
+    whole = total == facts.balance
+    if whole:
+        kind, dated = ("full" if len(parts) == 1 else "plan"), list(parts)
+    else:
+        kind, dated = "full", [(parts[-1][0], facts.balance)]
+    terms: dict[str, Any] = {
+        "kind": kind, "total": facts.balance.amount_str(), "currency": facts.balance.code,
+        "installments": [{"due_date": d.isoformat(), "amount": m.amount_str()} for d, m in dated],
+    }  # fmt: skip
+    if kind == "plan":
+        terms["down_payment"] = dated[0][1].amount_str()
+    space = evaluate(stored.policy, facts, as_of=made_on)
+    if not space.negotiable:
+        # The policy hands the account to people (an escalation, a hold): it sets no terms to
+        # check against, and the promise is the person's decision on it.
+        return stored.stored
+    gate = check(space, parse_offer(terms, code))
+    if gate.outcome not in AUTHORITY.get(role, frozenset()):
+        why = "; ".join(v.message for v in gate.violations) or "; ".join(
+            r.message for r in gate.approvals
+        )
+        how = "" if whole else " (as paying the balance by its last date)"
+        raise PermissionDenied(
+            f"the promise is {gate.outcome.value} under the policy{how} and role {role!r} may "
+            "not accept it" + (f": {why}" if why else "")
+        )
+    return stored.stored
+
+
 def record_promise(
     uow: PaymentsUnitOfWork,
     account_ref: str,
@@ -374,12 +439,16 @@ def record_promise(
     confirmed: bool = False,
     grace_days: int | None = None,
     actor: str | None = None,
+    role: str = "collector",
 ) -> StoredPromise:
     """Record a promise to pay (one or several dated amounts) that a person took — on a call,
     in a letter, at the counter (``amicable promises add``, ``POST /v1/accounts/{ref}/promises``;
     ``actor`` names the person in its write-back). Serviced like any promise: reminded before
     its dates, kept when paid, broken after grace → a person. ``grace_days``: default the
-    policy's servicing grace (0 before a policy is stored). Commits.
+    policy's servicing grace. Commits.
+
+    It passes the policy gate within ``role``'s authority (:func:`_gate_promise`), else
+    :class:`PermissionDenied`, nothing written.
 
     Refused with :class:`InvalidInput`, nothing written: no part; the account owes nothing in
     the parts' currency on ``made_on``; the promised total is more than it owes; it already has
@@ -410,9 +479,9 @@ def record_promise(
                 f"account {customer.external_id}: the promise totals {total.amount_str()} "
                 f"{code}, more than the {Money.from_minor(owed, code).amount_str()} it owes"
             )
+        stored_policy = _gate_promise(uow, customer.external_id, parts, total, made_on, role)
         if grace_days is None:
-            rules = servicing_rules_in_force(uow)
-            grace_days = 0 if rules is None else rules.grace_days
+            grace_days = servicing_rules_of(stored_policy).grace_days
         stored = set_up_promise(
             uow, customer.id, customer.external_id, parts, channel=channel, made_on=made_on,
             confirmed=confirmed, grace_days=grace_days,

@@ -218,3 +218,15 @@ def test_a_collector_records_a_promise_once_and_one_beyond_the_balance_is_refuse
     )
     listed = world.client.get("/v1/promises", headers=world.headers("viewer")).json()
     assert [(p["promise"], p["status"]) for p in listed["data"]] == [("PTP-000001", "kept")]
+
+
+def test_a_promise_beyond_the_callers_authority_is_refused_and_nothing_changes(
+    world: ApiWorld,
+) -> None:
+    ledger(world)
+    far = {"payments": [{"due_date": "2026-09-01", "amount": "10.00"}], "currency": "USD",
+           "made_on": "2026-03-02"}  # fmt: skip
+    for role in ("collector", "admin"):
+        r = world.client.post("/v1/accounts/C1/promises", json=far, headers=world.headers(role))
+        assert r.status_code == 403 and "refused under the policy" in r.text, r.text
+    assert world.client.get("/v1/promises", headers=world.headers("viewer")).json()["count"] == 0

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from amicable.adapters.db import tables_payments
 from amicable.adapters.db.tables import metadata
 from amicable.bootstrap import App
-from amicable.domain.errors import InvalidInput
+from amicable.domain.errors import InvalidInput, PermissionDenied
 from amicable.domain.money import Money
 from amicable.entrypoints.cli import app as cli
 from amicable.policy.load import default_policy_text
@@ -45,12 +45,12 @@ def test_a_promise_paid_by_its_date_is_kept(app: App) -> None:
 def test_a_promise_paid_in_part_is_partially_kept_and_one_unpaid_is_broken(app: App) -> None:
     invoices(app, ("INV-1", "400.00", date(2026, 1, 31)))
     svc.record_promise(app.uow(), "C1", [(date(2026, 3, 6), usd("100.00"))], channel="email",
-                       made_on=date(2026, 3, 2))  # fmt: skip
+                       made_on=date(2026, 3, 2), grace_days=0)  # fmt: skip
     svc.record_payment(app.uow(), "C1", usd("40.00"), date(2026, 3, 5), "P1")
     run = svc.service_plans(app.uow(), date(2026, 3, 7))
     assert run.promises == (("PTP-000001", "partially_kept"),)
     svc.record_promise(app.uow(), "C1", [(date(2026, 3, 10), usd("50.00"))], channel="call",
-                       made_on=date(2026, 3, 7))  # fmt: skip
+                       made_on=date(2026, 3, 7), grace_days=0)  # fmt: skip
     run = svc.service_plans(app.uow(), date(2026, 3, 11))
     assert run.promises == (("PTP-000002", "broken"),)
     assert run.escalations == 1
@@ -157,13 +157,15 @@ def test_a_person_records_a_promise_with_the_cli_and_it_is_serviced(
     breaks after grace and goes to the queue."""
     invoices(app, ("INV-1", "400.00", date(2026, 1, 31)))
     apply_policy(app.uow(), default_policy_text())
-    doc = run(["promises", "add", "C1", "--pay", "2026-03-06=100.00", "--pay", "2026-03-20=300.00",
-               "--date", "2026-03-02", "--as", "ana"], database_url)  # fmt: skip
+    doc = run(["promises", "add", "C1", "--pay", "2026-03-06=100.00", "--pay", "2026-03-13=150.00",
+               "--pay", "2026-03-20=150.00", "--date", "2026-03-02", "--as", "ana"],
+              database_url)  # fmt: skip
     assert doc == {
         "promise": "PTP-000001", "customer": "C1", "status": "open", "rule_id": "promise.pending",
         "currency": "USD", "total": "400.00", "channel": "call", "confirmed": True,
         "made_on": "2026-03-02", "evaluated_on": "2026-03-02", "grace_days": 5,
-        "parts": [{"on": "2026-03-06", "amount": "100.00"}, {"on": "2026-03-20", "amount": "300.00"}],
+        "parts": [{"on": "2026-03-06", "amount": "100.00"}, {"on": "2026-03-13", "amount": "150.00"},
+                  {"on": "2026-03-20", "amount": "150.00"}],
     }  # fmt: skip
     made = [json.loads(p) for k, p in outcome_events(app) if k == "promise.made"]
     assert [(m["source"], m["actor"], m["promise"]) for m in made] == [
@@ -232,3 +234,26 @@ def doc_customer_id(app: App, ref: str) -> int:
     with app.uow() as uow:
         (found,) = [r.id for r in uow.reports.customer_refs().values() if r.external_id == ref]
     return found
+
+
+def test_a_recorded_promise_passes_the_policy_gate_within_the_persons_authority(app: App) -> None:
+    """A promise stops the chasing until its dates, so it is terms like any other: the whole
+    balance is checked as the offer it is, a part as paying the balance by its last date; a
+    collector may not record what the policy refuses, nor what needs an admin's approval."""
+    invoices(app, ("INV-1", "400.00", date(2026, 1, 31)))
+    made = date(2026, 3, 2)
+    # a part promised for September defers the rest beyond the policy's pay-in-full window
+    with pytest.raises(PermissionDenied, match=r"refused under the policy \(as paying the balance"):
+        svc.record_promise(app.uow(), "C1", [(date(2026, 9, 1), usd("100.00"))], channel="call",
+                           made_on=made)  # fmt: skip
+    # the whole balance in two payments: a plan of one installment after the down payment
+    with pytest.raises(PermissionDenied, match="1 installments, at least 2"):
+        svc.record_promise(app.uow(), "C1", [(date(2026, 3, 6), usd("100.00")),
+                                             (date(2026, 3, 20), usd("300.00"))],
+                           channel="call", made_on=made)  # fmt: skip
+    with app.uow() as uow:
+        assert uow.payments.promises() == []
+    # within the policy: recorded
+    ok = svc.record_promise(app.uow(), "C1", [(date(2026, 3, 9), usd("400.00"))], channel="call",
+                            made_on=made)  # fmt: skip
+    assert ok.status == "open" and ok.grace_days == 5

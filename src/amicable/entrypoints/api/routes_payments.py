@@ -173,7 +173,8 @@ def record_promise(
     the agent does not chase the account while it is open. ``201`` when recorded; ``200`` with
     ``duplicate`` when the same payments on the same channel were already recorded that day;
     ``422`` when the account owes nothing in the currency, the promise totals more than it owes,
-    or it already has an open promise or an active plan (nothing written)."""
+    or it already has an open promise or an active plan; ``403`` when the policy gate's outcome
+    on it is beyond the token role's authority (nothing written)."""
     code = body.currency.upper()
     parts = [(p.due_date, Money.of(p.amount, code)) for p in body.payments]
     with uow:  # the account's open promises: a retry returns one of them
@@ -181,7 +182,7 @@ def record_promise(
         before = {s.promise.id for s in uow.payments.promises(customer_id=cid, status="open")}
     stored = payments.record_promise(
         uow, ref, parts, channel=body.channel, made_on=_today(app, body.made_on),
-        confirmed=True, actor=who.actor,
+        confirmed=True, actor=who.actor, role=who.role,
     )  # fmt: skip
     with uow:
         customer = uow.reports.customer_refs([stored.customer_id])[stored.customer_id]

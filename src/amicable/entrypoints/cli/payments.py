@@ -359,19 +359,23 @@ def promises_add(
     actor: Annotated[
         str, typer.Option("--as", envvar="AMICABLE_USER", help="who took it (default: cli)")
     ] = "cli",
+    role: Annotated[
+        str, typer.Option("--role", help="authority to record with: admin or collector")
+    ] = "collector",
     org: OrgOpt = "default",
     database_url: DbOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Record a promise to pay a person took (a call, a letter, the counter): reminded before
-    its dates, kept when paid, broken after the policy's grace -> the human queue; the agent
-    does not chase the account while it is open."""
+    """Record a promise to pay a person took (a call, a letter, the counter), through the
+    policy gate within --role's authority: reminded before its dates, kept when paid, broken
+    after the policy's grace -> the human queue; the agent does not chase the account while it
+    is open."""
     with _app(ctx, database_url) as app:
         currency = code or _currency_of(app, org, account)
         parts = [_part(p, currency) for p in pay]
         stored = svc.record_promise(
             app.uow(org), account, parts, channel=channel, made_on=_date(made_on, "--date", app),
-            confirmed=True, actor=actor,
+            confirmed=True, actor=actor, role=role,
         )  # fmt: skip
         with app.uow(org) as uow:
             customer = uow.reports.customer_refs([stored.customer_id])[stored.customer_id]
