@@ -1,14 +1,19 @@
 """Simulation: 10,000 accounts × 90 days with the agent strategy (DESIGN.md §9: ≤ 60 s).
 
 The figure is the wall time of :func:`amicable.sim.world.simulate` (sample generation, import,
-then every simulated day: the agent's loop, the debtors' replies and payments, the observer) on
-its own SQLite database in a temporary directory. Smaller (smoke) runs scale both the accounts and
+then every simulated day: the agent's loop, the debtors' replies and payments, the observer) in a
+temporary directory, split into one shard per core (``workers``, as ``amicable simulate
+--workers``): independent worlds over parts of the portfolio, each in its own process with its
+own SQLite database. The peak memory reported is this process's plus every shard's (each
+shard's own peak, added: an upper bound of what was in use at once). Smaller (smoke) runs scale both the accounts and
 the days and are held to the same rate per account-day. The baseline is Polars reading the sample
 files the run generated (customers, invoices, payments).
 """
 
 from __future__ import annotations
 
+import os
+import resource
 import tempfile
 import time
 from datetime import date
@@ -30,10 +35,17 @@ def run(scale: float) -> dict[str, Any]:
 
     accounts = max(10, round(FULL_ACCOUNTS * scale))
     days = max(2, round(FULL_DAYS * scale))
+    workers = max(1, min(os.cpu_count() or 1, 2))
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         result = simulate(
-            Path(tmp), accounts=accounts, days=days, strategy="agent", seed=SEED, as_of=AS_OF
+            Path(tmp),
+            accounts=accounts,
+            days=days,
+            strategy="agent",
+            seed=SEED,
+            as_of=AS_OF,
+            workers=workers,
         )
         seconds = time.perf_counter() - started
         sample = Path(tmp) / "agent" / "sample"
@@ -56,5 +68,12 @@ def run(scale: float) -> dict[str, Any]:
         "accounts": accounts,
         "days": days,
         "account_days_per_second": round(accounts * days / seconds),
+        "workers": result.workers,
+        "worker_peaks_mib": list(result.worker_peaks_mib),
+        "peak_memory_mib": round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            + sum(result.worker_peaks_mib),
+            1,
+        ),
         "kpis": result.kpis,
     }

@@ -32,3 +32,16 @@ def test_simulate_refuses_an_unknown_strategy(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "magic" in result.stderr
+
+
+def test_simulate_splits_the_run_into_shards_with_workers(tmp_path: Path) -> None:
+    args = ["simulate", "--accounts", "30", "--days", "3", "--strategy", "dunning",
+            "--seed", "4", "--workspace", str(tmp_path), "--workers", "2", "--json"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["workers"] == 2 and data["kpis"]["accounts"] == 30
+    assert (tmp_path / "dunning" / "shard-1-of-2" / "amicable.db").exists()
+    assert (tmp_path / "dunning" / "shard-2-of-2" / "amicable.db").exists()
+    refused = CliRunner().invoke(app, [*args[:-3], "--workers", "0"])
+    assert refused.exit_code != 0 and "--workers" in refused.stderr

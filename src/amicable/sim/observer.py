@@ -20,11 +20,16 @@ KPIs (:meth:`Observer.kpis`):
 * ``compliance_violations`` (delivered messages the public compliance decision refuses at the
   instant they arrived) and ``policy_violations`` (agreements the public policy gate does not pass
   as ``ok`` on the day they were made).
+
+A run split into shards (independent worlds over parts of the portfolio, see
+:mod:`amicable.sim.world`) has one observer per shard; :meth:`Observer.merged` adds their records
+up before the KPIs are computed, so every ratio is taken over the whole portfolio.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -93,8 +98,8 @@ class Observer:
     compliance_violations: int = 0
     policy_violations: int = 0
     checkpoints: dict[int, int] = field(default_factory=dict)
-    recovered_series: list[list[float]] = field(default_factory=list)
-    open_series: list[list[float]] = field(default_factory=list)
+    #: ``(day, recovered so far, open at the end of the day)`` in US cents, one per day.
+    daily: list[tuple[int, int, int]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)  # refused deliveries, detailed
 
     def touch(self, day: int, channel: str, *, allowed: bool) -> None:
@@ -108,10 +113,45 @@ class Observer:
         self.recovered_usd += recovered_cents
 
     def end_of_day(self, day: int, open_usd: int) -> None:
-        self.recovered_series.append([day, _pct(self.recovered_usd, self.opening_overdue_usd)])
-        self.open_series.append([day, round(open_usd / 100)])
+        self.daily.append((day, self.recovered_usd, open_usd))
         if day in CHECKPOINTS:
             self.checkpoints[day] = self.recovered_usd
+
+    @classmethod
+    def merged(cls, parts: Sequence[Observer], *, findings: int = 50) -> Observer:
+        """One observer holding the records of ``parts`` (the shards of one run, each over its
+        own accounts and the same days): counts and amounts added up, promises listed together,
+        the first ``findings`` refused deliveries by instant."""
+        if not parts:
+            raise ValueError("nothing to merge: no observer given")
+        days = [[day for day, _, _ in p.daily] for p in parts]
+        if any(d != days[0] for d in days):
+            raise ValueError("the observers to merge did not record the same days")
+        out = cls(
+            accounts=sum(p.accounts for p in parts),
+            opening_overdue_usd=sum(p.opening_overdue_usd for p in parts),
+            overdue_accounts=sum(p.overdue_accounts for p in parts),
+            sales_year_usd=sum(p.sales_year_usd for p in parts),
+            recovered_usd=sum(p.recovered_usd for p in parts),
+            collected_usd=sum(p.collected_usd for p in parts),
+            conversations=sum(p.conversations for p in parts),
+            compliance_violations=sum(p.compliance_violations for p in parts),
+            policy_violations=sum(p.policy_violations for p in parts),
+        )
+        for p in parts:
+            out.touches.update(p.touches)
+            for day, counts in p.touches_by_day.items():
+                out.touches_by_day[day].update(counts)
+            out.promises.extend(p.promises)
+            for day, recovered in p.checkpoints.items():
+                out.checkpoints[day] = out.checkpoints.get(day, 0) + recovered
+        out.daily = [
+            (day, sum(p.daily[i][1] for p in parts), sum(p.daily[i][2] for p in parts))
+            for i, day in enumerate(days[0])
+        ]
+        every = [f for p in parts for f in p.findings]
+        out.findings = sorted(every, key=lambda f: (f["at"], f["account"]))[:findings]
+        return out
 
     def kpis(self, *, last_day: date, open_usd: int, escalations: int) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -149,8 +189,8 @@ class Observer:
     def series(self, days: int) -> dict[str, list[list[float]]]:
         channels = sorted(self.touches)
         out: dict[str, list[list[float]]] = {
-            "recovered_pct": self.recovered_series,
-            "open_balance_usd": self.open_series,
+            "recovered_pct": [[d, _pct(r, self.opening_overdue_usd)] for d, r, _ in self.daily],
+            "open_balance_usd": [[d, round(o / 100)] for d, _, o in self.daily],
         }
         for channel in channels:
             out[f"touches_{channel}"] = [

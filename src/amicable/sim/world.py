@@ -18,18 +18,27 @@ Each simulated day (``as_of + 1`` … ``as_of + days``):
 
 The same rules apply whatever the strategy; randomness comes from per-debtor generators seeded by
 ``(seed, customer id)``, so a run is deterministic for a seed.
+
+Debtors do not interact, so a run can be split into shards — independent worlds over parts of the
+portfolio, each in its own process with its own database, sharing the people's capacity — whose
+records are added up (``simulate(..., workers=n)``); a run is then deterministic for a seed and
+``n``.
 """
 
 from __future__ import annotations
 
 import csv
 import gc
+import multiprocessing as mp
 import random
+import resource
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from multiprocessing import connection as mp_connection
 from pathlib import Path
 from typing import Any, Final
 
@@ -93,6 +102,9 @@ class SimulationResult:
     series: dict[str, list[list[float]]]
     seconds: float = 0.0
     findings: list[dict[str, Any]] = field(default_factory=list)
+    workers: int = 1
+    #: Each shard's peak memory (MiB) when the run was split (``workers > 1``): its own process.
+    worker_peaks_mib: tuple[float, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -105,6 +117,7 @@ class SimulationResult:
             "series": self.series,
             "compliance_findings": self.findings,
             "seconds": round(self.seconds, 1),
+            "workers": self.workers,
         }
 
 
@@ -592,29 +605,106 @@ def simulate(
     database_url: str | None = None,
     team_capacity: int | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> SimulationResult:
     """Run ``strategy`` for ``days`` simulated days on a sample of ``accounts`` accounts drawn
     with ``seed`` as of ``as_of``, in ``workdir/<strategy>/`` (its own fresh SQLite database,
-    unless ``database_url`` names an empty one). ``progress`` is called with each day done."""
+    unless ``database_url`` names an empty one). ``progress`` is called with each day done.
+
+    ``workers > 1`` splits the portfolio into that many shards (the ``k``-th customer of the
+    sample file goes to shard ``k mod workers``), each an independent world with its own SQLite
+    database under ``workdir/<strategy>/shard-<i>-of-<n>/``, run in its own process; the
+    people's capacity (the reviewer's decisions, the team's calls) is shared out between them,
+    and the observers' records are added up before the KPIs are computed. Debtors never
+    interact, so a shard sees what the whole run would, except that each shard's reviewer works
+    its own part of the queue. A run is deterministic for a seed and a number of workers.
+    """
     import time as _time
 
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
     if accounts < 1 or days < 1:
         raise ValueError(f"accounts and days must be at least 1 (got {accounts}, {days})")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1 (got {workers})")
+    if workers > 1 and database_url is not None:
+        raise ValueError("a database URL holds one world: run it with workers=1")
+    workers = min(workers, accounts)
     began = _time.perf_counter()
     home = Path(workdir) / strategy
     if home.exists():
         shutil.rmtree(home)
     sample = home / "sample"
     generate_sample(sample, accounts=accounts, seed=seed, as_of=as_of)
-    start = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC)
+    zones = tuple(sorted({r["timezone"] or "UTC" for r in _rows(sample / "customers.csv")}))
+    reviews = reviews_per_day(accounts) if strategy == "agent" else 0
+    calls = team_capacity or max(3, accounts // 40)
+    specs = [
+        _WorldSpec(
+            home=home, sample=sample, database_url=database_url, days=days, strategy=strategy,
+            seed=seed, as_of=as_of, zones=zones, reviews=reviews, team_capacity=calls,
+        )
+    ]  # fmt: skip
+    if workers > 1:
+        homes = [home / f"shard-{k + 1}-of-{workers}" for k in range(workers)]
+        samples = _split_sample(sample, homes)
+        specs = [
+            replace(specs[0], home=h, sample=s, reviews=_share(reviews, k, workers),
+                    team_capacity=max(1, _share(calls, k, workers)))
+            for k, (h, s) in enumerate(zip(homes, samples, strict=True))
+        ]  # fmt: skip
+        runs = _run_shards(specs, progress)
+    else:
+        runs = [_run_world(specs[0], progress)]
+    observer = Observer.merged([r.observer for r in runs])
+    last = as_of + timedelta(days=days)
+    kpis = observer.kpis(last_day=last, open_usd=sum(r.open_usd for r in runs),
+                         escalations=sum(r.escalations for r in runs))  # fmt: skip
+    return SimulationResult(strategy, accounts, days, seed, as_of, kpis, observer.series(days),
+                            _time.perf_counter() - began, observer.findings, workers=workers,
+                            worker_peaks_mib=tuple(r.peak_mib for r in runs)
+                            if workers > 1 else ())  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _WorldSpec:
+    """One world to run: where it lives (``home``, the ``sample`` it imports, its database), the
+    run's parameters, the portfolio's time ``zones`` (the agent's send slots are the whole
+    portfolio's, whatever part of it a shard holds) and its share of the people's capacity."""
+
+    home: Path
+    sample: Path
+    database_url: str | None
+    days: int
+    strategy: str
+    seed: int
+    as_of: date
+    zones: tuple[str, ...]
+    reviews: int  # the agent's reviewer: decisions a business day
+    team_capacity: int  # the team baseline: calls a day
+
+
+@dataclass(slots=True)
+class _WorldRun:
+    """What one world recorded, with its open balance at the end and its peak memory."""
+
+    observer: Observer
+    open_usd: int
+    escalations: int
+    peak_mib: float
+
+
+def _run_world(spec: _WorldSpec, progress: Callable[[int], None] | None) -> _WorldRun:
+    """Import ``spec.sample`` into a fresh database and run the strategy on it day by day."""
+    start = datetime.combine(spec.as_of, datetime.min.time(), tzinfo=UTC)
     clock = SimulatedClock(start)
-    app = bootstrap(database_url or f"sqlite:///{home / 'amicable.db'}", clock=clock)
+    spec.home.mkdir(parents=True, exist_ok=True)
+    app = bootstrap(spec.database_url or f"sqlite:///{spec.home / 'amicable.db'}", clock=clock)
+    as_of, strategy = spec.as_of, spec.strategy
     try:
         app.init()
-        _import(app, sample)
-        debtors = _load(sample, seed, as_of)
+        _import(app, spec.sample)
+        debtors = _load(spec.sample, spec.seed, as_of)
         if strategy == "agent":
             embedded_understanding().warm_up()  # loaded now, so that it is frozen below
         # What is alive now (modules, the NLU model, the imported sample's objects) is left out
@@ -625,26 +715,21 @@ def simulate(
         contacts = _contacts(debtors)
         collector: Collector
         if strategy == "agent":
-            zones = sorted({d.persona.timezone for d in debtors.values()})
-            collector = AgentCollector(
-                app, clock, zones=zones, seed=seed, reviews_per_day=reviews_per_day(accounts)
-            )
+            collector = AgentCollector(app, clock, zones=spec.zones, seed=spec.seed,
+                                       reviews_per_day=spec.reviews)  # fmt: skip
         elif strategy == "dunning":
             collector = DunningCollector(app, contacts)
         elif strategy == "aggressive":
             collector = AggressiveCollector(app, contacts)
         else:
-            collector = TeamCollector(app, contacts,
-                                      capacity=team_capacity or max(3, accounts // 40))  # fmt: skip
+            collector = TeamCollector(app, contacts, capacity=spec.team_capacity)
         opening = sum(to_usd_cents(sum(i.open_minor for i in d.invoices if i.opening_overdue
                                        and i.open_minor > 0), d.currency)
                       for d in debtors.values())  # fmt: skip
         overdue_accounts = sum(1 for d in debtors.values() if d.overdue(as_of + timedelta(days=1)))
-        sales = _sales(sample, as_of)
-        observer = Observer(accounts, opening, overdue_accounts, sales)
+        observer = Observer(len(debtors), opening, overdue_accounts, _sales(spec.sample, as_of))
         world = _World(app, collector, debtors, observer, as_of)
-        last = as_of
-        for n in range(1, days + 1):
+        for n in range(1, spec.days + 1):
             day = as_of + timedelta(days=n)
             clock.set(datetime.combine(day, datetime.min.time(), tzinfo=UTC))
             for m in sorted(collector.act(day), key=lambda m: (m.at, m.ref, m.channel)):
@@ -654,16 +739,112 @@ def simulate(
             for ref in sorted(debtors):
                 world.live(debtors[ref], day)
             observer.end_of_day(n, world.open_usd())
-            last = day
             if progress is not None:
                 progress(n)
-        kpis = observer.kpis(last_day=last, open_usd=world.open_usd(),
-                             escalations=collector.escalations())  # fmt: skip
-        return SimulationResult(strategy, accounts, days, seed, as_of, kpis, observer.series(days),
-                                _time.perf_counter() - began, observer.findings)  # fmt: skip
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return _WorldRun(observer, world.open_usd(), collector.escalations(), round(peak, 1))
     finally:
         gc.unfreeze()
         app.close()
+
+
+def _share(total: int, k: int, n: int) -> int:
+    """Shard ``k``'s part of ``total`` split as evenly as whole numbers allow among ``n``."""
+    return total // n + (1 if k < total % n else 0)
+
+
+def _split_sample(sample: Path, homes: Sequence[Path]) -> list[Path]:
+    """Write the sample's files again under each of ``homes`` (``<home>/sample``), each with its
+    shard's customers (the ``k``-th of the customer file to shard ``k mod n``) and their rows."""
+    n = len(homes)
+    outs = [h / "sample" for h in homes]
+    for out in outs:
+        out.mkdir(parents=True)
+    shard_of = {r["customer_id"]: k % n for k, r in enumerate(_rows(sample / "customers.csv"))}
+    for name in ("customers.csv", "invoices.csv", "payments.csv", "profiles.csv"):
+        with (sample / name).open(encoding="utf-8", newline="") as src:
+            reader = csv.reader(src)
+            header = next(reader)
+            at = header.index("customer_id")
+            files = [(o / name).open("w", encoding="utf-8", newline="") for o in outs]
+            try:
+                writers = [csv.writer(f) for f in files]
+                for w in writers:
+                    w.writerow(header)
+                for line, row in enumerate(reader, start=2):
+                    shard = shard_of.get(row[at])
+                    if shard is None:
+                        raise ValueError(f"{sample / name}, line {line}: customer_id "
+                                         f"{row[at]!r} is not in customers.csv")  # fmt: skip
+                    writers[shard].writerow(row)
+            finally:
+                for f in files:
+                    f.close()
+    return outs
+
+
+def _run_shards(
+    specs: Sequence[_WorldSpec], progress: Callable[[int], None] | None
+) -> list[_WorldRun]:
+    """Run each world in its own process (spawned: nothing of this process's state is shared)
+    and collect what they recorded; ``progress`` gets the days every shard has done. A shard
+    that fails stops the run: the others are stopped and its error is raised."""
+    ctx = mp.get_context("spawn")
+    n = len(specs)
+    procs: list[Any] = []
+    live: dict[mp_connection.Connection, int] = {}
+    try:
+        for k, spec in enumerate(specs):
+            parent, child = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_shard_main, args=(spec, child),
+                               name=f"amicable-sim-shard-{k + 1}-of-{n}")  # fmt: skip
+            proc.start()
+            child.close()
+            procs.append(proc)
+            live[parent] = k
+        days = [0] * n
+        runs: dict[int, _WorldRun] = {}
+        while live:
+            ready = mp_connection.wait(list(live))
+            for conn in [c for c in list(live) if c in ready]:
+                k = live[conn]
+                try:
+                    kind, value = conn.recv()
+                except EOFError:
+                    procs[k].join()
+                    raise RuntimeError(f"simulation shard {k + 1} of {n} stopped without "
+                                       f"reporting (exit code {procs[k].exitcode})") from None  # fmt: skip
+                if kind == "day":
+                    before = min(days)
+                    days[k] = value
+                    if progress is not None and min(days) > before:
+                        progress(min(days))
+                elif kind == "done":
+                    runs[k] = value
+                    del live[conn]
+                    conn.close()
+                else:
+                    raise RuntimeError(f"simulation shard {k + 1} of {n} failed: {value}")
+        return [runs[k] for k in range(n)]
+    finally:
+        for conn in live:
+            conn.close()
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+
+
+def _shard_main(spec: _WorldSpec, conn: Any) -> None:
+    """A shard's process: run its world, reporting each day done, then what it recorded (or its
+    error, as text)."""
+    try:
+        run = _run_world(spec, lambda n: conn.send(("day", n)))
+        conn.send(("done", run))
+    except BaseException as exc:  # reported as data: the parent raises it
+        conn.send(("error", "".join(traceback.format_exception(exc)).strip()))
+    finally:
+        conn.close()
 
 
 def reviews_per_day(accounts: int) -> int:

@@ -57,3 +57,51 @@ def test_checkpoints_past_the_run_are_none() -> None:
     k = obs.kpis(last_day=date(2026, 3, 31), open_usd=0, escalations=0)
     assert k["recovered_30"] == "0.00" and k["recovered_60"] is None and k["dso_end"] is None
     assert k["recovered_pct_30"] == 0.0 and k["touches_per_account"] == 0.0
+
+
+def _record(obs: Observer, *, paid_on: int, channel: str, open_usd: int) -> Observer:
+    for day in range(1, 31):
+        if day == paid_on:
+            obs.paid(20_000, 15_000)
+        obs.touch(day, channel, allowed=True)
+        obs.end_of_day(day, open_usd=open_usd)
+    return obs
+
+
+def test_shards_observers_add_up_to_the_whole_portfolios_kpis() -> None:
+    """A run split into shards: counts and amounts add up, ratios are over the whole."""
+    a = _record(Observer(4, 60_000, 2, 365_000), paid_on=5, channel="email", open_usd=40_000)
+    b = _record(Observer(6, 40_000, 3, 365_000), paid_on=20, channel="sms", open_usd=10_000)
+    a.conversations, b.conversations = 3, 1
+    a.promises.append(PromiseRecord("A", date(2026, 3, 5), [(date(2026, 3, 9), 100)], True,
+                                    paid=[True]))  # fmt: skip
+    b.promises.append(PromiseRecord("B", date(2026, 3, 5), [(date(2026, 3, 9), 100)], True,
+                                    breaks_at=0, paid=[False], missed=True))  # fmt: skip
+    b.compliance_violations = 1
+    a.findings.append({"account": "A", "at": "2026-03-04T15:00:00+00:00"})
+    b.findings.append({"account": "B", "at": "2026-03-02T15:00:00+00:00"})
+    whole = Observer.merged([a, b])
+    k = whole.kpis(last_day=date(2026, 3, 31), open_usd=50_000, escalations=0)
+    assert k["accounts"] == 10 and k["overdue_accounts"] == 5 and k["opening_overdue"] == "1000.00"
+    assert k["recovered_end"] == "300.00" and k["recovered_pct_end"] == 30.0
+    assert k["recovered_30"] == "300.00" and k["collected_total"] == "400.00"
+    assert k["touches"] == 60 and k["touches_per_account"] == 12.0
+    assert k["conversations"] == 4 and k["promises"] == 2 and k["ptp_capture_rate"] == 50.0
+    assert k["ptp_kept_rate"] == 50.0 and k["broken_plans"] == 1
+    assert k["compliance_violations"] == 1
+    assert k["dso_end"] == 25.0  # 500.00 open / (7,300.00 a year / 365)
+    series = whole.series(30)
+    assert series["recovered_pct"][4] == [5, 15.0] and series["recovered_pct"][19] == [20, 30.0]
+    assert series["open_balance_usd"][0] == [1, 500]
+    assert series["touches_email"][0] == [1, 1] and series["touches_sms"][0] == [1, 1]
+    assert [f["account"] for f in whole.findings] == ["B", "A"]  # by instant
+
+
+def test_observers_of_different_days_are_not_merged() -> None:
+    a = _record(Observer(1, 0, 0, 0), paid_on=0, channel="email", open_usd=0)
+    b = Observer(1, 0, 0, 0)
+    b.end_of_day(1, open_usd=0)
+    with pytest.raises(ValueError, match="same days"):
+        Observer.merged([a, b])
+    with pytest.raises(ValueError, match="nothing to merge"):
+        Observer.merged([])

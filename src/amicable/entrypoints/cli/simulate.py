@@ -1,10 +1,11 @@
 """``amicable simulate``: one strategy worked on a simulated debtor population, with its KPIs.
 
 ``amicable simulate --accounts N --days D --strategy agent|dunning|aggressive|team --seed S
-[--as-of YYYY-MM-DD] [--workspace DIR] [--json]`` draws the sample portfolio and its personas,
-runs the strategy for ``D`` simulated days in its own database under ``DIR/<strategy>/`` and
-prints the KPIs (``--json``: ``{"strategy", "accounts", "days", "seed", "as_of", "kpis",
-"series", "seconds"}``).
+[--as-of YYYY-MM-DD] [--workspace DIR] [--workers N] [--json]`` draws the sample portfolio and its
+personas, runs the strategy for ``D`` simulated days in its own database under ``DIR/<strategy>/``
+and prints the KPIs (``--json``: ``{"strategy", "accounts", "days", "seed", "as_of", "kpis",
+"series", "compliance_findings", "seconds", "workers"}``). ``--workers N`` splits the portfolio
+into ``N`` shards run at once, one process each (see :func:`amicable.sim.world.simulate`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ def simulate_command(
     workspace: Annotated[
         Path, typer.Option("--workspace", help="folder for the run's files and database")
     ] = Path("amicable-sim"),
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            help="split the portfolio into N shards run at once, one process each (results are "
+            "deterministic for a seed and N)",
+        ),
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Run one collection strategy on a simulated population and print its KPIs."""
@@ -51,6 +60,8 @@ def simulate_command(
             raise InvalidInput(f"--strategy {strategy!r} is not one of {', '.join(STRATEGIES)}")
         if accounts < 1 or days < 1:
             raise InvalidInput("--accounts and --days must be at least 1")
+        if workers < 1:
+            raise InvalidInput(f"--workers must be at least 1 (got {workers})")
         try:
             start = DEFAULT_AS_OF if as_of is None else date.fromisoformat(as_of)
         except ValueError:
@@ -58,7 +69,7 @@ def simulate_command(
         with Progress(console=err_console, transient=True) as progress:
             task = progress.add_task(f"simulating {strategy}", total=days)
             result = simulate(workspace, accounts=accounts, days=days, strategy=strategy,
-                              seed=seed, as_of=start,
+                              seed=seed, as_of=start, workers=workers,
                               progress=lambda n: progress.update(task, completed=n))  # fmt: skip
         if as_json:
             print(json.dumps(result.to_json()))
