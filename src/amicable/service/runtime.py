@@ -35,7 +35,10 @@ One pass of :func:`run_due` at instant ``now``:
    while the notice awaits approval: the planner's ordinary contact is carried out in the same
    pass, and later passes count only what was sent for the cadence. An account whose latest
    policy escalation (``planner:policy_escalate``) a person has decided and closed is planned with
-   ``escalation_released``: chasing resumes without offers instead of escalating it again.
+   ``escalation_released``: chasing resumes without offers instead of escalating it again. Likewise
+   an account whose latest follow-up escalation (``planner:follow_up_ended``) a person has closed is
+   planned with ``follow_up_released``: chasing goes on at the stage's cadence instead of the
+   same escalation coming back on the next pass.
 
 Dedupe keys: ``<account>:<channel>:<action>:<day>`` for a contact, with a ``:blocked`` suffix for a
 blocked one — at most one contact per account, channel and day, so running the same day twice
@@ -122,6 +125,7 @@ OUTCOME_DAYS: Final = 14
 STALE_AFTER: Final = timedelta(days=1)
 #: The escalation reason of an account the policy's segment hands to people.
 _POLICY_ESCALATION: Final = "planner:policy_escalate"
+_FOLLOW_UP_ESCALATION: Final = "planner:follow_up_ended"
 
 _STOP_WORDS: Final = frozenset(
     {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "arret", "arrêt", "baja"}
@@ -497,14 +501,16 @@ def run_due(
         # 3. every account with an open overdue balance; what steps 1 and 1b have just sent is
         # the latest touch of its account (an approved final notice is not followed by a
         # reminder beside it)
-        released = _released_policy_escalations(uow.payments.escalations()) if due else set()
+        stored = uow.payments.escalations() if due else ()
+        released = _released(stored, _POLICY_ESCALATION)
+        follow_up_released = _released(stored, _FOLLOW_UP_ESCALATION)
         for cid in due:
             report.processed += 1
             try:
                 _process(
                     uow, account(cid), refs[cid].external_id, now, policy, learning, sender,
                     collector_type, rules, links, seed, report, usable,
-                    released=cid in released,
+                    released=cid in released, follow_up_released=cid in follow_up_released,
                 )  # fmt: skip
             except AmicableError as exc:
                 uow.rollback()
@@ -513,14 +519,15 @@ def run_due(
     return report
 
 
-def _released_policy_escalations(stored: Sequence[StoredEscalation]) -> set[int]:
-    """The accounts whose latest ``planner:policy_escalate`` escalation a person has decided
-    (closed): the policy's escalation was put to people and the account handed back, so the
-    planner resumes plain chasing instead of escalating it again. A take-over keeps the
-    escalation open (the account is suspended then), so it never counts here."""
+def _released(stored: Sequence[StoredEscalation], reason: str) -> set[int]:
+    """The accounts whose latest escalation for ``reason`` a person has decided (closed): the
+    planner's escalation was put to people and the account handed back, so the planner goes on
+    chasing instead of escalating it again (``planner:policy_escalate``: without offers;
+    ``planner:follow_up_ended``: at the stage's cadence). A take-over keeps the escalation open
+    (the account is suspended then), so it never counts here."""
     latest: dict[int, StoredEscalation] = {}
     for e in stored:  # in id order: the last one of an account wins
-        if e.reason == _POLICY_ESCALATION:
+        if e.reason == reason:
             latest[e.customer_id] = e
     return {cid for cid, e in latest.items() if e.status == "closed"}
 
@@ -541,6 +548,7 @@ def _process(
     channels: Sequence[str] = EMBEDDED_CHANNELS,
     *,
     released: bool = False,
+    follow_up_released: bool = False,
 ) -> None:
     today = now.date()
     ledger = facts_of(
@@ -563,6 +571,7 @@ def _process(
         plans_allowed=space.plan is not None,
         dispute_open=ledger.open_dispute,
         escalation_released=released,
+        follow_up_released=follow_up_released,
     )
     # The planner first without the channels: most accounts in a pass get a decision that never
     # looks at them (a dispute, a policy hold or escalation, the cadence's wait), and then the

@@ -10,7 +10,9 @@ the learning state and ``now``. The rules, in the order they are applied (first 
    (``escalation_released``): then the rules below apply with no offer at all (plain reminders,
    a payment link for the balance, the final notice with its approval) — never a plan offer, as
    an ``escalate`` segment allows no offer;
-2. more than ``follow_up_days`` (365) past due → ``escalate`` (follow-up ended);
+2. more than ``follow_up_days`` (365) past due → ``escalate`` (follow-up ended), unless a person
+   has already decided that escalation and closed it (``follow_up_released``): then the rules
+   below apply (chasing goes on at the stage's cadence) instead of the same escalation again;
 3. a promise to pay or a payment plan in good standing → ``wait`` until it falls due
    (chasing is suspended);
 4. not yet due and more than ``pre_due_days`` before the due date → ``wait``;
@@ -206,6 +208,9 @@ class AccountSituation:
         escalation_released: the policy's ``escalate`` for this account was already put to a
             person, who decided it and closed it (did not take the account over): chasing
             resumes without offers instead of escalating the same account again.
+        follow_up_released: the follow-up limit's ``escalate`` for this account was already put
+            to a person, who decided it and closed it: chasing goes on instead of escalating the
+            same account again on every pass.
     """
 
     account: str
@@ -221,6 +226,7 @@ class AccountSituation:
     broken_promises: int = 0
     max_tone: int = 4
     escalation_released: bool = False
+    follow_up_released: bool = False
 
     def __post_init__(self) -> None:
         if not self.balance.is_positive():
@@ -410,7 +416,7 @@ def plan_next_action(
             "a person decided the policy's escalation: reminders resume, no offer",
         )
         return replace(planned, reasons=(*planned.reasons, released))
-    if dpd > rules.follow_up_days:
+    if dpd > rules.follow_up_days and not situation.follow_up_released:
         return outcome(
             Action.ESCALATE,
             now,

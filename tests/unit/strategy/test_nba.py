@@ -366,3 +366,22 @@ def test_segments_cover_every_account() -> None:
         segment_of("robot", 0.5, 3)
     with pytest.raises(InvalidInput):
         risk_band(1.5)
+
+
+def test_a_follow_up_escalation_a_person_closed_lets_chasing_go_on() -> None:
+    # An account past the follow-up limit came back to the queue on every pass after a person
+    # had closed its escalation.
+    past = situation(days_past_due=400, probability=0.05, follow_up_released=True)
+    decision = plan(past, engagement=Engagement(final_notice_sent=True))
+    assert decision.action is not Action.ESCALATE and decision.channel is not None
+    # released from the policy's escalation too: chased without offers, not escalated
+    both = replace(past, policy_action=PolicyAction.ESCALATE, escalation_released=True)
+    chased = plan(both, engagement=Engagement(final_notice_sent=True))
+    assert chased.action not in (Action.ESCALATE, Action.PLAN_OFFER)
+    assert chased.reasons[-1].code == "escalation_released"
+    # the cadence still applies
+    touched = Engagement(final_notice_sent=True, touches=1, last_contact_at=NOW - timedelta(days=1))
+    assert plan(past, engagement=touched).action is Action.WAIT
+    # not closed: escalated as before
+    ended = plan(replace(past, follow_up_released=False))
+    assert (ended.action, ended.reasons[0].code) == (Action.ESCALATE, "follow_up_ended")
