@@ -262,9 +262,26 @@ def _for_approval(
         return asked
     steps = [s.offer for s in ctx.ladder if s.requires_approval]
     done = state.approved if state is not None else None
-    if done is not None and done in steps:
-        steps = steps[steps.index(done) + 1 :]
+    if done is not None:
+        # The ladder is built for today, so the step a person approved on an earlier day has
+        # other dates: it is found by its terms (the same terms, re-dated, were put to a person
+        # again on every business day while the debtor kept turning them down).
+        turned_down = [k for k, step in enumerate(steps) if _same_terms(step, done)]
+        if turned_down:
+            steps = steps[turned_down[0] + 1 :]
     return steps[0] if steps else None
+
+
+def _same_terms(a: Offer, b: Offer) -> bool:
+    """Whether two offers ask for the same money the same way, whatever their payment dates."""
+    return (
+        a.kind is b.kind
+        and a.total == b.total
+        and a.discount == b.discount
+        and a.down_payment == b.down_payment
+        and a.frequency == b.frequency
+        and [p.amount for p in a.payments] == [p.amount for p in b.payments]
+    )
 
 
 def _finish(draft: _Draft, state: ConversationState, names: tuple[str, ...] = ()) -> Turn:

@@ -102,6 +102,27 @@ def test_turning_the_approved_terms_down_proposes_the_next_step_for_approval() -
     assert no.state.proposal == steps[steps.index(back.state.approved) + 1]
 
 
+def test_terms_approved_on_an_earlier_day_and_turned_down_are_not_proposed_again() -> None:
+    # Today's ladder has today's dates: terms a person approved yesterday were not found in it,
+    # so the same terms, re-dated, went back to a person (and the debtor) every business day.
+    ctx, back = _resumed()
+    approved = back.state.approved
+    assert approved is not None
+    yesterday = replace(
+        approved,
+        payments=tuple(
+            replace(p, due_date=p.due_date - timedelta(days=1)) for p in approved.payments
+        ),
+    )
+    no = _say(replace(back.state, approved=yesterday, offer=yesterday), "no", ctx)
+    assert no.state.state is State.ESCALATED and no.agreement is None
+    steps = [s.offer for s in ctx.ladder if s.requires_approval]
+    assert no.state.proposal == steps[steps.index(approved) + 1]
+    # the last step turned down: nothing more to propose, a person decides
+    last = _say(replace(back.state, approved=steps[-1], offer=steps[-1]), "no", ctx)
+    assert last.state.state is State.ESCALATED and last.state.proposal is None
+
+
 def test_only_an_escalated_verified_conversation_with_proposed_terms_resumes() -> None:
     ctx = context(policy_text=APPROVAL_POLICY)
     escalated = _escalated(ctx)
