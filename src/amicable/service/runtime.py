@@ -204,6 +204,10 @@ class _Account:
     inbound: tuple[InboundRecord, ...]
     unallocated: dict[str, int]
     settlements: tuple[tuple[date, date], ...]
+    #: Set when the account was touched more recently than the planner's shortest cadence: its
+    #: attempts and inbound messages were not read (``attempts`` and ``inbound`` are empty) and
+    #: this, its last contact, stands for its history (see :func:`run_due`).
+    quiet_since: datetime | None = None
 
 
 def _contact_context(acct: _Account, today: date, collector_type: str | None) -> ComplianceContext:
@@ -400,7 +404,17 @@ def run_due(
         # decision, those with a hand-off left over, and (shard 0) those with plan messages (not
         # every account with open items: most owe nothing overdue today, and reading their
         # references and settlements each pass was ~6 % of a simulation).
-        needed = {*overdue, *(a.customer_id for a in leftover), *(w.customer_id for w in plan_work)}
+        busy = {a.customer_id for a in leftover} | {w.customer_id for w in plan_work}
+        needed = {*overdue, *busy}
+        # Accounts touched more recently than the planner's shortest cadence: whatever else
+        # their history holds, the planner's answer for them is the cadence's wait, or what its
+        # rules before the cadence decide (a hold, an escalation, a promise's wait) — none of
+        # which reads the history. Their attempts and inbound messages (most of a pass's, and
+        # growing with every day of a run) are not read; their last contact stands for them.
+        shortest = timedelta(days=min((rules or PlannerRules()).cadence_days.values()))
+        touched = uow.runtime.last_sent([c for c in overdue if c not in busy]) if overdue else {}
+        quiet = {cid: at for cid, at in touched.items() if now < at + shortest}
+        full = needed - quiet.keys()
         refs = uow.reports.customer_refs(sorted(needed)) if needed else {}
         settled = uow.reports.settlements(sorted(needed), today) if needed else {}
         # Largest overdue amount first (minor units of the account's currency; no FX), so the
@@ -408,10 +422,10 @@ def run_due(
         # by SLA, and items opened in the same pass share one.
         due = sorted(overdue, key=lambda cid: (-overdue[cid], refs[cid].external_id))
         by_customer: dict[int, list[Attempt]] = defaultdict(list)
-        for a in uow.runtime.attempts(customer_ids=needed) if needed else ():
+        for a in uow.runtime.attempts(customer_ids=full) if full else ():
             by_customer[a.customer_id].append(a)
         inbound: dict[int, list[InboundRecord]] = defaultdict(list)
-        for e in uow.runtime.inbound(customer_ids=needed) if needed else ():
+        for e in uow.runtime.inbound(customer_ids=full) if full else ():
             inbound[e.customer_id].append(e)
         # Customer rows of the accounts with work in this pass (not of every account with open
         # items: most owe nothing overdue today, and their rows were read for nothing).
@@ -429,6 +443,7 @@ def run_due(
                 tuple(inbound.get(cid, ())),
                 unallocated.get(cid, {}),
                 tuple(settled.get(cid, ())),
+                quiet.get(cid),
             )
 
         # 1. hand-offs left over by a crash or a transient provider failure (and final notices a
@@ -561,7 +576,11 @@ def _process(
     code = ledger.currency
     balance = pfacts.balance
     customer = acct.row.customer
-    engagement = _engagement(acct.attempts, acct.inbound)
+    engagement = (
+        _engagement(acct.attempts, acct.inbound)
+        if acct.quiet_since is None
+        else Engagement(last_contact_at=acct.quiet_since)
+    )
     situation = AccountSituation(
         account=ref,
         customer_type=customer.customer_type,
@@ -584,6 +603,21 @@ def _process(
         if action.action is Action.ESCALATE:
             _escalate(uow, acct, ref, action, today, report)
         return  # otherwise a wait or a hold: carried out, it would store nothing
+    if acct.quiet_since is not None:  # pragma: no cover - the cadence waits for a quiet account
+        # Its history was not read on the ground that the cadence waits: the planner went past
+        # the cadence all the same, so it is read and the account planned again in full.
+        rid = acct.row.id
+        history = replace(
+            acct,
+            attempts=tuple(uow.runtime.attempts(customer_id=rid)),
+            inbound=tuple(uow.runtime.inbound(customer_id=rid)),
+            quiet_since=None,
+        )
+        _process(
+            uow, history, ref, now, policy, learning, sender, collector_type, rules, links, seed,
+            report, channels, released=released, follow_up_released=follow_up_released,
+        )  # fmt: skip
+        return
     owed = [i for i in acct.invoices if i.open_minor > 0 and i.currency == code]
     debt_ids = tuple(i.number for i in owed)
     ctx = _contact_context(acct, today, collector_type)

@@ -186,6 +186,11 @@ class RuntimeRepository(Protocol):
         in one status, of some actions, or sent and still without a learning outcome."""
         ...
 
+    def last_sent(self, customer_ids: Collection[int]) -> dict[int, datetime]:
+        """The latest ``sent_at`` of the attempts that reached each of ``customer_ids`` (status
+        ``sent`` or ``delivered``), for those that have one."""
+        ...
+
     def outcome_counts(self) -> dict[tuple[str, str], tuple[int, int]]:
         """Learning outcomes so far: ``(segment, channel) -> (successes, failures)``."""
         ...

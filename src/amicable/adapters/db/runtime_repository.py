@@ -200,6 +200,24 @@ class SqlRuntimeRepository:
             rows.sort(key=lambda r: (_utc_required(r.planned_at), int(r.id)))
         return [_memo(r, self._attempt) for r in rows]
 
+    def last_sent(self, customer_ids: Collection[int]) -> dict[int, datetime]:
+        t = outbox_attempts
+        stmt = (
+            select(t.c.customer_id, func.max(t.c.sent_at))
+            .where(
+                t.c.org_id == self._org, t.c.status.in_(("sent", "delivered")),
+                t.c.sent_at.is_not(None),
+            )
+            .group_by(t.c.customer_id)
+        )  # fmt: skip
+        ids = sorted(set(customer_ids))
+        out: dict[int, datetime] = {}
+        for i in range(0, len(ids), _IN_BATCH):
+            batch = ids[i : i + _IN_BATCH]
+            for cid, at in self._conn.execute(stmt.where(t.c.customer_id.in_(batch))):
+                out[int(cid)] = _utc_required(at)
+        return out
+
     def outcome_counts(self) -> dict[tuple[str, str], tuple[int, int]]:
         t = outbox_attempts
         stmt = (
