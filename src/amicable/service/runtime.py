@@ -84,7 +84,13 @@ from amicable.service.ports import AccountInvoice, CustomerRef, CustomerRow
 from amicable.service.queries import facts_of, resolve_account
 from amicable.service.queue import open_item
 from amicable.service.reminders import PLAN_KINDS, account_subject, plan_message, reminder
-from amicable.service.runtime_ports import Attempt, InboundRecord, NewAttempt, RuntimeUnitOfWork
+from amicable.service.runtime_ports import (
+    FINAL_NOTICE_SETTLED,
+    Attempt,
+    InboundRecord,
+    NewAttempt,
+    RuntimeUnitOfWork,
+)
 from amicable.service.settled import settled_message
 from amicable.servicing.plans import InstallmentStatus, PlanStatus
 from amicable.servicing.promises import PaymentFact, part_left
@@ -241,7 +247,7 @@ def _engagement(attempts: Sequence[Attempt], inbound: Sequence[InboundRecord]) -
         last_response_at=max((e.received_at for e in replies), default=None),
         touches=len(sent),
         final_notice_sent=any(
-            a.new.action == "final_notice" and a.status != "needs_approval" for a in attempts
+            a.new.action == "final_notice" and a.status in FINAL_NOTICE_SETTLED for a in attempts
         ),
         final_notice_pending=any(
             a.new.action == "final_notice" and a.status == "needs_approval" for a in attempts

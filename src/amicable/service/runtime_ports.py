@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from amicable.service.conversations_ports import ConversationsUnitOfWork
 from amicable.service.payments_ports import PaymentsUnitOfWork
 
 __all__ = [
     "ATTEMPT_STATUSES",
+    "FINAL_NOTICE_SETTLED",
     "Attempt",
     "InboundRecord",
     "NewAttempt",
@@ -32,8 +33,17 @@ __all__ = [
 #: ``planned``: written, not yet handed off; ``blocked``: refused by compliance, never sent;
 #: ``needs_approval``: a final notice waiting for a person (never sent by the loop);
 #: ``sent``: handed to the provider (for the embedded outbox: recorded); ``delivered`` /
-#: ``failed``: what a delivery receipt or the provider said afterwards.
-ATTEMPT_STATUSES = ("planned", "blocked", "needs_approval", "sent", "delivered", "failed")
+#: ``failed``: what a delivery receipt or the provider said afterwards; ``declined``: a final
+#: notice a person declined (never sent).
+ATTEMPT_STATUSES = (
+    "planned", "blocked", "needs_approval", "sent", "delivered", "failed", "declined",
+)  # fmt: skip
+
+#: The statuses of a final notice that settle it: on its way (approved), sent, delivered, or
+#: declined by a person (not asked for again). A ``blocked`` one (outside the debtor's hours, or
+#: refused by compliance) or a ``failed`` one never reached the debtor: it is still owed, and the
+#: planner proposes it again (it used to count as sent, so the account never got one).
+FINAL_NOTICE_SETTLED: Final = frozenset({"planned", "sent", "delivered", "declined"})
 
 
 @dataclass(frozen=True, slots=True)

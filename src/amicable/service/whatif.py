@@ -64,7 +64,7 @@ from amicable.service.planning import PlanningUnitOfWork, portfolio_facts
 from amicable.service.policies import policy_facts
 from amicable.service.queries import facts_of
 from amicable.service.risk_queries import load_risk_estimator
-from amicable.service.runtime_ports import RuntimeUnitOfWork
+from amicable.service.runtime_ports import FINAL_NOTICE_SETTLED, RuntimeUnitOfWork
 from amicable.service.strategy_ports import StrategyUnitOfWork
 from amicable.strategy.portfolio import plan_portfolio
 
@@ -316,7 +316,13 @@ def _next_actions(
     uow: WhatIfUnitOfWork, as_of: date, policies: tuple[Policy, Policy]
 ) -> tuple[dict[str, str], dict[str, str]]:
     frame = portfolio_facts(uow, as_of)
-    sent = {a.customer_id for a in uow.runtime.attempts(actions=("final_notice",))}
+    # sent or settled, or waiting for a person (the planner asks for neither again); a blocked or
+    # failed one is still owed
+    sent = {
+        a.customer_id
+        for a in uow.runtime.attempts(actions=("final_notice",))
+        if a.status in FINAL_NOTICE_SETTLED or a.status == "needs_approval"
+    }
     frame = frame.with_columns(pl.col("customer_id").is_in(sorted(sent)).alias("final_notice_sent"))
     # The planner needs an instant for the contact window; the action does not depend on it.
     now = datetime.combine(as_of, time(12), tzinfo=UTC)
