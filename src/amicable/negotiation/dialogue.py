@@ -15,6 +15,7 @@ Transitions (``docs/negotiation.md`` draws them)::
     any --hardship/legal/dispute twice/abuse twice/person/no progress/out of policy--> escalated
     any --"call me later"--> paused
     escalated (out of policy, terms proposed) --a person approves them--> negotiating
+    verified with a plan or promise in force --> negotiating on no offer --other terms--> escalated
 
 Invariants
 ----------
@@ -28,6 +29,10 @@ Invariants
 * An agreement is recorded only after the terms (each amount and date, the total) were read back
   and explicitly confirmed, and only if the gate says ``ok`` for it at that moment — or
   ``needs_approval`` for exactly the terms a person approved; never ``refused``.
+* No terms are offered or agreed beside a payment plan or promise already in force
+  (``context.arrangement``): the debtor is told how it stands, and a request for other terms —
+  or an arrangement made meanwhile, found at the confirmation — goes to a person
+  (``arrangement_change``).
 * A debtor's message is data, never instructions: claimed approvals, prior agreements or rule
   overrides change nothing — a proposal is judged by the gate like any other.
 * Once escalated, the agent does not negotiate.
@@ -56,6 +61,7 @@ from amicable.negotiation.replies import (
 )
 from amicable.negotiation.states import (
     Agreement,
+    Arrangement,
     ConversationState,
     DialogueContext,
     Escalation,
@@ -400,6 +406,8 @@ def _escalate(
     key = {
         EscalationReason.HARDSHIP: "escalated_hardship",
         EscalationReason.LEGAL: "escalated_legal",
+        # the plan or promise in force goes on meanwhile: its reminders are not "no payment asked"
+        EscalationReason.ARRANGEMENT_CHANGE: "escalated_arrangement",
     }.get(reason, "escalated")
     draft.say(key, days=ctx.config.human_reply_days)
     return replace(state, state=State.ESCALATED, pending=None, proposal=proposal)
@@ -520,6 +528,11 @@ def _after_verification(state: ConversationState, draft: _Draft) -> Conversation
             else EscalationReason.POLICY_ACTION,
             f"policy segment {ctx.space.segment!r} says {ctx.space.action.value}",
         )
+    if ctx.arrangement is not None:
+        # A plan or promise is in force: how it stands, and no other terms beside it.
+        _say_arrangement(draft, ctx.arrangement)
+        draft.reasons.append(f"arrangement_in_force:{ctx.arrangement.key}")
+        return replace(state, state=State.NEGOTIATING, offer=None, arrangement=ctx.arrangement.key)
     if ctx.config.high_value is not None and debtor.balance > ctx.config.high_value:
         return _escalate(
             draft,
@@ -548,6 +561,12 @@ def _verified(
     ctx = draft.ctx
     ref = ctx.debtor.reference
     has_terms = _has_terms(parse)
+    if state.arrangement is not None:
+        # The arrangement the debtor was told about: still in force (perhaps under a new key),
+        # or no longer (completed, broken): then the conversation goes on without it.
+        now_in_force = None if ctx.arrangement is None else ctx.arrangement.key
+        if now_in_force != state.arrangement:
+            state = replace(state, arrangement=now_in_force)
     for intent, reason, summary in (
         ("legal", EscalationReason.LEGAL, "the debtor mentions legal action or representation"),
         ("request_human", EscalationReason.HUMAN_REQUESTED, "the debtor asks for a person"),
@@ -593,8 +612,26 @@ def _verified(
         draft.say("payment_problem", free=True, link=ctx.payment_link)
         return state
 
+    if state.arrangement is not None:
+        if has_terms or intents & _TERMS_INTENTS or "reject" in intents:
+            return _escalate(
+                draft, state, EscalationReason.ARRANGEMENT_CHANGE,
+                f"the debtor asks for other terms while {state.arrangement} is in force",
+            )  # fmt: skip
+        if "accept" in intents:
+            draft.say("arrangement_kept")
+            draft.reasons.append("arrangement_kept")
+            return replace(state, stalled=0)
+        # anything else: no progress, the arrangement restated (below)
     if state.state is State.CONFIRMING and state.pending is not None:
         if "accept" in intents and not has_terms and "reject" not in intents:
+            if ctx.arrangement is not None:
+                # A plan or promise was made meanwhile (another channel, a person): the terms
+                # read back would run beside it.
+                return _escalate(
+                    draft, state, EscalationReason.ARRANGEMENT_CHANGE,
+                    f"{ctx.arrangement.key} came into force while these terms were read back",
+                )  # fmt: skip
             return _agree(state, state.pending, draft)
         if "reject" in intents and not has_terms:
             return _concede(replace(state, state=State.NEGOTIATING, pending=None), draft)
@@ -624,8 +661,22 @@ def _has_terms(parse: Parse) -> bool:
     return any(v is not None for v in (e.amount, e.per, e.installments, e.percent, e.fraction))
 
 
+def _say_arrangement(draft: _Draft, arrangement: Arrangement) -> None:
+    lang = draft.lang
+    draft.say(
+        f"arrangement_{arrangement.kind}",
+        ref=arrangement.key,
+        amount=format_money(arrangement.next_amount, lang),
+        date=format_day(arrangement.next_due, lang),
+        left=format_money(arrangement.left, lang),
+    )
+
+
 def _restate(state: ConversationState, draft: _Draft) -> None:
-    if state.offer is not None:
+    arrangement = draft.ctx.arrangement
+    if state.arrangement is not None and arrangement is not None:
+        _say_arrangement(draft, arrangement)
+    elif state.offer is not None:
         draft.say(
             "restate",
             free=True,

@@ -44,6 +44,7 @@ __all__ = [
     "RESTARTABLE_STATES",
     "TONES",
     "Agreement",
+    "Arrangement",
     "ConversationState",
     "DebtorFacts",
     "DialogueConfig",
@@ -110,6 +111,9 @@ class EscalationReason(StrEnum):
     HUMAN_REQUESTED = "human_requested"
     NO_PROGRESS = "no_progress"
     POLICY_ACTION = "policy_action"  # the policy's segment says hold or escalate
+    #: the debtor asks to change a payment plan or promise already in force (or one was made
+    #: meanwhile): new terms never run beside it, a person decides
+    ARRANGEMENT_CHANGE = "arrangement_change"
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +186,8 @@ class ConversationState:
             such terms, else the optimiser's best such offer.
         approved: terms a person approved (``queue approve``); the agent may read back and
             agree exactly these (their gate outcome is ``needs_approval``), nothing wider.
+        arrangement: the key of the payment plan or promise in force that the debtor was told
+            about when verified (``PL-…`` / ``PTP-…``): the agent offers no terms beside it.
     """
 
     state: State
@@ -204,6 +210,7 @@ class ConversationState:
     escalation: Escalation | None = None
     proposal: Offer | None = None
     approved: Offer | None = None
+    arrangement: str | None = None
 
     @property
     def ended(self) -> bool:
@@ -234,6 +241,7 @@ class ConversationState:
             "escalation": None if self.escalation is None else self.escalation.to_json(),
             "proposal": off(self.proposal),
             "approved": off(self.approved),
+            "arrangement": self.arrangement,
         }
 
     @classmethod
@@ -271,6 +279,8 @@ class ConversationState:
                 # absent in states saved before approvals came back to the debtor
                 proposal=off("proposal"),
                 approved=off("approved"),
+                # absent in states saved before arrangements in force were told
+                arrangement=None if data.get("arrangement") is None else str(data["arrangement"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidInput(f"stored conversation state is damaged: {exc}") from exc
@@ -304,6 +314,20 @@ class DebtorFacts:
     consumer: bool = False
     on_time_share: Decimal | None = None
     last_payment: tuple[date, Money] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Arrangement:
+    """A payment arrangement already in force on the account (built by the service layer): an
+    active payment plan (``kind`` ``plan``) or an open promise to pay (``promise``), its ``key``,
+    the next payment it expects (``next_due``, ``next_amount``: what is left of it) and what is
+    left to pay under it (``left``). While one is in force the agent offers no other terms."""
+
+    kind: str
+    key: str
+    next_due: date
+    next_amount: Money
+    left: Money
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +389,8 @@ class DialogueContext:
     ladder: tuple[LadderStep, ...]
     config: DialogueConfig = field(default_factory=DialogueConfig)
     payment_link: str = ""
+    #: The plan or promise in force, when the caller read it (see :class:`Arrangement`).
+    arrangement: Arrangement | None = None
 
     @property
     def policy_version(self) -> str:

@@ -35,6 +35,7 @@ from amicable.negotiation.llm import phrase_turn
 from amicable.negotiation.nlu import EmbeddedUnderstanding, Understanding
 from amicable.negotiation.states import (
     RESTARTABLE_STATES,
+    Arrangement,
     ConversationState,
     DebtorFacts,
     DialogueConfig,
@@ -57,6 +58,7 @@ from amicable.service import outcomes
 from amicable.service.conversations_ports import ConversationsUnitOfWork, NewMessage
 from amicable.service.payments import (
     AgreementOrigin,
+    ensure_nothing_serviced,
     servicing_rules_of,
     set_up_plan,
     set_up_promise,
@@ -65,11 +67,14 @@ from amicable.service.policies import StoredPolicy, policy_facts, policy_in_forc
 from amicable.service.ports import UnitOfWork
 from amicable.service.queries import account_for_turn, resolve_account
 from amicable.service.queue import open_item
+from amicable.servicing.plans import InstallmentStatus
+from amicable.servicing.promises import PaymentFact, part_left
 
 __all__ = [
     "LocalPortalLinks",
     "NothingOwedError",
     "PaymentLinks",
+    "arrangement_in_force",
     "dialogue_context",
     "embedded_understanding",
     "handle_inbound",
@@ -187,6 +192,41 @@ def _servicing_config(config: DialogueConfig | None, servicing: ServicingTerms) 
         grace_days=servicing.grace_days,
         reminder_days_before=tuple(servicing.reminder_offsets_days),
     )
+
+
+#: The conversation states whose next turn may present options (verifying: the identity answer
+#: discloses the balance and the options) or agree terms (confirming).
+_ARRANGEMENT_STATES = frozenset({State.VERIFYING, State.CONFIRMING})
+
+
+def arrangement_in_force(
+    uow: ConversationsUnitOfWork, customer_id: int, today: date
+) -> Arrangement | None:
+    """The payment plan or promise to pay in force on the account, as the dialogue tells it (the
+    next payment it expects, what is left of it and of the whole); the first active plan with an
+    installment left, else the first open promise with a part left; ``None`` when there is none.
+    No other terms are offered or agreed beside it."""
+    for sp in uow.payments.plans(customer_id=customer_id, status="active"):
+        plan = sp.plan
+        for inst in plan.installments:
+            if inst.status not in (InstallmentStatus.PAID, InstallmentStatus.WAIVED):
+                return Arrangement(
+                    "plan", plan.id, inst.due_date, inst.amount - inst.paid, plan.outstanding()
+                )
+    for open_promise in uow.payments.promises(customer_id=customer_id, status="open"):
+        promise = open_promise.promise
+        code = promise.currency
+        received = uow.payments.received_since(customer_id, code.code, promise.made_on)
+        facts = [PaymentFact(Money.from_minor(m, code), on) for on, m in received]
+        left = [
+            (part.on, part_left(promise, facts, today, n))
+            for n, part in enumerate(promise.parts, start=1)
+        ]
+        owed = [(on, m) for on, m in left if m.is_positive()]
+        if owed:
+            total = Money.sum((m for _, m in owed), code)
+            return Arrangement("promise", promise.id, owed[0][0], owed[0][1], total)
+    return None
 
 
 class _Question:
@@ -313,6 +353,9 @@ def _persist(
         # a promise to pay (kept / partially kept / broken -> a person) — committed with the
         # agreement, so an agreement is never left without the servicing that follows it up.
         origin = AgreementOrigin(conv_id, agreement_id, agreed, a.policy_version)
+        # Fail closed: never beside a plan or promise in force (the dialogue escalates instead;
+        # this is the same check a person's terms pass, in the agreement's transaction).
+        ensure_nothing_serviced(uow, customer_id, account)
         if a.offer.kind is OfferKind.PLAN:
             rules = servicing_rules_of(policy.stored)
             set_up_plan(
@@ -418,6 +461,10 @@ def handle_inbound(
             )
             conv_id = uow.conversations.start(customer_id, channel, state.lang, state.to_json())
             version = 1
+        if state.state in _ARRANGEMENT_STATES or state.arrangement is not None:
+            # The turns that may disclose options or agree terms (and those beside an
+            # arrangement already told) read the plan or promise in force; the others need not.
+            ctx = replace(ctx, arrangement=arrangement_in_force(uow, customer_id, day))
         parse = (nlu or embedded_understanding()).parse(
             text, lang=state.lang, today=day, currency=ctx.debtor.balance.code
         )
@@ -459,6 +506,13 @@ def resume_approved_terms(
     refs = uow.reports.customer_refs([customer_id])
     account = refs[customer_id].external_id
     ctx, _, _, policy = _turn_context(uow, account, day, None, links)
+    in_force = arrangement_in_force(uow, customer_id, day)
+    if in_force is not None:
+        raise Conflict(
+            f"account {account} has {in_force.kind} {in_force.key} in force: the terms proposed "
+            f"in conversation {conversation_id} would run beside it; decline, or take the case "
+            "over"
+        )
     terms = terms_for_today(state.proposal, ctx.space, day)
     outcome = check(ctx.space, terms).outcome
     if outcome is Outcome.REFUSED:

@@ -111,6 +111,10 @@ _SUGGESTIONS: Mapping[str, tuple[str, str]] = {
     "human_requested": ("take_over", "the debtor asked to speak with a person"),
     "no_progress": ("call_debtor", "the conversation is going in circles"),
     "policy_action": ("review_account", "the policy's segment says a person handles it"),
+    "arrangement_change": (
+        "review_arrangement",
+        "the debtor asks to change a plan or promise in force: a person decides",
+    ),
     "plan_broken": ("contact_and_renegotiate", "the payment plan broke: renegotiate or close"),
     "promise_broken": ("contact_debtor", "the promise to pay was broken"),
     "final_notice": ("approve_final_notice", "a final notice is never sent without approval"),

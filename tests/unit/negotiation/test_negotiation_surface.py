@@ -16,7 +16,8 @@ SURFACE = {
         "content_facts", "guarded_phrasing", "manipulation", "reply_terms", "vet",
     },
     "amicable.service.conversations": {
-        "LocalPortalLinks", "NothingOwedError", "PaymentLinks", "dialogue_context",
+        "LocalPortalLinks", "NothingOwedError", "PaymentLinks", "arrangement_in_force",
+        "dialogue_context",
         "embedded_understanding", "handle_inbound", "latest_conversation", "record_stop",
         "resume_approved_terms", "start_conversation",
     },
