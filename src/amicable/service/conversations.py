@@ -176,6 +176,10 @@ def _turn_context(
         ladder=ladder,
         config=_servicing_config(config, stored.policy.servicing),
         payment_link=(links or LocalPortalLinks()).link_for(ledger.external_id, pfacts.balance),
+        # Read only when the account's ledger rows name one: almost every account has none.
+        arrangement=(
+            arrangement_in_force(uow, ledger.customer_id, today) if view.arrangements else None
+        ),
     )
     lang = ledger.language if ledger.language in ("en", "fr", "es") else None
     return ctx, ledger.customer_id, lang, stored
@@ -192,11 +196,6 @@ def _servicing_config(config: DialogueConfig | None, servicing: ServicingTerms) 
         grace_days=servicing.grace_days,
         reminder_days_before=tuple(servicing.reminder_offsets_days),
     )
-
-
-#: The conversation states whose next turn may present options (verifying: the identity answer
-#: discloses the balance and the options) or agree terms (confirming).
-_ARRANGEMENT_STATES = frozenset({State.VERIFYING, State.CONFIRMING})
 
 
 def arrangement_in_force(
@@ -461,10 +460,6 @@ def handle_inbound(
             )
             conv_id = uow.conversations.start(customer_id, channel, state.lang, state.to_json())
             version = 1
-        if state.state in _ARRANGEMENT_STATES or state.arrangement is not None:
-            # The turns that may disclose options or agree terms (and those beside an
-            # arrangement already told) read the plan or promise in force; the others need not.
-            ctx = replace(ctx, arrangement=arrangement_in_force(uow, customer_id, day))
         parse = (nlu or embedded_understanding()).parse(
             text, lang=state.lang, today=day, currency=ctx.debtor.balance.code
         )
@@ -506,7 +501,7 @@ def resume_approved_terms(
     refs = uow.reports.customer_refs([customer_id])
     account = refs[customer_id].external_id
     ctx, _, _, policy = _turn_context(uow, account, day, None, links)
-    in_force = arrangement_in_force(uow, customer_id, day)
+    in_force = ctx.arrangement
     if in_force is not None:
         raise Conflict(
             f"account {account} has {in_force.kind} {in_force.key} in force: the terms proposed "

@@ -280,7 +280,8 @@ class AccountRows:
     with its open amount (paid ones included, in no particular order); ``unallocated`` the
     unallocated credit per currency; ``settlements`` the ``(due_date, paid_on)`` of every
     allocation (in no particular order); ``payments`` newest first (received date, then id),
-    their allocations not read (empty).
+    their allocations not read (empty); ``arrangements`` the keys of the account's active payment
+    plans and open promises (sorted).
     """
 
     ref: CustomerRef
@@ -289,6 +290,7 @@ class AccountRows:
     unallocated: dict[str, int]
     settlements: tuple[tuple[date, date], ...]
     payments: tuple[AccountPayment, ...]
+    arrangements: tuple[str, ...] = ()
 
 
 class LedgerReader(Protocol):

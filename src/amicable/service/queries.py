@@ -415,6 +415,8 @@ class TurnAccount:
     invoices: tuple[AccountInvoice, ...]
     payments: tuple[AccountPayment, ...]
     postal_code: str | None
+    #: The keys of the account's active payment plans and open promises (sorted).
+    arrangements: tuple[str, ...] = ()
 
 
 def account_for_turn(uow: UnitOfWork, ref: str, as_of: date) -> TurnAccount:
@@ -429,4 +431,6 @@ def account_for_turn(uow: UnitOfWork, ref: str, as_of: date) -> TurnAccount:
                 raise NotFound(f"no account {ref!r}")
     facts, invs = facts_of(rows.ref, rows.customer, rows.invoices, rows.unallocated,
                            rows.settlements, as_of)  # fmt: skip
-    return TurnAccount(facts, tuple(invs), rows.payments, rows.customer.postal_code)
+    return TurnAccount(
+        facts, tuple(invs), rows.payments, rows.customer.postal_code, rows.arrangements
+    )

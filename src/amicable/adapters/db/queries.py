@@ -35,6 +35,7 @@ from amicable.adapters.db.tables import (
     ledger_entries,
     payments,
 )
+from amicable.adapters.db.tables_payments import payment_plans, promises
 from amicable.service.ports import (
     AccountInvoice,
     AccountPayment,
@@ -75,6 +76,10 @@ def _account_ledger() -> Any:
         u  unallocated:                                   currency,         sum
         s  settlement:              due date, paid on
         p  payment:     id, reference, received on,       currency, amount,      method
+        a  arrangement: id, plan or promise key                                  status
+
+    (``a``: the account's active payment plans and open promises — whether the turn needs to
+    read one in force; almost every account has none, and then it costs no statement.)
 
     Built once with bind parameters (``org``, ``customer``, ``as_of``)."""
     org: Any = bindparam("org")
@@ -117,7 +122,17 @@ def _account_ledger() -> Any:
                p.c.currency, p.c.amount_minor, _none(Integer), p.c.method)
         .where(p.c.org_id == org, p.c.customer_id == cid, p.c.received_on <= as_of)
     )  # fmt: skip
-    return union_all(invoice_rows, unallocated_rows, settlement_rows, payment_rows)
+    plans, promised = payment_plans, promises
+    arrangement_rows = [
+        select(literal("a", String), t.c.id, key, _none(Date), _none(Date), _none(String),
+               _none(Integer), _none(Integer), t.c.status)
+        .where(t.c.org_id == org, t.c.customer_id == cid, t.c.status == status)
+        for t, key, status in ((plans, plans.c.plan_key, "active"),
+                               (promised, promised.c.promise_key, "open"))
+    ]  # fmt: skip
+    return union_all(
+        invoice_rows, unallocated_rows, settlement_rows, payment_rows, *arrangement_rows
+    )
 
 
 _ACCOUNT_LEDGER = _account_ledger()
@@ -329,6 +344,7 @@ class SqlLedgerReader:
         unallocated: dict[str, int] = {}
         settled: list[tuple[date, date]] = []
         pays: list[AccountPayment] = []
+        arranged: list[str] = []
         params = {"org": self._org, "customer": cid, "as_of": as_of}
         for r in _TURN_LEDGER.all(self._conn, params):
             kind = r.kind
@@ -340,6 +356,8 @@ class SqlLedgerReader:
                 unallocated[str(r.currency)] = int(r.open)
             elif kind == "s":
                 settled.append((_date(r.d1), _date(r.d2)))
+            elif kind == "a":
+                arranged.append(str(r.number))
             else:
                 pays.append(AccountPayment(int(r.id), str(r.number), _date(r.d1),
                                            str(r.currency), int(r.amount), r.status, ()))  # fmt: skip
@@ -358,6 +376,7 @@ class SqlLedgerReader:
             unallocated,
             tuple(settled),
             tuple(pays),
+            tuple(sorted(arranged)),
         )
 
 
