@@ -250,6 +250,27 @@ def plan_events(
     )
 
 
+def plan_renegotiated(
+    uow: ApiUnitOfWork,
+    *,
+    account: str,
+    plan: str,
+    actor: str,
+    done: bool,
+    schedule: Sequence[tuple[str, str]],
+) -> None:
+    """A person renegotiated a plan (``done``) or tried to (refused by its servicing rules): who,
+    and the schedule asked for (the plan's own events say what changed)."""
+    audit.record(
+        uow,
+        "plan.renegotiated" if done else "plan.renegotiation_refused",
+        f"plan:{plan}",
+        {"account": account, "plan": plan,
+         "schedule": [{"due_date": d, "amount": a} for d, a in schedule]},
+        actor=actor,
+    )  # fmt: skip
+
+
 def payment_posted(uow: ApiUnitOfWork, *, account: str, payment: Mapping[str, Any]) -> None:
     """A payment posted to the ledger: ``payment`` is its JSON (allocations, credit, rule id)."""
     payload = {"account": account, **payment}

@@ -95,6 +95,7 @@ __all__ = [
     "create_plan_from_agreement",
     "ensure_invoice_references",
     "ensure_nothing_serviced",
+    "plan_event_json",
     "reconcile",
     "record_payment",
     "record_promise",
@@ -285,16 +286,40 @@ def renegotiate_plan(
     schedule: Sequence[tuple[date, Money]],
     *,
     on: date,
+    actor: str | None = None,
+    role: str | None = None,
 ) -> tuple[PlanEvent, ...]:
-    """Replace the plan's unpaid remainder by ``schedule`` (the policy gate has approved it).
+    """Replace the plan's unpaid remainder by ``schedule`` (what it still owes, in new dates and
+    amounts), within the servicing rules it was agreed under (``max_renegotiations``).
 
-    Returns the events; a refused renegotiation (all allowed ones used) changes nothing but is
-    recorded. Commits.
+    With ``role`` (a person renegotiating it: ``amicable plans renegotiate``, ``actor`` named in
+    the audit record) the new schedule first passes the policy gate in force within the role's
+    authority, as a promise a person records does (:func:`_gate_promise`: the whole balance as
+    the plan it is, a part as paying the balance by its last date); otherwise
+    :class:`PermissionDenied`, nothing written. Without it the caller has checked the terms.
+
+    Returns the events; a refused renegotiation (all allowed ones used, or the plan no longer
+    active) changes nothing but is recorded. Raises ``InvalidInput`` when the schedule does not
+    add up to what the plan still owes. Commits.
     """
     with uow:
         stored = uow.payments.plan(plan_key)
+        if not schedule:
+            raise InvalidInput(f"plan {plan_key}: a renegotiation needs a new schedule")
+        # The servicing rules first (a refusal there is the answer, whatever the terms); then,
+        # before anything is written, the policy gate on the terms.
         t = plan_engine.renegotiate(stored.plan, schedule, on, stored.rules)
+        done = any(e.kind is PlanEventKind.RENEGOTIATED for e in t.events)
+        account = _external_id(uow, stored.customer_id)
+        if done and role is not None:
+            total = Money.sum((m for _, m in schedule), stored.plan.currency)
+            _gate_promise(uow, account, sorted(schedule), total, on, role, "the new schedule")
         _save(uow, stored, t, on)
+        if actor is not None:
+            outcomes.plan_renegotiated(
+                uow, account=account, plan=stored.plan.id, actor=actor, done=done,
+                schedule=[(d.isoformat(), m.amount_str()) for d, m in sorted(schedule)],
+            )  # fmt: skip
         uow.commit()
         return t.events
 
@@ -314,7 +339,7 @@ def _save(
     uow.payments.add_plan_events(stored.id, t.events)
     outcomes.plan_events(
         uow, account=_external_id(uow, stored.customer_id, known), plan=stored.plan.id,
-        status=t.plan.status.value, events=[_event_json(e) for e in t.events],
+        status=t.plan.status.value, events=[plan_event_json(e) for e in t.events],
     )  # fmt: skip
     raised: list[int] = []
     for e in t.events:
@@ -371,8 +396,9 @@ def _gate_promise(
     total: Money,
     made_on: date,
     role: str,
+    what: str = "the promise",
 ) -> PolicyVersion:
-    """The policy gate on a promise a person records, under the policy in force on ``made_on``
+    """The policy gate on a promise a person records (``what`` names the terms in the refusal), under the policy in force on ``made_on``
     (returned): a promise stops the agent chasing until its dates, so it is terms like any other
     and never runs outside the policy. A promise of the whole balance is checked as the offer it
     is (paying in full: one date; a plan: several); a promise of part of it as paying the whole
@@ -423,7 +449,7 @@ def _gate_promise(
         )
         how = "" if whole else " (as paying the balance by its last date)"
         raise PermissionDenied(
-            f"the promise is {gate.outcome.value} under the policy{how} and role {role!r} may "
+            f"{what} is {gate.outcome.value} under the policy{how} and role {role!r} may "
             "not accept it" + (f": {why}" if why else "")
         )
     return stored.stored
@@ -632,11 +658,12 @@ class RecordedPayment:
             "unallocated": self.unallocated.amount_str(),
             "rule_id": self.rule_id,
             "plan": self.plan_key,
-            "plan_events": [_event_json(e) for e in self.plan_events],
+            "plan_events": [plan_event_json(e) for e in self.plan_events],
         }
 
 
-def _event_json(e: PlanEvent) -> dict[str, Any]:
+def plan_event_json(e: PlanEvent) -> dict[str, Any]:
+    """A plan event as the JSON outputs and the audit trail give it."""
     return {
         "kind": e.kind.value,
         "on": e.on.isoformat(),
@@ -795,7 +822,7 @@ class ReversalResult:
             "duplicate": self.duplicate,
             "reopened": [{"invoice": n, "amount": m.amount_str()} for n, m in self.reopened],
             "from_credit": self.from_credit.amount_str(),
-            "plan_events": [_event_json(e) for e in self.plan_events],
+            "plan_events": [plan_event_json(e) for e in self.plan_events],
         }
 
 
@@ -951,7 +978,7 @@ class ServicingRun:
         return {
             "as_of": self.as_of.isoformat(),
             "plans": self.plans,
-            "events": [{"plan": k, **_event_json(e)} for k, e in self.events],
+            "events": [{"plan": k, **plan_event_json(e)} for k, e in self.events],
             "intents": [i.to_json() for i in self.intents],
             "escalations": self.escalations,
             "promises": [{"promise": k, "status": s} for k, s in self.promises],

@@ -113,7 +113,8 @@ _SUGGESTIONS: Mapping[str, tuple[str, str]] = {
     "policy_action": ("review_account", "the policy's segment says a person handles it"),
     "arrangement_change": (
         "review_arrangement",
-        "the debtor asks to change a plan or promise in force: a person decides",
+        "the debtor asks to change a plan or promise in force: a person decides "
+        "(amicable plans renegotiate, within the policy and the plan's servicing rules)",
     ),
     "plan_broken": ("contact_and_renegotiate", "the payment plan broke: renegotiate or close"),
     "promise_broken": ("contact_debtor", "the promise to pay was broken"),

@@ -203,7 +203,9 @@ def reconcile_cmd(
 
 # -- plans and promises ----------------------------------------------------------------------
 
-plans_app = typer.Typer(help="Installment plans: list, show, service.", no_args_is_help=True)
+plans_app = typer.Typer(
+    help="Installment plans: list, show, service, renegotiate.", no_args_is_help=True
+)
 
 
 def _plan_json(s: StoredPlan, customer: str, detail: bool) -> dict[str, Any]:
@@ -310,6 +312,63 @@ def plans_service(
               f"{len(run.intents)} contacts to attempt, {run.escalations} escalations")  # fmt: skip
     for key, e in run.events:
         out.print(f"  {key} {e.on} {e.kind.value}: {e.reason.message}")
+
+
+@plans_app.command("renegotiate")
+def plans_renegotiate(
+    ctx: typer.Context,
+    plan: Annotated[str, typer.Argument(help="plan key, e.g. PL-C000001")],
+    pay: Annotated[
+        list[str],
+        typer.Option(
+            "--pay",
+            help="a new installment DATE=AMOUNT (repeat; they add up to what the plan still owes)",
+        ),
+    ],
+    on: Annotated[
+        str | None, typer.Option("--date", help="the day it is agreed, YYYY-MM-DD (default today)")
+    ] = None,
+    actor: Annotated[
+        str, typer.Option("--as", envvar="AMICABLE_USER", help="who agreed it (default: cli)")
+    ] = "cli",
+    role: Annotated[
+        str, typer.Option("--role", help="authority to agree with: admin or collector")
+    ] = "collector",
+    org: OrgOpt = "default",
+    database_url: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Replace what a plan still owes by a new schedule a person agreed with the debtor (say on
+    an ``arrangement_change`` queue item): through the policy gate within --role's authority and
+    the plan's servicing rules (max_renegotiations); the paid installments stay. Refused by the
+    rules, nothing changes (exit 1)."""
+    with _app(ctx, database_url) as app:
+        with app.uow(org) as uow:
+            code = uow.payments.plan(plan).plan.currency.code
+        schedule = [_part(p, code) for p in pay]
+        events = svc.renegotiate_plan(
+            app.uow(org), plan, schedule, on=_date(on, "--date", app), actor=actor, role=role
+        )
+        with app.uow(org) as uow:
+            stored = uow.payments.plan(plan)
+            customer = uow.reports.customer_refs([stored.customer_id])[stored.customer_id]
+    done = any(e.kind.value == "renegotiated" for e in events)
+    shown = _plan_json(stored, customer.external_id, True)
+    doc = {"renegotiated": done, "events": [svc.plan_event_json(e) for e in events], "plan": shown}
+    if json:
+        print_json(doc)
+    else:
+        for e in events:
+            out.print(f"{plan} {e.on} {e.kind.value}: {e.reason.message}")
+        if done:
+            lines = ", ".join(
+                f"{i['amount']} on {i['due_date']}"
+                for i in shown["installments"]
+                if i["status"] != "paid"
+            )
+            out.print(f"plan {plan} ({customer.external_id}) now: {lines}")
+    if not done:
+        raise typer.Exit(1)
 
 
 promises_app = typer.Typer(help="Promises to pay.", no_args_is_help=True)
