@@ -62,6 +62,7 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "payments.assign": frozenset({ADMIN, COLLECTOR}),
     "payments.read": _EVERYONE,
     "plans.read": _EVERYONE,
+    "plans.renegotiate": frozenset({ADMIN, COLLECTOR}),
     "promises.read": _EVERYONE,
     "promises.record": frozenset({ADMIN, COLLECTOR}),
     # conversations on the chat channel

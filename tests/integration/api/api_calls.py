@@ -143,6 +143,9 @@ PAYMENT = {"reference": "API-PAY-1", "amount": "1.00", "currency": "USD",
 PROMISE = {"payments": [{"due_date": "2026-03-20", "amount": "1.00"}], "currency": "USD",
            "channel": "call"}  # fmt: skip
 
+RENEGOTIATION = {"payments": [{"due_date": "2026-04-05", "amount": "45.00"},
+                              {"due_date": "2026-05-05", "amount": "45.00"}]}  # fmt: skip
+
 QUEUE_OFFER = {"kind": "full", "total": "90.00", "currency": "USD",
                "installments": [{"due_date": "2026-03-05", "amount": "90.00"}]}  # fmt: skip
 
@@ -191,6 +194,7 @@ CALLS: tuple[Call, ...] = (
     ),
     Call("GET", "/v1/plans", "plans.read", _none),
     Call("GET", "/v1/plans/{key}", "plans.read", _none),
+    Call("POST", "/v1/plans/{key}/renegotiations", "plans.renegotiate", _json(RENEGOTIATION)),
     Call("GET", "/v1/promises", "promises.read", _none),
     Call("POST", "/v1/accounts/{ref}/promises", "promises.record", _json(PROMISE)),
     Call("POST", "/v1/reconciliations", "payments.reconcile", _statement),

@@ -230,3 +230,35 @@ def test_a_promise_beyond_the_callers_authority_is_refused_and_nothing_changes(
         r = world.client.post("/v1/accounts/C1/promises", json=far, headers=world.headers(role))
         assert r.status_code == 403 and "refused under the policy" in r.text, r.text
     assert world.client.get("/v1/promises", headers=world.headers("viewer")).json()["count"] == 0
+
+
+def test_a_person_renegotiates_a_plan_once_within_their_authority(world: ApiWorld) -> None:
+    ledger(world)
+    key = payments.create_plan_from_agreement(
+        world.app.uow("acme"), "C1", plan_offer(), agreed_on=date(2026, 3, 1),
+        rules=ServicingRules(),
+    ).plan.id  # fmt: skip
+    url = f"/v1/plans/{key}/renegotiations"
+    # the plan covers part of the balance: checked as paying it all by the last date (14 days)
+    owed = [("2026-03-13", "30.00"), ("2026-03-18", "30.00"), ("2026-03-23", "30.00")]
+    body = {"payments": [{"due_date": d, "amount": a} for d, a in owed], "on": "2026-03-10"}
+    # beyond a collector's authority (two years out): 403, nothing written
+    far = {"payments": [{"due_date": "2028-03-01", "amount": "90.00"}], "on": "2026-03-10"}
+    r = world.client.post(url, json=far, headers=world.headers("collector"))
+    assert r.status_code == 403 and "the new schedule is refused" in r.text, r.text
+    # not adding up to what the plan owes: 422
+    short = {**body, "payments": body["payments"][:1]}
+    assert world.client.post(url, json=short, headers=world.headers("collector")).status_code == 422
+    assert world.client.post(url, json=body, headers=world.headers("viewer")).status_code == 403
+    r = world.client.post(url, json=body, headers=world.headers("collector"))
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["renegotiated"] is True and doc["plan"]["renegotiations_used"] == 1
+    assert [(i["due_date"], i["amount"]) for i in doc["plan"]["installments"]] == owed
+    # the servicing rules allow one: the next is refused (recorded), the schedule stays
+    again = world.client.post(url, json=body, headers=world.headers("collector")).json()
+    assert again["renegotiated"] is False
+    assert [e["kind"] for e in again["events"]] == ["renegotiation_refused"]
+    assert [(i["due_date"], i["amount"]) for i in again["plan"]["installments"]] == owed
+    audit = world.client.get("/v1/audit/export", headers=world.headers()).text
+    assert "plan.renegotiated" in audit and "plan.renegotiation_refused" in audit

@@ -25,6 +25,7 @@ from amicable.entrypoints.api.schemas import (
     AssignCreate,
     Page,
     PaymentCreate,
+    PlanRenegotiation,
     PromiseCreate,
     RefundCreate,
 )
@@ -145,6 +146,33 @@ def show_plan(key: PlanKey, uow: Uow) -> dict[str, Any]:
         for k, on, n, r, m in events
     ]
     return doc
+
+
+@router.post("/plans/{key}/renegotiations", tags=["payments"], **guard("plans.renegotiate"))
+def renegotiate_plan(
+    key: PlanKey, body: PlanRenegotiation, app: AmicableApp, uow: Uow, who: CurrentPrincipal
+) -> dict[str, Any]:
+    """Replace what the plan still owes by a new schedule a person agreed with the debtor
+    (``amicable plans renegotiate``): within the plan's servicing rules and through the policy
+    gate within the token role's authority. ``200`` with ``{"renegotiated", "events", "plan"}``:
+    ``renegotiated`` false when its servicing rules refuse it (every allowed renegotiation used,
+    or the plan no longer active: recorded, nothing else changes); ``403`` when the gate's outcome
+    is beyond the role's authority and ``422`` when the schedule does not add up to what the plan
+    owes (nothing written)."""
+    with uow:
+        code = uow.payments.plan(key).plan.currency.code
+    schedule = [(p.due_date, Money.of(p.amount, code)) for p in body.payments]
+    events = payments.renegotiate_plan(
+        uow, key, schedule, on=_today(app, body.on), actor=who.actor, role=who.role
+    )
+    with uow:
+        stored = uow.payments.plan(key)
+        customer = uow.reports.customer_refs([stored.customer_id])[stored.customer_id]
+    return {
+        "renegotiated": any(e.kind.value == "renegotiated" for e in events),
+        "events": [payments.plan_event_json(e) for e in events],
+        "plan": plan_document(stored, customer.external_id, detail=True),
+    }
 
 
 def _promise(s: StoredPromise, customer: str) -> dict[str, Any]:

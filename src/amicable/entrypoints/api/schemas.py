@@ -32,6 +32,7 @@ __all__ = [
     "OrgPublic",
     "Page",
     "PaymentCreate",
+    "PlanRenegotiation",
     "PolicyProblem",
     "PolicyText",
     "PolicyValidation",
@@ -323,6 +324,14 @@ class PromiseCreate(_In):
     currency: str = Field(min_length=3, max_length=3)
     channel: str = Field(default="call", min_length=1, max_length=40)
     made_on: date | None = Field(default=None, description="default: today (UTC)")
+
+
+class PlanRenegotiation(_In):
+    """A new schedule for what a plan still owes, agreed with the debtor by a person: every new
+    installment (in the plan's currency), adding up to what it still owes."""
+
+    payments: list[PromisedPayment] = Field(min_length=1, max_length=60)
+    on: date | None = Field(default=None, description="the day it is agreed; default: today")
 
 
 class RefundCreate(_In):
