@@ -203,6 +203,13 @@ def reconcile_cmd(
 
 # -- plans and promises ----------------------------------------------------------------------
 
+#: The person who agreed terms with the debtor, and the authority they agree them with (the
+#: policy gate's outcome must be within it).
+_ActorOpt = Annotated[
+    str, typer.Option("--as", envvar="AMICABLE_USER", help="the person (default: cli)")
+]
+_RoleOpt = Annotated[str, typer.Option("--role", help="their authority: admin or collector")]
+
 plans_app = typer.Typer(
     help="Installment plans: list, show, service, renegotiate.", no_args_is_help=True
 )
@@ -328,12 +335,8 @@ def plans_renegotiate(
     on: Annotated[
         str | None, typer.Option("--date", help="the day it is agreed, YYYY-MM-DD (default today)")
     ] = None,
-    actor: Annotated[
-        str, typer.Option("--as", envvar="AMICABLE_USER", help="who agreed it (default: cli)")
-    ] = "cli",
-    role: Annotated[
-        str, typer.Option("--role", help="authority to agree with: admin or collector")
-    ] = "collector",
+    actor: _ActorOpt = "cli",
+    role: _RoleOpt = "collector",
     org: OrgOpt = "default",
     database_url: DbOpt = None,
     json: JsonOpt = False,
@@ -415,12 +418,8 @@ def promises_add(
     made_on: Annotated[
         str | None, typer.Option("--date", help="the day it was made, YYYY-MM-DD (default today)")
     ] = None,
-    actor: Annotated[
-        str, typer.Option("--as", envvar="AMICABLE_USER", help="who took it (default: cli)")
-    ] = "cli",
-    role: Annotated[
-        str, typer.Option("--role", help="authority to record with: admin or collector")
-    ] = "collector",
+    actor: _ActorOpt = "cli",
+    role: _RoleOpt = "collector",
     org: OrgOpt = "default",
     database_url: DbOpt = None,
     json: JsonOpt = False,
