@@ -286,17 +286,17 @@ def renegotiate_plan(
     schedule: Sequence[tuple[date, Money]],
     *,
     on: date,
-    actor: str | None = None,
-    role: str | None = None,
+    actor: str,
+    role: str,
 ) -> tuple[PlanEvent, ...]:
     """Replace the plan's unpaid remainder by ``schedule`` (what it still owes, in new dates and
     amounts), within the servicing rules it was agreed under (``max_renegotiations``).
 
-    With ``role`` (a person renegotiating it: ``amicable plans renegotiate``, ``actor`` named in
-    the audit record) the new schedule first passes the policy gate in force within the role's
-    authority, as a promise a person records does (:func:`_gate_promise`: the whole balance as
-    the plan it is, a part as paying the balance by its last date); otherwise
-    :class:`PermissionDenied`, nothing written. Without it the caller has checked the terms.
+    ``actor`` is the person who agreed it with the debtor (``amicable plans renegotiate``, the
+    API), named in the audit record; the new schedule passes the policy gate in force within
+    ``role``'s authority, as a promise a person records does (:func:`_gate_terms`: the whole
+    balance as the plan it is, a part as paying the balance by its last date), else
+    :class:`PermissionDenied`, nothing written — there is no way around the gate.
 
     Returns the events; a refused renegotiation (all allowed ones used, or the plan no longer
     active) changes nothing but is recorded. Raises ``InvalidInput`` when the schedule does not
@@ -310,16 +310,15 @@ def renegotiate_plan(
         # before anything is written, the policy gate on the terms.
         t = plan_engine.renegotiate(stored.plan, schedule, on, stored.rules)
         done = any(e.kind is PlanEventKind.RENEGOTIATED for e in t.events)
-        account = _external_id(uow, stored.customer_id)
-        if done and role is not None:
+        ref = uow.reports.customer_refs([stored.customer_id])[stored.customer_id]
+        if done:
             total = Money.sum((m for _, m in schedule), stored.plan.currency)
-            _gate_promise(uow, account, sorted(schedule), total, on, role, "the new schedule")
-        _save(uow, stored, t, on)
-        if actor is not None:
-            outcomes.plan_renegotiated(
-                uow, account=account, plan=stored.plan.id, actor=actor, done=done,
-                schedule=[(d.isoformat(), m.amount_str()) for d, m in sorted(schedule)],
-            )  # fmt: skip
+            _gate_terms(uow, ref.external_id, sorted(schedule), total, on, role, "the new schedule")
+        _save(uow, stored, t, on, known=ref)
+        outcomes.plan_renegotiated(
+            uow, account=ref.external_id, plan=stored.plan.id, actor=actor, done=done,
+            schedule=[(d.isoformat(), m.amount_str()) for d, m in sorted(schedule)],
+        )  # fmt: skip
         uow.commit()
         return t.events
 
@@ -389,7 +388,7 @@ def ensure_nothing_serviced(uow: PaymentsUnitOfWork, customer_id: int, account: 
         )
 
 
-def _gate_promise(
+def _gate_terms(
     uow: PaymentsUnitOfWork,
     account: str,
     parts: Sequence[tuple[date, Money]],
@@ -398,8 +397,9 @@ def _gate_promise(
     role: str,
     what: str = "the promise",
 ) -> PolicyVersion:
-    """The policy gate on a promise a person records (``what`` names the terms in the refusal), under the policy in force on ``made_on``
-    (returned): a promise stops the agent chasing until its dates, so it is terms like any other
+    """The policy gate on terms a person sets — a promise they record, a plan they renegotiate
+    (``what`` names them in a refusal) — under the policy in force on ``made_on`` (returned): a
+    promise stops the agent chasing until its dates, so it is terms like any other
     and never runs outside the policy. A promise of the whole balance is checked as the offer it
     is (paying in full: one date; a plan: several); a promise of part of it as paying the whole
     balance by its last date (a part promised never defers the rest beyond what the policy
@@ -473,7 +473,7 @@ def record_promise(
     its dates, kept when paid, broken after grace → a person. ``grace_days``: default the
     policy's servicing grace. Commits.
 
-    It passes the policy gate within ``role``'s authority (:func:`_gate_promise`), else
+    It passes the policy gate within ``role``'s authority (:func:`_gate_terms`), else
     :class:`PermissionDenied`, nothing written.
 
     Refused with :class:`InvalidInput`, nothing written: no part; the account owes nothing in
@@ -505,7 +505,7 @@ def record_promise(
                 f"account {customer.external_id}: the promise totals {total.amount_str()} "
                 f"{code}, more than the {Money.from_minor(owed, code).amount_str()} it owes"
             )
-        stored_policy = _gate_promise(uow, customer.external_id, parts, total, made_on, role)
+        stored_policy = _gate_terms(uow, customer.external_id, parts, total, made_on, role)
         if grace_days is None:
             grace_days = servicing_rules_of(stored_policy).grace_days
         stored = set_up_promise(

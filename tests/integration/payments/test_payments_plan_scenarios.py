@@ -147,6 +147,14 @@ def test_an_overpayment_rolls_forward_and_the_excess_is_a_credit(app: App, plan_
     assert last.unallocated == usd("100.00")
 
 
+#: What the plan still owes (300.00) in three payments, inside the default policy's plan terms.
+RENEGOTIATED = [
+    (date(2026, 4, 15), usd("100.00")),
+    (date(2026, 5, 15), usd("100.00")),
+    (date(2026, 6, 15), usd("100.00")),
+]
+
+
 def test_a_missed_installment_is_renegotiated_once(app: App, plan_key: str) -> None:
     pay(app, "100.00", date(2026, 3, 1), "P1")
     run = svc.service_plans(app.uow(), date(2026, 4, 7))
@@ -157,16 +165,14 @@ def test_a_missed_installment_is_renegotiated_once(app: App, plan_key: str) -> N
     ]
     assert run.intents[0].amount_due == usd("150.00")
     events = svc.renegotiate_plan(
-        app.uow(),
-        plan_key,
-        [(date(2026, 4, 15), usd("150.00")), (date(2026, 5, 15), usd("150.00"))],
-        on=date(2026, 4, 7),
+        app.uow(), plan_key, RENEGOTIATED, on=date(2026, 4, 7), actor="ana", role="admin"
     )
     assert "renegotiated" in [e.kind.value for e in events]
     assert schedule(app, plan_key) == [
         (1, "2026-03-01", "100.00", "100.00", "paid"),
-        (2, "2026-04-15", "150.00", "0.00", "scheduled"),
-        (3, "2026-05-15", "150.00", "0.00", "scheduled"),
+        (2, "2026-04-15", "100.00", "0.00", "scheduled"),
+        (3, "2026-05-15", "100.00", "0.00", "scheduled"),
+        (4, "2026-06-15", "100.00", "0.00", "scheduled"),
     ]
     assert status(app, plan_key) == "active"
 
@@ -177,16 +183,14 @@ def test_a_miss_after_the_renegotiation_breaks_the_plan_and_escalates(
     pay(app, "100.00", date(2026, 3, 1), "P1")
     svc.service_plans(app.uow(), date(2026, 4, 7))
     svc.renegotiate_plan(
-        app.uow(),
-        plan_key,
-        [(date(2026, 4, 15), usd("150.00")), (date(2026, 5, 15), usd("150.00"))],
-        on=date(2026, 4, 7),
+        app.uow(), plan_key, RENEGOTIATED, on=date(2026, 4, 7), actor="ana", role="admin"
     )
     run = svc.service_plans(app.uow(), date(2026, 4, 21))
     assert schedule(app, plan_key) == [
         (1, "2026-03-01", "100.00", "100.00", "paid"),
-        (2, "2026-04-15", "150.00", "0.00", "missed"),
-        (3, "2026-05-15", "150.00", "0.00", "scheduled"),
+        (2, "2026-04-15", "100.00", "0.00", "missed"),
+        (3, "2026-05-15", "100.00", "0.00", "scheduled"),
+        (4, "2026-06-15", "100.00", "0.00", "scheduled"),
     ]
     assert status(app, plan_key) == "broken"
     assert run.escalations == 1
@@ -194,8 +198,8 @@ def test_a_miss_after_the_renegotiation_breaks_the_plan_and_escalates(
         (esc,) = uow.payments.escalations()
     assert (esc.reason, esc.plan_key, esc.raised_on) == ("plan_broken", plan_key, date(2026, 4, 21))
     # A later payment is still applied to the broken plan and to the ledger.
-    pay(app, "150.00", date(2026, 4, 25), "P2")
-    assert schedule(app, plan_key)[1] == (2, "2026-04-15", "150.00", "150.00", "paid")
+    pay(app, "100.00", date(2026, 4, 25), "P2")
+    assert schedule(app, plan_key)[1] == (2, "2026-04-15", "100.00", "100.00", "paid")
     assert status(app, plan_key) == "broken"
 
 
