@@ -86,6 +86,8 @@ def _amounts(ctx: DialogueContext, offers: Iterable[Offer | None]) -> tuple[Mone
         out += [inv.amount, inv.open_amount]
     if ctx.debtor.last_payment is not None:
         out.append(ctx.debtor.last_payment[1])
+    if ctx.arrangement is not None:  # told to the debtor: its next payment and what is left
+        out += [ctx.arrangement.next_amount, ctx.arrangement.left]
     for step in ctx.ladder:
         out += _offer_amounts(step.offer)
     for offer in offers:
@@ -120,6 +122,8 @@ def reply_terms(
         days |= {inv.issue_date, inv.due_date}
     if ctx.debtor.last_payment is not None:
         days.add(ctx.debtor.last_payment[0])
+    if ctx.arrangement is not None:
+        days.add(ctx.arrangement.next_due)
     offers = [s.offer for s in ctx.ladder] + [offer, state.offer, state.pending, state.agreement]
     for o in offers:
         if o is not None:

@@ -17,7 +17,10 @@ One pass of :func:`run_due` at instant ``now``:
    written channel with an address (with the account's messages already written in the pass in
    its history) and written as an attempt with its decision — the first allowed channel is
    committed then handed off; none allowed → one ``blocked`` record a day with the soonest
-   ``earliest_allowed_at``.
+   ``earliest_allowed_at``. While a person has the account's conversation (an escalation not yet
+   closed, for any reason but ``arrangement_change``) they are held the same way under
+   :data:`HUMAN_OWNED` — the debtor was told a person takes it from here — and go out, while
+   still relevant, once the escalation is closed.
 2. **Learning outcomes**: a sent attempt whose account's balance has since fallen is a
    ``success`` of its (segment, channel) arm; one with no payment after ``OUTCOME_DAYS`` is a
    ``failure``. The learning state is derived from these outcomes on every pass.
@@ -60,7 +63,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
-from amicable.compliance import ComplianceContext, ComplianceDecision, ProposedContact, decide
+from amicable.compliance import (
+    ComplianceContext,
+    ComplianceDecision,
+    ProposedContact,
+    Violation,
+    decide,
+)
 from amicable.domain.clock import SimulatedClock, ensure_utc
 from amicable.domain.errors import AmicableError, ChannelUnavailable, InvalidInput, NotFound
 from amicable.domain.money import Money
@@ -108,6 +117,7 @@ from amicable.strategy.nba import (
 
 __all__ = [
     "EMBEDDED_CHANNELS",
+    "HUMAN_OWNED",
     "OUTCOME_DAYS",
     "SEND_SLOTS",
     "InboundResult",
@@ -482,14 +492,18 @@ def run_due(
             by_customer.update(fresh)
 
         # 1b. plan servicing messages (reminders, retry links, renegotiation offers), and those
-        # held by compliance earlier that are still relevant
+        # held by compliance earlier that are still relevant — held while a person has the
+        # account's conversation (see HUMAN_OWNED)
+        with_people = (
+            uow.runtime.with_people({w.customer_id for w in plan_work}) if plan_work else {}
+        )
         for pending in plan_work:
             cid = pending.customer_id
             acct = account(cid)
             try:
                 wrote = _send_plan_message(
                     uow, acct, refs[cid].external_id, pending, now, sender,
-                    collector_type, links, report, usable,
+                    collector_type, links, report, usable, with_person=with_people.get(cid),
                 )  # fmt: skip
             except AmicableError as exc:
                 uow.rollback()
@@ -981,11 +995,15 @@ def _send_plan_message(
     links: PaymentLinks,
     report: RunReport,
     channels: Sequence[str] = EMBEDDED_CHANNELS,
+    *,
+    with_person: str | None = None,
 ) -> bool:
     """Attempt one plan servicing message while it is still relevant: through ``decide`` on each
     channel with a recipient (email, SMS, WhatsApp in that order); the first allowed is written
     with its decision, committed, then handed off; with none allowed, one ``blocked`` record a day
     carries the decision that allows soonest (and brings the message back on later passes).
+    ``with_person`` (the reason of an escalated conversation a person has) holds it the same
+    way, with :data:`HUMAN_OWNED` as the reason, until the escalation is closed.
     True when an attempt was written (the account's history changed)."""
     today = now.date()
     target = _servicing_target(uow, work, today)
@@ -1016,8 +1034,14 @@ def _send_plan_message(
             third_party=ctx.collector_type == "third_party",
             consumer=customer.customer_type == "consumer", first_communication=first,
         )  # fmt: skip
-        proposal = ProposedContact(now, channel, debt_ids, m.text, first, m.lang, automated=True)
-        candidates.append(_Candidate(channel, to, m.subject, m.text, m.lang, decide(ctx, proposal)))
+        if with_person is not None:
+            decision = _held_for_person(with_person)
+        else:
+            proposal = ProposedContact(
+                now, channel, debt_ids, m.text, first, m.lang, automated=True
+            )
+            decision = decide(ctx, proposal)
+        candidates.append(_Candidate(channel, to, m.subject, m.text, m.lang, decision))
     if not candidates:
         log.warning("plan message %s: the account has no written channel", key)
         return False
@@ -1039,6 +1063,29 @@ def _send_plan_message(
         return False  # already sent (a second pass on the same day)
     _hand_off(uow, attempt_id, new, ref, sender, now, report)
     return True
+
+
+#: The rule a plan servicing message is held under while a person has the account's conversation.
+#: The debtor was told a person would contact them and, for most reasons, that no payment would
+#: be asked meanwhile (a hardship, a dispute, a lawyer or a wrong number are not met with
+#: payment reminders either); only a request to change the arrangement itself leaves its
+#: reminders going ("your arrangement stays as agreed").
+HUMAN_OWNED: Final = "amicable.human_owned"
+
+
+def _held_for_person(reason: str) -> ComplianceDecision:
+    return ComplianceDecision(
+        False,
+        (
+            Violation(
+                HUMAN_OWNED,
+                f"a person has this account's conversation (escalated: {reason}); plan "
+                "messages wait until the escalation is closed",
+                "amicable: the debtor was told a person takes the case from here",
+            ),
+        ),
+        None,
+    )
 
 
 def _plan_attempt(

@@ -240,6 +240,11 @@ class RuntimeRepository(Protocol):
         ``open_promise``, ``open_escalation``)."""
         ...
 
+    def with_people(self, customer_ids: Collection[int]) -> dict[int, str]:
+        """Of ``customer_ids``, those whose conversation a person has (an escalation not yet
+        closed, for any reason but ``arrangement_change``) -> the escalation's reason."""
+        ...
+
 
 class RuntimeUnitOfWork(ConversationsUnitOfWork, PaymentsUnitOfWork, Protocol):
     """A unit of work that also holds the runtime repository (and escalates through the

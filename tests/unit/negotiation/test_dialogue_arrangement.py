@@ -56,6 +56,21 @@ def test_verified_with_a_plan_in_force_the_debtor_is_told_it_and_offered_nothing
     assert ConversationState.from_json(turn.state.to_json()) == turn.state
 
 
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_the_arrangements_own_amounts_pass_the_content_check(lang: str) -> None:
+    """A plan partly paid, or agreed on terms that are not today's ladder: its next payment and
+    what is left are amounts of the account too (they failed the content check as "misleading",
+    and the verified debtor's conversation went to a person instead of being told the plan)."""
+    odd = Arrangement(
+        "plan", "PL-C000001", date(2026, 3, 9), Money.of("77.70", "USD"), Money.of("311.10", "USD")
+    )
+    ctx = replace(context(), arrangement=odd)
+    turn = talk(ctx, [POSTAL], lang=lang).turns[-1]
+    assert_turn_is_safe(turn, ctx)
+    assert turn.escalation is None and turn.state.state is State.NEGOTIATING
+    assert turn.reply is not None and "77" in turn.reply and "311" in turn.reply
+
+
 def test_without_an_arrangement_the_options_are_presented_as_before() -> None:
     ctx = context()
     turn = talk(ctx, [POSTAL]).turns[-1]

@@ -312,6 +312,20 @@ class SqlRuntimeRepository:
 
     # -- what suspends chasing --------------------------------------------------------------
 
+    def with_people(self, customer_ids: Collection[int]) -> dict[int, str]:
+        t = conversation_escalations
+        stmt = select(t.c.customer_id, t.c.reason).where(
+            t.c.org_id == self._org, t.c.status != "closed", t.c.reason != "arrangement_change"
+        )
+        ids = sorted(set(customer_ids))
+        out: dict[int, str] = {}
+        for i in range(0, len(ids), _IN_BATCH):
+            for cid, reason in self._conn.execute(
+                stmt.where(t.c.customer_id.in_(ids[i : i + _IN_BATCH])).order_by(t.c.id)
+            ):
+                out[int(cid)] = str(reason)  # the latest one's reason
+        return out
+
     def suspended(self, today: date) -> dict[int, str]:
         out: dict[int, str] = {}
         org = self._org
