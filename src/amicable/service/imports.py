@@ -33,11 +33,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, islice, repeat
-from typing import TypeVar, cast
+from typing import Final, TypeVar, cast
 
 from amicable.domain.ledger import OpenInvoice, allocate_oldest_first
 from amicable.domain.money import Money
 from amicable.domain.records import CustomerRecord, InvoiceRecord, PaymentRecord, RowError
+from amicable.service import outcomes
+from amicable.service.api_ports import ApiUnitOfWork
 from amicable.service.ports import (
     EntryRow,
     ExistingInvoice,
@@ -61,6 +63,9 @@ DEFAULT_CHUNK = 10_000
 #: statistics of the customer file are refreshed after it (smaller ones leave that to the
 #: database's own schedule; a few hundred rows more or less do not change a plan).
 BULK_LOAD_ROWS = 500
+#: The reason recorded on a dispute an imported file opens (the file's disputed flag).
+_DISPUTED_IN_FILE: Final = "marked disputed in the imported file"
+
 R = TypeVar("R")
 T = TypeVar("T")
 Progress = Callable[[int], None]
@@ -166,6 +171,12 @@ class _ImportRun:
     fresh: bool
     seen: dict[str, int] = field(default_factory=dict)
     customers: dict[str, int] = field(default_factory=dict)
+    #: account reference -> the numbers of its invoices this run marked disputed (new ones
+    #: imported disputed, known ones newly disputed): one ``dispute.opened`` each at the commit
+    disputes: dict[str, list[str]] = field(default_factory=dict)
+
+    def disputed(self, account: str, number: str) -> None:
+        self.disputes.setdefault(account, []).append(number)
 
 
 def _chunks(items: Iterable[R], size: int) -> Iterator[list[R]]:
@@ -236,7 +247,13 @@ def prefetched(
 
 
 def _finish(
-    uow: UnitOfWork, run_id: int, tally: _Tally, *, dry_run: bool, skip_invalid: bool
+    uow: UnitOfWork,
+    run_id: int,
+    tally: _Tally,
+    *,
+    dry_run: bool,
+    skip_invalid: bool,
+    before_commit: Callable[[], None] | None = None,
 ) -> ImportResult:
     if dry_run or (tally.errors and not skip_invalid):
         uow.rollback()
@@ -249,6 +266,8 @@ def _finish(
             unchanged=tally.unchanged,
             refused=len(tally.errors),
         )
+        if before_commit is not None:
+            before_commit()
         uow.commit()
         written = True
     errors = tuple(sorted(tally.errors, key=lambda e: e.line))
@@ -266,7 +285,7 @@ def _later(a: date, b: date) -> date:
 
 
 def import_invoices(
-    uow: UnitOfWork,
+    uow: ApiUnitOfWork,
     records: Iterable[InvoiceRecord | RowError | InvoiceBatch],
     *,
     source: str = "",
@@ -305,7 +324,20 @@ def import_invoices(
             if len(pending) >= chunk_size:
                 flush()
         flush()
-        return _finish(uow, run_id, tally, dry_run=dry_run, skip_invalid=skip_invalid)
+
+        def disputes_opened() -> None:
+            # In the import's transaction: the audit trail and the write-back outbox learn of
+            # every dispute the file opened, as of one a debtor raises in a conversation.
+            for account, numbers in sorted(run.disputes.items()):
+                outcomes.dispute_opened(
+                    uow, account=account, source="import", reason=_DISPUTED_IN_FILE,
+                    invoices=numbers,
+                )  # fmt: skip
+
+        return _finish(
+            uow, run_id, tally, dry_run=dry_run, skip_invalid=skip_invalid,
+            before_commit=disputes_opened,
+        )  # fmt: skip
 
 
 def _invoice_batch(
@@ -378,7 +410,10 @@ def _invoice_batch(
         )  # fmt: skip
     disputed = [i for i, d in zip(ids, batch.disputed, strict=True) if d]
     if disputed:  # new invoices, written with dispute_status "open": only the records are due
-        uow.ledger.record_open_disputes(disputed, "marked disputed in the imported file")
+        uow.ledger.record_open_disputes(disputed, _DISPUTED_IN_FILE)
+        for ref, number, d in zip(batch.customer_ref, numbers, batch.disputed, strict=True):
+            if d:
+                run.disputed(ref, number)
 
 
 def _repeat_each(values: list[T], counts: list[int]) -> list[T]:
@@ -463,6 +498,7 @@ def _invoice_chunk(
                     )  # fmt: skip
                 if rec.disputed:
                     disputed.append(invoice_id)
+                    run.disputed(rec.customer_ref, rec.number)
     for rec, old in changed:
         header_changed = (
             rec.issue_date != old.issue_date
@@ -489,10 +525,11 @@ def _invoice_chunk(
             )  # fmt: skip
         if newly_disputed:
             disputed.append(old.id)
+            run.disputed(rec.customer_ref, rec.number)
     if writing:
         ledger.add_entries(entries)
         if disputed:
-            ledger.open_dispute(disputed, "marked disputed in the imported file")
+            ledger.open_dispute(disputed, _DISPUTED_IN_FILE)
 
 
 def _invoice_conflict(rec: InvoiceRecord, old: ExistingInvoice) -> RowError | None:
