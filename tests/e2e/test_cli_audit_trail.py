@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import date
 from pathlib import Path
@@ -38,10 +39,18 @@ def test_imports_and_policy_versions_are_recorded_in_a_chain_that_verifies(
     records = json.loads(out)
     records = records["records"] if isinstance(records, dict) else records
     kinds = [r["kind"] for r in records]
-    assert kinds == ["import.completed", "import.completed", "policy.applied"]
-    assert records[2]["actor"] == "system (packaged default)"
+    # the invoices file marks some invoices disputed: one dispute.opened per such account
+    with (tmp_path / "invoices.csv").open(encoding="utf-8", newline="") as f:
+        disputed = {r["customer_id"] for r in csv.DictReader(f) if r["disputed"] == "yes"}
+    assert disputed, "the sample disputes some invoices"
+    opened = ["dispute.opened"] * len(disputed)
+    assert kinds == ["import.completed", *opened, "import.completed", "policy.applied"]
+    assert {r["subject"] for r in records if r["kind"] == "dispute.opened"} == {
+        f"account:{c}" for c in disputed
+    }
+    assert records[-1]["actor"] == "system (packaged default)"
 
     code, out, err = run(database_url, "audit", "verify", "--json")
     assert code == 0, err
     verdict = json.loads(out)
-    assert verdict["ok"] is True and verdict["records"] == 3
+    assert verdict["ok"] is True and verdict["records"] == len(kinds)
