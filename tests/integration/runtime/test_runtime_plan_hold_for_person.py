@@ -9,46 +9,24 @@ from __future__ import annotations
 
 from datetime import date
 
+from test_runtime_plan_reminders import AMOUNTS, DUES, _agreed, usd
+
 from amicable.adapters.channels.outbox import RecordingOutboxSender
 from amicable.bootstrap import App
 from amicable.domain.clock import SimulatedClock
-from amicable.domain.money import Money
-from amicable.domain.records import CustomerRecord, InvoiceRecord
 from amicable.policy.offer import Offer, OfferKind, Payment
-from amicable.service import payments, queue
+from amicable.service import queue
 from amicable.service.conversations import handle_inbound
-from amicable.service.imports import import_customers, import_invoices
 from amicable.service.runtime import HUMAN_OWNED, run_days
 from amicable.service.runtime_ports import Attempt
-from amicable.servicing.plans import ServicingRules
-
-DUES = (date(2026, 3, 12), date(2026, 3, 26), date(2026, 4, 9))  # Thursdays
-AMOUNTS = ("100.00", "150.00", "150.00")
-
-
-def usd(amount: str) -> Money:
-    return Money.of(amount, "USD")
 
 
 def _on_a_plan(app: App) -> None:
-    """A New York consumer (C1, by email; identity answer 10001) on a plan agreed 2026-03-01:
-    100.00 on 03-12, 150.00 on 03-26 and 150.00 on 04-09 (reminders 3 and 1 days before)."""
-    customer = CustomerRecord(
-        line=1, external_id="C1", name="Jo Doe", customer_type="consumer", language="en",
-        country="US", region="NY", timezone="America/New_York", emails=("jo@example.com",),
-        postal_code="10001",
-    )  # fmt: skip
-    assert not import_customers(app.uow(), [customer]).errors
-    invoice = InvoiceRecord(
-        line=1, customer_ref="C1", number="INV-1", issue_date=date(2026, 1, 1),
-        due_date=date(2026, 1, 31), amount=usd("400.00"), open_amount=usd("400.00"),
-    )  # fmt: skip
-    assert not import_invoices(app.uow(), [invoice]).errors
+    """C1 on the plan of ``test_runtime_plan_reminders`` (400.00: 100.00 on 03-12, 150.00 on 03-26
+    and 150.00 on 04-09; reminders 3 and 1 days before), with 10001 as its identity answer."""
     parts = tuple(Payment(d, usd(a)) for d, a in zip(DUES, AMOUNTS, strict=True))
     offer = Offer(OfferKind.PLAN, usd("400.00"), parts, usd("0.00"), down_payment=parts[0].amount)
-    payments.create_plan_from_agreement(
-        app.uow(), "C1", offer, agreed_on=date(2026, 3, 1), rules=ServicingRules(), plan_key="PL-1"
-    )
+    _agreed(app, offer, "PL-1", postal_code="10001")
 
 
 def _reminders(app: App) -> list[Attempt]:

@@ -35,12 +35,13 @@ def usd(amount: str) -> Money:
     return Money.of(amount, "USD")
 
 
-def _agreed(app: App, offer: Offer, key: str) -> None:
-    """A New York consumer (C1, by email) owing ``offer``'s total on invoice INV-1, and the plan
-    ``key`` of ``offer`` agreed 2026-03-01."""
+def _agreed(app: App, offer: Offer, key: str, *, postal_code: str | None = None) -> None:
+    """A New York consumer (C1, by email; ``postal_code``, the identity answer, if given) owing
+    ``offer``'s total on invoice INV-1, and the plan ``key`` of ``offer`` agreed 2026-03-01."""
     customer = CustomerRecord(
         line=1, external_id="C1", name="Jo Doe", customer_type="consumer", language="en",
         country="US", region="NY", timezone="America/New_York", emails=("jo@example.com",),
+        postal_code=postal_code,
     )  # fmt: skip
     assert not import_customers(app.uow(), [customer]).errors
     invoice = InvoiceRecord(
