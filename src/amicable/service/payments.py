@@ -67,7 +67,7 @@ from amicable.servicing.matching import (
     match_entry,
     normalise_name,
 )
-from amicable.servicing.plans import PlanEvent, PlanEventKind, ServicingRules
+from amicable.servicing.plans import PlanEvent, PlanEventKind, PlanStatus, ServicingRules
 from amicable.servicing.promises import (
     PaymentFact,
     due_promise_reminders,
@@ -564,14 +564,18 @@ def _evaluate_promises(
     *,
     remind: list[OutboundIntent] | None = None,
     offsets: Sequence[int] = (),
+    still_open: set[int] | None = None,
 ) -> list[tuple[StoredPromise, str]]:
     """Re-evaluate open promises at ``as_of``; a newly broken one raises an escalation.
     ``known``: the customer when the caller has already read it. With ``remind``, the reminders
     that fall on ``as_of`` (``offsets`` days before a promised date) of each promise still open
-    are added to it as ``promise_reminder`` intents."""
+    are added to it as ``promise_reminder`` intents; ``still_open`` collects the customers of
+    the promises still open after the evaluation."""
     changed: list[tuple[StoredPromise, str]] = []
     for sp in uow.payments.promises(customer_id=customer_id, status="open"):
         if as_of < sp.promise.made_on:
+            if still_open is not None:
+                still_open.add(sp.customer_id)
             continue
         received = uow.payments.received_since(
             sp.customer_id, sp.promise.currency.code, sp.promise.made_on
@@ -579,6 +583,8 @@ def _evaluate_promises(
         facts = [PaymentFact(Money.from_minor(m, sp.promise.currency), on) for on, m in received]
         ev = evaluate_promise(sp.promise, facts, as_of, sp.grace_days)
         if ev.status.value == sp.status:
+            if still_open is not None:
+                still_open.add(sp.customer_id)
             if remind is not None:
                 remind.extend(
                     OutboundIntent(
@@ -973,6 +979,9 @@ class ServicingRun:
     intents: tuple[OutboundIntent, ...]
     escalations: int
     promises: tuple[tuple[str, str], ...] = field(default=())
+    #: The customers with a plan still active or a promise still open after the run (plans at
+    #: a later date included): the only accounts whose servicing messages can still be due.
+    serviced: frozenset[int] = field(default=frozenset())
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -1034,15 +1043,19 @@ def service_plans(
         events: list[tuple[str, PlanEvent]] = []
         intents: list[OutboundIntent] = []
         escalations = 0
+        serviced: set[int] = set()  # the customers of the plans and promises still running
         active = uow.payments.plans(status="active")
         for stored in active:
             if as_of < stored.plan.as_of:
+                serviced.add(stored.customer_id)
                 continue
             if in_force is not None:
                 stored = replace(stored, rules=in_force)
             t = plan_engine.advance_to(stored.plan, as_of, stored.rules)
             escalations += len(_save(uow, stored, t, as_of))
             events.extend((stored.plan.id, e) for e in t.events)
+            if t.plan.status is PlanStatus.ACTIVE:
+                serviced.add(stored.customer_id)
             for e in t.events:
                 if e.kind is PlanEventKind.INSTALLMENT_MISSED and t.plan.status.value == "active":
                     intents.append(OutboundIntent(
@@ -1061,11 +1074,14 @@ def service_plans(
                     r.due_date, r.amount_due, r.offset_days, r.reason.rule_id, r.reason.message,
                 ))  # fmt: skip
         offsets = (in_force or ServicingRules()).reminder_offsets_days
-        changed = _evaluate_promises(uow, as_of, remind=intents, offsets=offsets)
+        changed = _evaluate_promises(
+            uow, as_of, remind=intents, offsets=offsets, still_open=serviced
+        )
         escalations += sum(1 for _, s in changed if s == "broken")
         uow.commit()
         return ServicingRun(as_of, len(active), tuple(events), tuple(intents), escalations,
-                            tuple((sp.promise.id, s) for sp, s in changed))  # fmt: skip
+                            tuple((sp.promise.id, s) for sp, s in changed),
+                            frozenset(serviced))  # fmt: skip
 
 
 # -- provider events ------------------------------------------------------------------------------

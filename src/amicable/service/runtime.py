@@ -411,10 +411,19 @@ def run_due(
                 if minor > 0:
                     overdue[cid] = minor
         leftover = [a for a in uow.runtime.attempts(status="planned") if mine(a.customer_id)]
+        # Plan messages held earlier can only still be due for a plan still active or a promise
+        # still open: only those accounts' plan attempts are read (not every one ever written).
         plan_work = (
             []
             if servicing is None
-            else _plan_work(servicing.intents, uow.runtime.attempts(actions=PLAN_KINDS), today)
+            else _plan_work(
+                servicing.intents,
+                uow.runtime.attempts(
+                    actions=PLAN_KINDS,
+                    customer_ids=servicing.serviced | {i.customer_id for i in servicing.intents},
+                ),
+                today,
+            )
         )
         # Only the accounts with work in this pass are read further: the ones due for a
         # decision, those with a hand-off left over, and (shard 0) those with plan messages (not

@@ -259,3 +259,36 @@ def test_two_plan_messages_of_one_day_are_decided_each_with_the_other_in_the_his
     for day in sent:
         window = [d for d in sent if 0 <= (day - d).days < 7]
         assert len(window) <= 3, (day, sent)
+
+
+def test_a_pass_reads_the_plan_messages_of_running_plans_only(
+    planned: App, clock: SimulatedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Held plan messages can only still be due while their plan runs: once the plan is
+    completed, a pass no longer reads its account's plan attempts (they grow with history)."""
+    from amicable.adapters.db.runtime_repository import SqlRuntimeRepository
+
+    _run(planned, clock, date(2026, 3, 2), date(2026, 3, 11))
+    assert _sent(planned, "plan_reminder")  # the plan's account has plan attempts
+    reads: list[frozenset[int] | None] = []
+    original = SqlRuntimeRepository.attempts
+
+    def spy(self: SqlRuntimeRepository, **kw: object) -> list[Attempt]:
+        if kw.get("actions") is not None:
+            ids = kw.get("customer_ids")
+            reads.append(None if ids is None else frozenset(ids))  # type: ignore[arg-type]
+        return original(self, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SqlRuntimeRepository, "attempts", spy)
+    at = datetime.combine(date(2026, 3, 12), time(14), tzinfo=UTC)
+    clock.set(at)
+    assert run_due(planned.uow(), at, sender=RecordingOutboxSender(clock=clock)).errors == 0
+    assert len(reads) == 1 and reads[0] is not None and len(reads[0]) == 1  # the plan's account
+    payments.record_payment(planned.uow(), "C1", usd("400.00"), date(2026, 3, 12), "PAY-ALL")
+    with planned.uow() as uow:
+        assert [s.plan.status.value for s in uow.payments.plans()] == ["completed"]
+    reads.clear()
+    at = datetime.combine(date(2026, 3, 13), time(14), tzinfo=UTC)
+    clock.set(at)
+    assert run_due(planned.uow(), at, sender=RecordingOutboxSender(clock=clock)).errors == 0
+    assert reads == [frozenset()]
