@@ -208,10 +208,11 @@ def ptp_report(uow: AnalyticsUnitOfWork, start: date, end: date, as_of: date) ->
 
 
 def plans_report(uow: AnalyticsUnitOfWork, start: date, end: date) -> Report:
-    """Payment plans agreed in the window per status; broken over all, and over the resolved."""
+    """Payment plans agreed in the window per status; broken over all, and over the resolved
+    (completed or broken: a plan a person cancelled was neither kept nor broken)."""
     with uow:
         found = uow.analytics.plans_agreed(start, end)
-    statuses = {s: found.get(s, 0) for s in ("active", "completed", "broken")}
+    statuses = {s: found.get(s, 0) for s in ("active", "completed", "broken", "cancelled")}
     total = sum(found.values())
     resolved = statuses["completed"] + statuses["broken"]
     return {

@@ -63,6 +63,7 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "payments.read": _EVERYONE,
     "plans.read": _EVERYONE,
     "plans.renegotiate": frozenset({ADMIN, COLLECTOR}),
+    "plans.cancel": frozenset({ADMIN, COLLECTOR}),
     "promises.read": _EVERYONE,
     "promises.record": frozenset({ADMIN, COLLECTOR}),
     # conversations on the chat channel

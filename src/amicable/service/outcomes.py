@@ -271,6 +271,26 @@ def plan_renegotiated(
     )  # fmt: skip
 
 
+def plan_cancelled(
+    uow: ApiUnitOfWork,
+    *,
+    account: str,
+    plan: str,
+    actor: str,
+    reason: str,
+    on: str,
+    outstanding: Money,
+) -> None:
+    """A person cancelled a plan (written back as ``plan.cancelled``): who, why, and what the
+    plan had not collected (owed again as the invoices say)."""
+    payload = {
+        "account": account, "plan": plan, "reason": reason, "on": on,
+        "outstanding": _money(outstanding),
+    }  # fmt: skip
+    audit.record(uow, "plan.cancelled", f"plan:{plan}", payload, actor=actor)
+    writeback.emit(uow, "plan.cancelled", {**payload, "actor": actor})
+
+
 def payment_posted(uow: ApiUnitOfWork, *, account: str, payment: Mapping[str, Any]) -> None:
     """A payment posted to the ledger: ``payment`` is its JSON (allocations, credit, rule id)."""
     payload = {"account": account, **payment}

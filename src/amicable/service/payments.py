@@ -91,6 +91,7 @@ __all__ = [
     "allocation_order_for",
     "apply_provider_event",
     "assign_queued_entry",
+    "cancel_plan",
     "clearing_order_in_force",
     "create_plan_from_agreement",
     "ensure_invoice_references",
@@ -318,6 +319,28 @@ def renegotiate_plan(
         outcomes.plan_renegotiated(
             uow, account=ref.external_id, plan=stored.plan.id, actor=actor, done=done,
             schedule=[(d.isoformat(), m.amount_str()) for d, m in sorted(schedule)],
+        )  # fmt: skip
+        uow.commit()
+        return t.events
+
+
+def cancel_plan(
+    uow: PaymentsUnitOfWork, plan_key: str, *, reason: str, on: date, actor: str
+) -> tuple[PlanEvent, ...]:
+    """A person ends an active plan (the debtor asked, the plan was agreed in error, the debt is
+    settled another way …) for ``reason``: it is no longer serviced — its reminders, retry links
+    and renegotiation offers stop, held ones included — and the account goes back to ordinary
+    collection (an active plan suspended it). Audited as ``plan.cancelled`` naming ``actor``,
+    written back. ``InvalidInput`` when the plan is not active or the reason is empty; nothing
+    is written then. Commits."""
+    with uow:
+        stored = uow.payments.plan(plan_key)
+        t = plan_engine.cancel(stored.plan, on, reason=reason)
+        ref = uow.reports.customer_refs([stored.customer_id])[stored.customer_id]
+        _save(uow, stored, t, on, known=ref)
+        outcomes.plan_cancelled(
+            uow, account=ref.external_id, plan=stored.plan.id, actor=actor,
+            reason=reason.strip(), on=on.isoformat(), outstanding=stored.plan.outstanding(),
         )  # fmt: skip
         uow.commit()
         return t.events
@@ -781,16 +804,21 @@ def _record(
             "unallocated": remaining.amount_str(), "rule_id": order.rule_id,
         },
     )  # fmt: skip
-    # The plan: the named one, else the oldest active plan of the account in this currency.
+    # The plan: the named one, else the oldest active plan of the account in this currency. A
+    # cancelled plan takes no more payments (paid through its old link, the money goes to the
+    # invoices as any other).
     stored: StoredPlan | None
     if plan_key is not None:
         stored = uow.payments.plan(plan_key)
         if stored.customer_id != customer.id:
             raise InvalidInput(f"plan {plan_key!r} belongs to another account")
+        if stored.plan.status is PlanStatus.CANCELLED:
+            stored = None
     else:
         # An active plan first; else a broken one (a late payment still counts on it).
         mine = [s for s in uow.payments.plans(customer_id=customer.id)
-                if s.plan.currency.code == amount.code and s.plan.status.value != "completed"]  # fmt: skip
+                if s.plan.currency.code == amount.code
+                and s.plan.status.value not in ("completed", "cancelled")]  # fmt: skip
         mine.sort(key=lambda s: (s.plan.status.value != "active", s.id))
         stored = mine[0] if mine else None
     events: tuple[PlanEvent, ...] = ()

@@ -1,8 +1,8 @@
 """Write-back: outcome events, webhook subscriptions, signed deliveries with retries, CSV export.
 
-An outcome (offer made, plan accepted, promise made/kept/broken, payment posted or reversed,
-dispute opened, escalation, note) is :func:`emit`-ted inside the transaction that made it, into an
-outbox table. :func:`deliver_pending` (called by the runtime, or ``amicable webhooks deliver``)
+An outcome (offer made, plan accepted or cancelled, promise made/kept/broken, payment posted or
+reversed, dispute opened, escalation, note) is :func:`emit`-ted inside the transaction that made
+it, into an outbox table. :func:`deliver_pending` (called by the runtime, or ``amicable webhooks deliver``)
 turns new events into one delivery per matching subscription and posts each as JSON::
 
     {"id": "<event id>", "kind": "payment.posted", "created_at": "…Z", "data": {…}}
@@ -59,6 +59,7 @@ LEASE = timedelta(minutes=5)
 EVENT_KINDS: tuple[str, ...] = (
     "offer.made",
     "plan.accepted",
+    "plan.cancelled",
     "promise.made",
     "promise.kept",
     "promise.broken",

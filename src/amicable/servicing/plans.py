@@ -2,7 +2,7 @@
 
 A :class:`Plan` is the servicing side of an accepted agreement: numbered installments, each with a
 due date, an amount, what has been paid on it and a status; the plan's own status (active,
-completed, broken); a renegotiation counter; a credit (money received beyond the plan); the
+completed, broken, cancelled); a renegotiation counter; a credit (money received beyond the plan); the
 payments it received and where each one went; a ``version`` for optimistic locking; and ``as_of``,
 the business date its statuses are computed at.
 
@@ -20,7 +20,8 @@ Transitions (all pure; none reads a clock):
   cover the reopened installments (oldest first); a completed plan left with anything unpaid
   reopens.
 * :func:`renegotiate` replaces the unpaid remainder by a new schedule of the same total, at most
-  ``max_renegotiations`` times; :func:`waive_installment` forgives one installment.
+  ``max_renegotiations`` times; :func:`waive_installment` forgives one installment;
+  :func:`cancel` ends an active plan by a person's decision (the debt is owed as before the plan).
 * :func:`due_reminders` says which reminders fall on a date (offsets before the due date and,
   while in grace, after it).
 
@@ -60,6 +61,7 @@ __all__ = [
     "Transition",
     "advance_to",
     "apply_payment",
+    "cancel",
     "due_reminders",
     "new_plan",
     "renegotiate",
@@ -81,6 +83,7 @@ class PlanStatus(StrEnum):
     ACTIVE = "active"
     COMPLETED = "completed"
     BROKEN = "broken"
+    CANCELLED = "cancelled"
 
 
 class PlanEventKind(StrEnum):
@@ -100,6 +103,7 @@ class PlanEventKind(StrEnum):
     PLAN_BROKEN = "plan_broken"
     PLAN_COMPLETED = "plan_completed"
     PLAN_REOPENED = "plan_reopened"
+    PLAN_CANCELLED = "plan_cancelled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -840,6 +844,27 @@ def waive_installment(plan: Plan, number: int, on: date, *, reason: str) -> Tran
     )
     current = _completion(current, on, events)
     return Transition(replace(current, version=plan.version + 1), tuple(events))
+
+
+def cancel(plan: Plan, on: date, *, reason: str) -> Transition:
+    """End an active plan by a person's decision, for ``reason`` (recorded): it is no longer
+    serviced — no reminders, misses or breaks — and what it did not collect is owed as the
+    invoices say, as before it was agreed. What it received stays where it went. Only an active
+    plan can be cancelled (``InvalidInput`` otherwise, as for an empty reason)."""
+    if plan.status is not PlanStatus.ACTIVE:
+        raise InvalidInput(f"plan {plan.id!r} is {plan.status}: only an active plan is cancelled")
+    if not reason.strip():
+        raise InvalidInput(f"plan {plan.id!r}: a cancellation needs a reason")
+    event = PlanEvent(
+        PlanEventKind.PLAN_CANCELLED,
+        on,
+        None,
+        plan.outstanding(),
+        _reason("servicing.cancelled", "reason", reason.strip(), "the plan was cancelled"),
+    )
+    return Transition(
+        replace(plan, status=PlanStatus.CANCELLED, version=plan.version + 1), (event,)
+    )
 
 
 def due_reminders(plan: Plan, as_of: date, rules: ServicingRules) -> list[Reminder]:

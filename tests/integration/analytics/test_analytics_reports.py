@@ -199,15 +199,16 @@ def test_broken_plan_rate_over_the_plans_agreed_in_the_window(
             "updated_at": _at(2)}  # fmt: skip
     statuses = [("active", date(2026, 2, 2)), ("broken", date(2026, 2, 3)),
                 ("completed", date(2026, 2, 4)), ("broken", date(2026, 3, 3)),
-                ("broken", date(2026, 1, 31))]  # fmt: skip
+                ("broken", date(2026, 1, 31)), ("cancelled", date(2026, 2, 5))]  # fmt: skip
     _rows(app, payment_plans, [
         {**base, "plan_key": f"PL-{n}", "status": s, "agreed_on": d}
         for n, (s, d) in enumerate(statuses)
     ])  # fmt: skip
     report = analytics.plans_report(app.uow(), START, END)
-    assert report["plans"] == 4
-    assert report["by_status"] == {"active": 1, "completed": 1, "broken": 2}
-    assert (report["broken_rate"], report["broken_rate_of_resolved"]) == ("0.5000", "0.6667")
+    assert report["plans"] == 5
+    assert report["by_status"] == {"active": 1, "completed": 1, "broken": 2, "cancelled": 1}
+    # a cancelled plan counts among all plans, not among the resolved (neither kept nor broken)
+    assert (report["broken_rate"], report["broken_rate_of_resolved"]) == ("0.4000", "0.6667")
 
 
 def _touch_rows(app: App, ids: dict[str, int]) -> None:

@@ -222,6 +222,8 @@ CALLS: tuple[Call, ...] = (
     Call("POST", "/v1/queue/{item_id}/take-over", "queue.decide", _none),
     Call("POST", "/v1/queue/{item_id}/approve", "queue.decide", _json({"note": "ok"})),
     Call("POST", "/v1/queue/{item_id}/decline", "queue.decide", _json({"reason": "no"})),
+    # last: a cancelled plan no longer holds the account (a promise is then gated, not refused)
+    Call("POST", "/v1/plans/{key}/cancellation", "plans.cancel", _json({"reason": "in error"})),
 )
 
 

@@ -262,3 +262,27 @@ def test_a_person_renegotiates_a_plan_once_within_their_authority(world: ApiWorl
     assert [(i["due_date"], i["amount"]) for i in again["plan"]["installments"]] == owed
     audit = world.client.get("/v1/audit/export", headers=world.headers()).text
     assert "plan.renegotiated" in audit and "plan.renegotiation_refused" in audit
+
+
+def test_a_person_cancels_an_active_plan_once(world: ApiWorld) -> None:
+    ledger(world)
+    key = payments.create_plan_from_agreement(
+        world.app.uow("acme"), "C1", plan_offer(), agreed_on=date(2026, 3, 1),
+        rules=ServicingRules(),
+    ).plan.id  # fmt: skip
+    url = f"/v1/plans/{key}/cancellation"
+    body = {"reason": "the debtor pays by bank transfer instead", "on": "2026-03-05"}
+    assert world.client.post(url, json=body, headers=world.headers("viewer")).status_code == 403
+    assert world.client.post(url, json={"reason": ""}, headers=world.headers()).status_code == 422
+    r = world.client.post(url, json=body, headers=world.headers("collector"))
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["cancelled"] is True and doc["plan"]["status"] == "cancelled"
+    assert [(e["kind"], e["on"]) for e in doc["events"]] == [("plan_cancelled", "2026-03-05")]
+    # no longer active: refused, nothing written
+    again = world.client.post(url, json=body, headers=world.headers("collector"))
+    assert again.status_code == 422 and "only an active plan" in again.text, again.text
+    listed = world.client.get("/v1/plans", params={"status": "cancelled"}, headers=world.headers())
+    assert [p["plan"] for p in listed.json()["data"]] == [key]
+    audit = world.client.get("/v1/audit/export", headers=world.headers()).text
+    assert audit.count("plan.cancelled") == 1

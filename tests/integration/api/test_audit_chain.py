@@ -73,8 +73,9 @@ def realistic_run(world: ApiWorld, sample: Path) -> None:
              Payment(date(2026, 3, 16), Money.of("20.00", code)))  # fmt: skip
     plan = Offer(OfferKind.PLAN, Money.of("40.00", code), parts, Money.of("0.00", code),
                  down_payment=parts[0].amount)  # fmt: skip
-    create_plan_from_agreement(world.app.uow("acme"), planner, plan, agreed_on=date(2026, 3, 1),
-                               rules=ServicingRules())  # fmt: skip
+    plan_key = create_plan_from_agreement(
+        world.app.uow("acme"), planner, plan, agreed_on=date(2026, 3, 1), rules=ServicingRules()
+    ).plan.id
     report = run_days(
         lambda: world.app.uow("acme"), clock, start=date(2026, 3, 2), until=date(2026, 3, 4),
         sender=RecordingOutboxSender(clock=clock),
@@ -94,6 +95,10 @@ def realistic_run(world: ApiWorld, sample: Path) -> None:
     assert items, "the run opened no queue item"
     decided = c.post(f"/v1/queue/{items[0]['id']}/decline", json={"reason": "not now"}, headers=h)
     assert decided.status_code == 200, decided.text
+    # A person cancels the plan (agreed in error).
+    body = {"reason": "agreed in error", "on": "2026-03-04"}
+    r = c.post(f"/v1/plans/{plan_key}/cancellation", json=body, headers=h)
+    assert r.status_code == 200, r.text
 
 
 def rows(world: ApiWorld, org_id: int) -> list[dict[str, Any]]:
@@ -131,7 +136,7 @@ def test_a_realistic_run_leaves_an_intact_chain_covering_what_happened(
                  "message.received", "promise.made", "promise.kept", "payment.posted",
                  "payment.reversed", "escalation.opened", "queue.declined", "offer.made",
                  "plan.created", "plan.events", "promise.broken", "contact.planned",
-                 "contact.sent", "contact.blocked"):  # fmt: skip
+                 "contact.sent", "contact.blocked", "plan.cancelled"):  # fmt: skip
         assert kind in kinds, f"no {kind} record in {sorted(set(kinds))}"
     assert [r["seq"] for r in run] == list(range(1, len(run) + 1))
     assert world.client.get("/v1/audit/verify", headers=world.headers()).json()["ok"] is True

@@ -119,3 +119,34 @@ def test_a_schedule_that_does_not_add_up_is_refused_with_the_amounts(
     assert code == 2
     assert "300.00" in err and "100.00" in err
     assert _schedule(app, plan_key) == before
+
+
+def test_a_person_cancels_a_plan_and_its_account_is_owed_as_the_invoices_say(
+    app: App, database_url: str, plan_key: str
+) -> None:
+    code, out, err = _invoke(
+        database_url, "plans", "cancel", plan_key, "--reason", "the debtor asked", "--date", ON,
+        "--as", "ana", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["cancelled"] is True and doc["plan"]["status"] == "cancelled"
+    assert doc["plan"]["outstanding"] == "300.00"
+    assert [(e["kind"], e["on"], e["amount"]) for e in doc["events"]] == [
+        ("plan_cancelled", ON, "300.00")
+    ]
+    assert _schedule(app, plan_key)[0] == ("2026-03-01", "100.00", "paid")  # what it received stays
+    # the next payment goes to the invoice, not to the cancelled plan, even naming it
+    paid = svc.record_payment(app.uow(), "C1", usd("50.00"), date(2026, 3, 21), "P2")
+    named = svc.record_payment(
+        app.uow(), "C1", usd("25.00"), date(2026, 3, 22), "P3", plan_key=plan_key
+    )
+    assert (paid.plan_key, named.plan_key) == (None, None)
+    assert [(n, m.amount_str()) for n, m in named.allocations] == [("INV-1", "25.00")]
+    with app.uow() as uow:
+        assert [p.id for p in uow.payments.plan(plan_key).plan.payments] == ["P1"]
+    # refused once it is no longer active: exit 2, nothing changes
+    code, _, err = _invoke(database_url, "plans", "cancel", plan_key, "--reason", "again")
+    assert code == 2 and "only an active plan is cancelled" in err
+    code, out, _ = _invoke(database_url, "plans", "list", "--status", "cancelled", "--json")
+    assert [p["plan"] for p in json.loads(out)["plans"]] == [plan_key]

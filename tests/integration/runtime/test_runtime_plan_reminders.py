@@ -292,3 +292,50 @@ def test_a_pass_reads_the_plan_messages_of_running_plans_only(
     clock.set(at)
     assert run_due(planned.uow(), at, sender=RecordingOutboxSender(clock=clock)).errors == 0
     assert reads == [frozenset()]
+
+
+def test_a_cancelled_plan_is_no_longer_serviced_and_its_account_is_chased_again(
+    planned: App, clock: SimulatedClock
+) -> None:
+    """A person cancels the plan before its first reminder: none of its reminders go out (the
+    one held before 8 a.m. included), the account is back with the planner, and the
+    cancellation is audited naming the person and written back."""
+    import json
+
+    from sqlalchemy import select
+
+    from amicable.adapters.db.tables_audit import audit_records
+    from amicable.domain.errors import InvalidInput
+
+    # 2026-03-09 09:00 UTC: the first reminder is due but blocked (before 8 a.m. in New York)
+    at = datetime.combine(date(2026, 3, 9), time(9), tzinfo=UTC)
+    clock.set(at)
+    assert run_due(planned.uow(), at, sender=RecordingOutboxSender(clock=clock)).errors == 0
+    assert [a.status for a in _attempts(planned) if a.new.action == "plan_reminder"] == ["blocked"]
+    events = payments.cancel_plan(
+        planned.uow(), "PL-1", reason="agreed in error", on=date(2026, 3, 9), actor="ana"
+    )
+    assert [e.kind.value for e in events] == ["plan_cancelled"]
+    with pytest.raises(InvalidInput, match="only an active plan"):  # nothing written twice
+        payments.cancel_plan(planned.uow(), "PL-1", reason="again", on=date(2026, 3, 9), actor="x")
+    _run(planned, clock, date(2026, 3, 9), date(2026, 3, 31))
+    assert _sent(planned, "plan_reminder") == [] and _sent(planned, "retry_link") == []
+    chased = [a for a in _sent(planned) if a.new.action not in PLAN_ACTIONS]
+    assert chased and chased[0].sent_at is not None
+    assert chased[0].new.balance_minor == 40000  # the whole debt, as the invoice says
+    with planned.uow() as uow:
+        (stored,) = uow.payments.plans()
+        assert stored.plan.status.value == "cancelled"
+        written = [json.loads(e.payload) for e in uow.events.events() if e.kind == "plan.cancelled"]
+        audited = uow.connection.execute(
+            select(audit_records.c.actor, audit_records.c.payload).where(
+                audit_records.c.kind == "plan.cancelled"
+            )
+        ).all()
+    assert written == [
+        {"account": "C1", "plan": "PL-1", "reason": "agreed in error", "on": "2026-03-09",
+         "outstanding": {"amount": "400.00", "currency": "USD"}, "actor": "ana"}
+    ]  # fmt: skip
+    assert [(actor, json.loads(p)["reason"]) for actor, p in audited] == [
+        ("ana", "agreed in error")
+    ]

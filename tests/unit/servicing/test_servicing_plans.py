@@ -28,6 +28,7 @@ from amicable.servicing.plans import (
     Transition,
     advance_to,
     apply_payment,
+    cancel,
     due_reminders,
     new_plan,
     renegotiate,
@@ -344,3 +345,31 @@ def test_a_first_installment_due_on_the_start_date_is_due_at_once() -> None:
     p = new_plan("X", [(date(2026, 3, 1), usd("10.00"))], start=date(2026, 3, 1))
     assert p.table() == [(1, "2026-03-01", "10.00", "0.00", "due")]
     assert PlanEventKind.PLAN_BROKEN.value == "plan_broken"
+
+
+def test_cancelling_ends_an_active_plan_with_what_it_had_not_collected() -> None:
+    paid = apply_payment(plan(), usd("100.00"), date(2026, 2, 28), RULES).plan
+    t = cancel(paid, date(2026, 3, 10), reason="  the debtor sold the business ")
+    assert t.plan.status is PlanStatus.CANCELLED and t.plan.version == paid.version + 1
+    assert t.plan.table() == paid.table()  # what it received stays where it went
+    (event,) = t.events
+    assert event.kind is PlanEventKind.PLAN_CANCELLED and event.on == date(2026, 3, 10)
+    assert event.amount == usd("200.00")
+    assert (event.reason.rule_id, event.reason.value) == (
+        "servicing.cancelled",
+        "the debtor sold the business",
+    )
+    assert due_reminders(t.plan, date(2026, 3, 29), RULES) == []  # 3 days before installment 2
+    assert due_reminders(paid, date(2026, 3, 29), RULES)
+
+
+def test_only_an_active_plan_is_cancelled_and_only_for_a_reason() -> None:
+    with pytest.raises(InvalidInput, match="needs a reason"):
+        cancel(plan(), date(2026, 3, 1), reason="  ")
+    done = cancel(plan(), date(2026, 3, 1), reason="agreed in error").plan
+    with pytest.raises(InvalidInput, match="is cancelled: only an active plan"):
+        cancel(done, date(2026, 3, 2), reason="again")
+    completed = apply_payment(plan(), usd("300.00"), date(2026, 2, 28), RULES).plan
+    assert completed.status is PlanStatus.COMPLETED
+    with pytest.raises(InvalidInput, match="is completed"):
+        cancel(completed, date(2026, 3, 1), reason="late")

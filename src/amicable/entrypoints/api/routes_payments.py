@@ -25,6 +25,7 @@ from amicable.entrypoints.api.schemas import (
     AssignCreate,
     Page,
     PaymentCreate,
+    PlanCancellation,
     PlanRenegotiation,
     PromiseCreate,
     RefundCreate,
@@ -123,7 +124,7 @@ def plan_document(stored: StoredPlan, customer: str, *, detail: bool) -> dict[st
 
 @router.get("/plans", tags=["payments"], **guard("plans.read"))
 def list_plans(
-    uow: Uow, status: Literal["active", "completed", "broken"] | None = None
+    uow: Uow, status: Literal["active", "completed", "broken", "cancelled"] | None = None
 ) -> Page[dict[str, Any]]:
     """Installment plans (optionally of one status)."""
     with uow:
@@ -170,6 +171,27 @@ def renegotiate_plan(
         customer = uow.reports.customer_refs([stored.customer_id])[stored.customer_id]
     return {
         "renegotiated": any(e.kind.value == "renegotiated" for e in events),
+        "events": [payments.plan_event_json(e) for e in events],
+        "plan": plan_document(stored, customer.external_id, detail=True),
+    }
+
+
+@router.post("/plans/{key}/cancellation", tags=["payments"], **guard("plans.cancel"))
+def cancel_plan(
+    key: PlanKey, body: PlanCancellation, app: AmicableApp, uow: Uow, who: CurrentPrincipal
+) -> dict[str, Any]:
+    """End an active plan (``amicable plans cancel``): no longer serviced, the account back to
+    ordinary collection. ``200`` with ``{"cancelled": true, "events", "plan"}``; ``422`` when
+    the plan is not active (completed, broken or already cancelled; nothing written). Audited
+    as ``plan.cancelled`` with the token's ``actor``, written back as ``plan.cancelled``."""
+    events = payments.cancel_plan(
+        uow, key, reason=body.reason, on=_today(app, body.on), actor=who.actor
+    )
+    with uow:
+        stored = uow.payments.plan(key)
+        customer = uow.reports.customer_refs([stored.customer_id])[stored.customer_id]
+    return {
+        "cancelled": True,
         "events": [payments.plan_event_json(e) for e in events],
         "plan": plan_document(stored, customer.external_id, detail=True),
     }

@@ -32,6 +32,7 @@ __all__ = [
     "OrgPublic",
     "Page",
     "PaymentCreate",
+    "PlanCancellation",
     "PlanRenegotiation",
     "PolicyProblem",
     "PolicyText",
@@ -57,6 +58,7 @@ Role = Literal["admin", "policy_owner", "collector", "compliance_auditor", "view
 EventKind = Literal[
     "offer.made",
     "plan.accepted",
+    "plan.cancelled",
     "promise.made",
     "promise.kept",
     "promise.broken",
@@ -332,6 +334,13 @@ class PlanRenegotiation(_In):
 
     payments: list[PromisedPayment] = Field(min_length=1, max_length=60)
     on: date | None = Field(default=None, description="the day it is agreed; default: today")
+
+
+class PlanCancellation(_In):
+    """A person ends an active plan: why (recorded in the audit trail and the plan's event)."""
+
+    reason: str = Field(min_length=1, max_length=500)
+    on: date | None = Field(default=None, description="the day it is cancelled; default: today")
 
 
 class RefundCreate(_In):

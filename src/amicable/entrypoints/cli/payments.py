@@ -1,5 +1,5 @@
 """CLI commands of the payments area: ``payments record|refund|unmatched|assign``, ``reconcile``,
-``plans list|show|service`` and ``promises list|add``.
+``plans list|show|service|renegotiate|cancel`` and ``promises list|add``.
 
 Every command takes ``--org`` and ``--database-url`` like the ledger commands; with ``--json``
 stdout carries exactly one JSON object. ``amicable reconcile --json`` prints exactly
@@ -211,7 +211,7 @@ _ActorOpt = Annotated[
 _RoleOpt = Annotated[str, typer.Option("--role", help="their authority: admin or collector")]
 
 plans_app = typer.Typer(
-    help="Installment plans: list, show, service, renegotiate.", no_args_is_help=True
+    help="Installment plans: list, show, service, renegotiate, cancel.", no_args_is_help=True
 )
 
 
@@ -248,7 +248,7 @@ def _plan_json(s: StoredPlan, customer: str, detail: bool) -> dict[str, Any]:
 def plans_list(
     ctx: typer.Context,
     status: Annotated[
-        str | None, typer.Option("--status", help="active, completed or broken")
+        str | None, typer.Option("--status", help="active, completed, broken or cancelled")
     ] = None,
     org: OrgOpt = "default",
     database_url: DbOpt = None,
@@ -372,6 +372,42 @@ def plans_renegotiate(
             out.print(f"plan {plan} ({customer.external_id}) now: {lines}")
     if not done:
         raise typer.Exit(1)
+
+
+@plans_app.command("cancel")
+def plans_cancel(
+    ctx: typer.Context,
+    plan: Annotated[str, typer.Argument(help="plan key, e.g. PL-C000001")],
+    reason: Annotated[str, typer.Option("--reason", help="why it is cancelled (recorded)")],
+    on: Annotated[
+        str | None,
+        typer.Option("--date", help="the day it is cancelled, YYYY-MM-DD (default today)"),
+    ] = None,
+    actor: _ActorOpt = "cli",
+    org: OrgOpt = "default",
+    database_url: DbOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """End an active plan a person decided to stop (the debtor asked, it was agreed in error, the
+    debt is settled another way): its reminders stop and the account goes back to ordinary
+    collection; what it did not collect is owed as the invoices say. Audited as plan.cancelled
+    naming --as, and written back. A plan that is not active is refused (exit 2)."""
+    with _app(ctx, database_url) as app:
+        events = svc.cancel_plan(
+            app.uow(org), plan, reason=reason, on=_date(on, "--date", app), actor=actor
+        )
+        with app.uow(org) as uow:
+            stored = uow.payments.plan(plan)
+            customer = uow.reports.customer_refs([stored.customer_id])[stored.customer_id]
+    shown = _plan_json(stored, customer.external_id, True)
+    if json:
+        print_json(
+            {"cancelled": True, "events": [svc.plan_event_json(e) for e in events], "plan": shown}
+        )
+        return
+    out.print(f"plan {plan} ({customer.external_id}) cancelled on {events[0].on}; "
+              f"{shown['outstanding']} {shown['currency']} it had not collected is owed as the "
+              "invoices say")  # fmt: skip
 
 
 promises_app = typer.Typer(help="Promises to pay.", no_args_is_help=True)
