@@ -87,12 +87,17 @@ def test_a_refund_reopens_what_the_payment_paid_once_per_key(world: ApiWorld) ->
     assert missing.status_code == 404
 
 
-def test_plans_are_listed_and_shown_with_their_schedule(world: ApiWorld) -> None:
+def _plan(world: ApiWorld) -> str:
+    """The ledger, and a plan of ``plan_offer()`` for C1 agreed 2026-03-01: its key."""
     ledger(world)
-    key = payments.create_plan_from_agreement(
+    return payments.create_plan_from_agreement(
         world.app.uow("acme"), "C1", plan_offer(), agreed_on=date(2026, 3, 1),
         rules=ServicingRules(),
     ).plan.id  # fmt: skip
+
+
+def test_plans_are_listed_and_shown_with_their_schedule(world: ApiWorld) -> None:
+    key = _plan(world)
     record(world, amount="45.00", plan=key)
     h = world.headers("viewer")
     listed = world.client.get("/v1/plans", params={"status": "active"}, headers=h).json()
@@ -233,11 +238,7 @@ def test_a_promise_beyond_the_callers_authority_is_refused_and_nothing_changes(
 
 
 def test_a_person_renegotiates_a_plan_once_within_their_authority(world: ApiWorld) -> None:
-    ledger(world)
-    key = payments.create_plan_from_agreement(
-        world.app.uow("acme"), "C1", plan_offer(), agreed_on=date(2026, 3, 1),
-        rules=ServicingRules(),
-    ).plan.id  # fmt: skip
+    key = _plan(world)
     url = f"/v1/plans/{key}/renegotiations"
     # the plan covers part of the balance: checked as paying it all by the last date (14 days)
     owed = [("2026-03-13", "30.00"), ("2026-03-18", "30.00"), ("2026-03-23", "30.00")]
@@ -265,11 +266,7 @@ def test_a_person_renegotiates_a_plan_once_within_their_authority(world: ApiWorl
 
 
 def test_a_person_cancels_an_active_plan_once(world: ApiWorld) -> None:
-    ledger(world)
-    key = payments.create_plan_from_agreement(
-        world.app.uow("acme"), "C1", plan_offer(), agreed_on=date(2026, 3, 1),
-        rules=ServicingRules(),
-    ).plan.id  # fmt: skip
+    key = _plan(world)
     url = f"/v1/plans/{key}/cancellation"
     body = {"reason": "the debtor pays by bank transfer instead", "on": "2026-03-05"}
     assert world.client.post(url, json=body, headers=world.headers("viewer")).status_code == 403
