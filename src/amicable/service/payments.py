@@ -818,7 +818,7 @@ def _record(
         # An active plan first; else a broken one (a late payment still counts on it).
         mine = [s for s in uow.payments.plans(customer_id=customer.id)
                 if s.plan.currency.code == amount.code
-                and s.plan.status.value not in ("completed", "cancelled")]  # fmt: skip
+                and s.plan.status not in (PlanStatus.COMPLETED, PlanStatus.CANCELLED)]  # fmt: skip
         mine.sort(key=lambda s: (s.plan.status.value != "active", s.id))
         stored = mine[0] if mine else None
     events: tuple[PlanEvent, ...] = ()
@@ -1008,7 +1008,8 @@ class ServicingRun:
     escalations: int
     promises: tuple[tuple[str, str], ...] = field(default=())
     #: The customers with a plan still active or a promise still open after the run (plans at
-    #: a later date included): the only accounts whose servicing messages can still be due.
+    #: a later date included): the only accounts whose servicing messages can still be due —
+    #: every intent's customer among them.
     serviced: frozenset[int] = field(default=frozenset())
 
     def to_json(self) -> dict[str, Any]:

@@ -418,10 +418,7 @@ def run_due(
             if servicing is None
             else _plan_work(
                 servicing.intents,
-                uow.runtime.attempts(
-                    actions=PLAN_KINDS,
-                    customer_ids=servicing.serviced | {i.customer_id for i in servicing.intents},
-                ),
+                uow.runtime.attempts(actions=PLAN_KINDS, customer_ids=servicing.serviced),
                 today,
             )
         )
