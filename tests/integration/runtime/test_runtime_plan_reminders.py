@@ -7,13 +7,18 @@ twice. The account is never chased by the next-best-action planner while its pla
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time
 
 import pytest
+from sqlalchemy import select
 
 from amicable.adapters.channels.outbox import RecordingOutboxSender
+from amicable.adapters.db.runtime_repository import SqlRuntimeRepository
+from amicable.adapters.db.tables_audit import audit_records
 from amicable.bootstrap import App
 from amicable.domain.clock import SimulatedClock
+from amicable.domain.errors import InvalidInput
 from amicable.domain.money import Money
 from amicable.domain.records import CustomerRecord, InvoiceRecord
 from amicable.policy.load import default_policy_text
@@ -266,8 +271,6 @@ def test_a_pass_reads_the_plan_messages_of_running_plans_only(
 ) -> None:
     """Held plan messages can only still be due while their plan runs: once the plan is
     completed, a pass no longer reads its account's plan attempts (they grow with history)."""
-    from amicable.adapters.db.runtime_repository import SqlRuntimeRepository
-
     _run(planned, clock, date(2026, 3, 2), date(2026, 3, 11))
     assert _sent(planned, "plan_reminder")  # the plan's account has plan attempts
     reads: list[frozenset[int] | None] = []
@@ -300,13 +303,6 @@ def test_a_cancelled_plan_is_no_longer_serviced_and_its_account_is_chased_again(
     """A person cancels the plan before its first reminder: none of its reminders go out (the
     one held before 8 a.m. included), the account is back with the planner, and the
     cancellation is audited naming the person and written back."""
-    import json
-
-    from sqlalchemy import select
-
-    from amicable.adapters.db.tables_audit import audit_records
-    from amicable.domain.errors import InvalidInput
-
     # 2026-03-09 09:00 UTC: the first reminder is due but blocked (before 8 a.m. in New York)
     at = datetime.combine(date(2026, 3, 9), time(9), tzinfo=UTC)
     clock.set(at)
