@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from amicable.adapters.db.repositories_api import SqlAuditRepository
+from amicable.adapters.db.repositories_api import _APPEND_SLICE, SqlAuditRepository
 from amicable.adapters.db.tables_audit import audit_heads, audit_records
 from amicable.bootstrap import App
 from amicable.service import audit
@@ -102,3 +102,41 @@ def test_on_postgresql_a_commit_appends_without_the_separate_head_lock(
     monkeypatch.undo()
     result = audit.verify(app.uow())
     assert result.ok and result.records == 6 and result.head_seq == 6
+
+
+def test_a_transaction_of_more_records_than_one_append_slice_chains_them_all_in_order(
+    app: App,
+) -> None:
+    # PostgreSQL appends a transaction's records in slices (the statement's cost grows with the
+    # square of its records): the chain runs on across the slices' seams.
+    n = 2 * _APPEND_SLICE + 3
+    with app.uow() as uow:
+        for i in range(n):
+            audit.record(uow, "note.added", f"account:A{i}", {"i": i})
+        uow.commit()
+    with app.uow() as uow:
+        rows = uow.connection.execute(select(audit_records).order_by(audit_records.c.seq)).all()
+    assert [r.seq for r in rows] == list(range(1, n + 1))
+    assert [r.subject for r in rows] == [f"account:A{i}" for i in range(n)]
+    result = audit.verify(app.uow())
+    assert result.ok and result.records == n and result.head_seq == n, result.problems
+
+
+def test_an_append_whose_later_slice_fails_commits_nothing_of_the_transaction(app: App) -> None:
+    with app.uow() as uow:  # a record squatting a place in the second slice of the next append
+        head = uow.connection.execute(select(audit_heads.c.seq, audit_heads.c.hash)).first()
+        seq = 0 if head is None else head.seq
+        uow.connection.execute(insert(audit_records).values(
+            org_id=uow.org_id, seq=seq + _APPEND_SLICE + 2, kind="rogue", subject="x",
+            actor="x", payload="{}", at=uow.now, prev_hash="0" * 64, hash="f" * 64,
+        ))  # fmt: skip
+        uow.connection.commit()
+    with pytest.raises((IntegrityError, psycopg.IntegrityError), match="seq"), app.uow() as uow:
+        uow.ledger.add_customers([NewCustomer(external_id="NEW-1", name="New One")])
+        for i in range(_APPEND_SLICE + 5):
+            audit.record(uow, "note.added", f"account:A{i}", {"i": i})
+        uow.commit()
+    with app.uow() as uow:  # neither the first slice's records nor the customer were kept
+        assert uow.ledger.customers(["NEW-1"]) == {}
+        kinds = uow.connection.execute(select(audit_records.c.kind)).scalars().all()
+    assert kinds == ["rogue"]

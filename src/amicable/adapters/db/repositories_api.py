@@ -291,6 +291,9 @@ WHERE h.org_id = %(org)s
   AND 1 / CASE WHEN (SELECT count(*) FROM appended) = %(n)s THEN 1 ELSE 0 END = 1
 """
 
+#: Records per execution of :data:`_APPEND_PG` (its cost grows with the square of its records).
+_APPEND_SLICE = 128
+
 
 class SqlAuditRepository:
     """The audit chain of one organisation."""
@@ -323,7 +326,19 @@ class SqlAuditRepository:
         if not self._staged or self._conn.dialect.name != "postgresql":
             return False
         staged, self._staged = self._staged, []
-        params = {
+        raw: Any = self._conn.connection.dbapi_connection
+        with raw.pipeline(), raw.cursor() as cur:
+            cur.execute(_ENSURE_HEAD_PG, {"org": self._org, "genesis": GENESIS_HASH})
+            # In slices: each step of the statement's recursion scans its staged records, so
+            # one statement costs the square of its records (an import's 7,012 took 9.2 s of
+            # the server's CPU). Each slice chains from the head the one before it moved.
+            for i in range(0, len(staged), _APPEND_SLICE):
+                cur.execute(_APPEND_PG, self._append_params(staged[i : i + _APPEND_SLICE]))
+            raw.commit()
+        return True
+
+    def _append_params(self, staged: Sequence[PendingAudit]) -> dict[str, Any]:
+        return {
             "org": self._org,
             "n": len(staged),
             "chain_seq": CHAIN_SEQ,
@@ -335,12 +350,6 @@ class SqlAuditRepository:
             "prefixes": [p.prefix for p in staged],
             "suffixes": [p.suffix for p in staged],
         }
-        raw: Any = self._conn.connection.dbapi_connection
-        with raw.pipeline(), raw.cursor() as cur:
-            cur.execute(_ENSURE_HEAD_PG, {"org": self._org, "genesis": GENESIS_HASH})
-            cur.execute(_APPEND_PG, params)
-            raw.commit()
-        return True
 
     def discard(self) -> None:
         """Drop the staged records (the transaction is rolled back)."""
