@@ -607,8 +607,9 @@ class SqlLedgerRepository:
             return
         now = self._bulk.stamp(ledger_entries.c.recorded_at, self._now)
         self._bulk.insert_columns(ledger_entries, self._ENTRY_COLS, [
-            self._bulk.ids(ledger_entries, n), [self._org] * n, customer_ids, invoice_ids, [None] * n, kinds, reasons, currencies,
-            amounts_minor, effective_iso, [now] * n, [self._run_id] * n,
+            self._bulk.ids(ledger_entries, n), [self._org] * n, customer_ids, invoice_ids,
+            [None] * n, kinds, reasons, currencies, amounts_minor, effective_iso, [now] * n,
+            [self._run_id] * n,
         ])  # fmt: skip
 
     def start_import(self, kind: str, source: str) -> int:
