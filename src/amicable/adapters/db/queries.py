@@ -56,6 +56,8 @@ _FEW = 50
 _CUSTOMER_REF = select(customers.c.id, customers.c.external_id, customers.c.name,
                        customers.c.customer_type).where(customers.c.org_id == bindparam("org"))  # fmt: skip
 _CUSTOMER_BY_EXTERNAL_ID = _CUSTOMER_REF.where(customers.c.external_id == bindparam("ref"))
+#: Every inbound message and payment resolves its account: on the driver's cursor.
+_CUSTOMER_BY_EXTERNAL_ID_FAST = DriverStatement(_CUSTOMER_BY_EXTERNAL_ID)
 _CUSTOMER_BY_NAME = _CUSTOMER_REF.where(customers.c.name == bindparam("ref")).order_by(
     customers.c.id
 )
@@ -213,7 +215,7 @@ class SqlLedgerReader:
     def find_customers(self, ref: str) -> list[CustomerRef]:
         """Customers whose external id is ``ref``, else whose exact name is ``ref``."""
         params = {"org": self._org, "ref": ref}
-        rows = list(self._conn.execute(_CUSTOMER_BY_EXTERNAL_ID, params))
+        rows = _CUSTOMER_BY_EXTERNAL_ID_FAST.all(self._conn, params)
         if not rows:
             rows = list(self._conn.execute(_CUSTOMER_BY_NAME, params))
         return [

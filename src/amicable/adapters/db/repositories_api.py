@@ -240,6 +240,14 @@ _MOVE_HEAD = (
     .where(audit_heads.c.org_id == bindparam("org"), audit_heads.c.seq == bindparam("prev_seq"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
+# Every transaction that records anything reads the head, appends and moves the head: on the
+# driver's cursor (on SQLite, a third of a simulated day's statements).
+_HEAD_FAST = DriverStatement(_HEAD)
+_APPEND_FAST = DriverStatement(
+    _APPEND,
+    column_keys=("org_id", "seq", "kind", "subject", "actor", "payload", "at", "prev_hash", "hash"),
+)
+_MOVE_HEAD_FAST = DriverStatement(_MOVE_HEAD)
 
 # PostgreSQL, at commit: the transaction's records appended and the transaction committed in one
 # round trip (psycopg's pipeline mode: the head row made sure of, then this statement, then
@@ -362,13 +370,13 @@ class SqlAuditRepository:
 
     def head(self, *, lock: bool) -> tuple[int, str]:
         if not lock:
-            r = self._conn.execute(_HEAD, {"org": self._org}).first()
+            r = _HEAD_FAST.first(self._conn, {"org": self._org})
         elif self._conn.dialect.name == "postgresql":
             r = self._conn.execute(_LOCK_HEAD_PG, {"org": self._org}).first()
         else:
             # SQLite: the transaction already holds the database write lock (BEGIN IMMEDIATE),
             # so the head read is the lock; a missing head row is created at seq 0.
-            r = self._conn.execute(_HEAD, {"org": self._org}).first()
+            r = _HEAD_FAST.first(self._conn, {"org": self._org})
             if r is None:
                 self._conn.execute(_NEW_HEAD, {"org_id": self._org, "seq": 0, "hash": GENESIS_HASH})
         return (0, GENESIS_HASH) if r is None else (int(r.seq), str(r.hash))
@@ -379,8 +387,8 @@ class SqlAuditRepository:
 
     def _append(self, rows: list[AuditRow]) -> None:
         # One multi-row INSERT, then the head moves from the record before the first to the last.
-        self._conn.execute(
-            _APPEND,
+        _APPEND_FAST.many(
+            self._conn,
             [
                 {
                     "org_id": self._org,
@@ -397,8 +405,8 @@ class SqlAuditRepository:
             ],
         )
         first, last = rows[0], rows[-1]
-        done = self._conn.execute(
-            _MOVE_HEAD,
+        done = _MOVE_HEAD_FAST.rowcount(
+            self._conn,
             {
                 "org": self._org,
                 "prev_seq": first.seq - 1,
@@ -406,7 +414,7 @@ class SqlAuditRepository:
                 "new_hash": last.hash,
             },
         )
-        if done.rowcount != 1:
+        if done != 1:
             raise Conflict("the audit chain moved while a record was being appended; retry")
 
     def records(self, start: datetime | None = None, end: datetime | None = None) -> list[AuditRow]:

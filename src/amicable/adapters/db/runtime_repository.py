@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.engine import Row
 
+from amicable.adapters.db.driver import DriverStatement
 from amicable.adapters.db.tables import customers
 from amicable.adapters.db.tables_conversations import (
     conversation_escalations,
@@ -69,6 +70,25 @@ _CLAIM_INBOUND = insert(inbound_events).returning(inbound_events.c.id)
 _INBOUND_RESULT = update(inbound_events).where(
     inbound_events.c.org_id == bindparam("org"), inbound_events.c.id == bindparam("row")
 )
+# ... and run on the driver's cursor (see adapters.db.driver), with the columns each sets.
+_KNOWN_KEY_FAST = DriverStatement(_KNOWN_KEY)
+_ADD_ATTEMPT_FAST = DriverStatement(_ADD_ATTEMPT, column_keys=(
+    "org_id", "customer_id", "channel", "action", "dedupe_key", "planned_at", "allowed",
+    "violations_json", "earliest_allowed_at", "packs", "recipient", "subject", "text", "lang",
+    "debt_ids", "reasons_json", "status", "attempts", "currency", "balance_minor", "segment",
+    "created_at", "updated_at",
+))  # fmt: skip
+_MARK_SENT_FAST = DriverStatement(
+    _MARK_SENT, column_keys=("provider", "provider_message_id", "sent_at", "updated_at")
+)
+_MARK_FAILED_FAST = DriverStatement(_MARK_FAILED, column_keys=("error", "updated_at"))
+_SET_OUTCOME_FAST = DriverStatement(_SET_OUTCOME, column_keys=("outcome", "updated_at"))
+_INBOUND_EVENT_FAST = DriverStatement(_INBOUND_EVENT)
+_CLAIM_INBOUND_FAST = DriverStatement(_CLAIM_INBOUND, column_keys=(
+    "org_id", "provider", "event_id", "customer_id", "channel", "kind", "text", "received_at",
+    "result_json", "created_at",
+))  # fmt: skip
+_INBOUND_RESULT_FAST = DriverStatement(_INBOUND_RESULT, column_keys=("result_json",))
 
 
 #: Decoded attempts and inbound events by the exact content of their row (every column read):
@@ -114,13 +134,11 @@ class SqlRuntimeRepository:
     # -- outbox -----------------------------------------------------------------------------
 
     def add_attempt(self, attempt: NewAttempt) -> int | None:
-        known = self._conn.execute(
-            _KNOWN_KEY, {"org": self._org, "key": attempt.dedupe_key}
-        ).first()
+        known = _KNOWN_KEY_FAST.first(self._conn, {"org": self._org, "key": attempt.dedupe_key})
         if known is not None:
             return None
         a = attempt
-        row = self._conn.execute(_ADD_ATTEMPT, {
+        row = _ADD_ATTEMPT_FAST.scalar_one(self._conn, {
             "org_id": self._org, "customer_id": a.customer_id, "channel": a.channel,
             "action": a.action, "dedupe_key": a.dedupe_key, "planned_at": a.planned_at,
             "allowed": a.allowed, "violations_json": json.dumps(list(a.violations)),
@@ -130,7 +148,7 @@ class SqlRuntimeRepository:
             "status": a.status, "attempts": 0, "currency": a.currency,
             "balance_minor": a.balance_minor, "segment": a.segment, "created_at": self._now,
             "updated_at": self._now,
-        }).scalar_one()  # fmt: skip
+        })  # fmt: skip
         return int(row)
 
     def _select(self) -> Any:
@@ -234,20 +252,20 @@ class SqlRuntimeRepository:
     def mark_sent(
         self, attempt_id: int, *, provider: str, provider_message_id: str, sent_at: datetime
     ) -> None:
-        self._conn.execute(_MARK_SENT, {
+        _MARK_SENT_FAST.rowcount(self._conn, {
             "org": self._org, "attempt": attempt_id, "provider": provider,
             "provider_message_id": provider_message_id, "sent_at": sent_at, "updated_at": self._now,
         })  # fmt: skip
 
     def mark_failed(self, attempt_id: int, error: str) -> None:
-        self._conn.execute(
-            _MARK_FAILED,
+        _MARK_FAILED_FAST.rowcount(
+            self._conn,
             {"org": self._org, "attempt": attempt_id, "error": error, "updated_at": self._now},
         )
 
     def set_outcome(self, attempt_id: int, outcome: str) -> None:
-        self._conn.execute(
-            _SET_OUTCOME,
+        _SET_OUTCOME_FAST.rowcount(
+            self._conn,
             {"org": self._org, "attempt": attempt_id, "outcome": outcome, "updated_at": self._now},
         )
 
@@ -266,16 +284,16 @@ class SqlRuntimeRepository:
     ) -> int | None:
         if self.inbound_event(provider, event_id) is not None:
             return None
-        row = self._conn.execute(_CLAIM_INBOUND, {
+        row = _CLAIM_INBOUND_FAST.scalar_one(self._conn, {
             "org_id": self._org, "provider": provider, "event_id": event_id,
             "customer_id": customer_id, "channel": channel, "kind": kind, "text": text,
             "received_at": received_at, "result_json": "{}", "created_at": self._now,
-        }).scalar_one()  # fmt: skip
+        })  # fmt: skip
         return int(row)
 
     def set_inbound_result(self, row_id: int, result: dict[str, Any]) -> None:
-        self._conn.execute(
-            _INBOUND_RESULT,
+        _INBOUND_RESULT_FAST.rowcount(
+            self._conn,
             {"org": self._org, "row": row_id, "result_json": json.dumps(result, sort_keys=True)},
         )
 
@@ -305,9 +323,9 @@ class SqlRuntimeRepository:
         return [_memo(r, self._inbound) for r in rows]
 
     def inbound_event(self, provider: str, event_id: str) -> InboundRecord | None:
-        r = self._conn.execute(
-            _INBOUND_EVENT, {"org": self._org, "provider": provider, "event": event_id}
-        ).first()
+        r = _INBOUND_EVENT_FAST.first(
+            self._conn, {"org": self._org, "provider": provider, "event": event_id}
+        )
         return None if r is None else self._inbound(r)
 
     # -- what suspends chasing --------------------------------------------------------------
