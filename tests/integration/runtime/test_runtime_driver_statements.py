@@ -9,17 +9,23 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 
 from amicable.adapters.db import queries as ledger_sql
+from amicable.adapters.db import queue_repository as queue_sql
 from amicable.adapters.db import repositories_api as audit_sql
 from amicable.adapters.db import runtime_repository as runtime_sql
+from amicable.adapters.db.driver import BEFORE_DRIVER, DriverStatement
+from amicable.adapters.db.tables import ledger_entries
 from amicable.adapters.db.tables_events import outcome_events
+from amicable.adapters.db.tables_payments import provider_events
 from amicable.adapters.db.tables_runtime import inbound_events, outbox_attempts
 from amicable.bootstrap import App, bootstrap
 from amicable.domain.clock import SimulatedClock
 from amicable.service import audit
+from amicable.service.ports import EntryRow
 from amicable.service.queries import resolve_account
+from amicable.service.queue_ports import NewQueueItem
 from amicable.service.runtime_ports import NewAttempt
 from sample_accounts import import_sample, owing_account
 
@@ -163,3 +169,78 @@ def test_a_statement_on_the_driver_runs_in_the_transaction_sqlalchemy_commits(
             assert conn.in_transaction()
             getattr(conn, end)()
         assert stored(event_id) is (end == "commit"), event_id
+
+
+def test_queue_items_and_provider_events_on_the_driver_read_back_as_sqlalchemy_reads_them(
+    owing: tuple[App, str],
+) -> None:
+    app, ref = owing
+    with app.uow() as uow:
+        conn, org = uow.connection, uow.org_id
+        cid = resolve_account(uow, ref).id
+        item = NewQueueItem(
+            customer_id=cid, kind="escalation", source="planner", source_id=41,
+            source_ref=f"account:{ref}", reason="hardship", summary="l'été 100 %s",
+            suggested_action="call", suggested_why="asked", sla_due_at=NOW + timedelta(hours=4),
+        )  # fmt: skip
+        item_id, opened = uow.queue.open(item)
+        assert opened and uow.queue.open(item) == (item_id, False)
+        got = uow.queue.get(item_id)
+        (listed,) = uow.queue.items()  # through SQLAlchemy
+        assert got == listed and got.new == item and got.account == ref
+        assert got.created_at == NOW and got.status == "open"
+        params = {"org": org, "item": item_id}
+        expected = [tuple(r) for r in conn.execute(queue_sql._GET_ITEM.stmt, params)]
+        assert [tuple(r) for r in queue_sql._GET_ITEM.all(conn, params)] == expected
+        assert uow.queue.get(item_id + 1000) is None
+        assert uow.payments.claim_event("fake", "evt-1", "payment.succeeded")
+        assert not uow.payments.claim_event("fake", "evt-1", "payment.succeeded")
+        uow.payments.set_event_outcome("fake", "evt-1", "applied")
+        stored = conn.execute(
+            select(provider_events.c.outcome, provider_events.c.received_at).where(
+                provider_events.c.event_id == "evt-1"
+            )
+        ).one()  # fmt: skip
+        at = stored.received_at if stored.received_at.tzinfo else stored.received_at.replace(
+            tzinfo=UTC
+        )  # fmt: skip
+        assert stored.outcome == "applied" and at == NOW
+        uow.rollback()
+
+
+def test_a_statement_on_the_driver_first_lets_a_streaming_bulk_write_finish(
+    owing: tuple[App, str], db_backend: str
+) -> None:
+    # PostgreSQL's bulk writes stream a COPY from a thread on the same connection; SQLAlchemy's
+    # statements wait for it (its before_cursor_execute event), and so must the driver's: a read
+    # would miss the rows, and the audit's pipelined commit refuses a COPY in flight.
+    app, ref = owing
+    count = DriverStatement(
+        select(func.count().label("n")).where(
+            ledger_entries.c.org_id == bindparam("org"),
+            ledger_entries.c.customer_id == bindparam("customer"),
+        )
+    )
+    with app.uow() as uow:
+        conn, org = uow.connection, uow.org_id
+        cid = resolve_account(uow, ref).id
+        params = {"org": org, "customer": cid}
+        before = count.first(conn, params).n
+        calls: list[str] = []
+        conn.info[BEFORE_DRIVER] = lambda: calls.append("drained")
+        count.first(conn, params)
+        assert calls == ["drained"]  # the hook runs before the statement
+        del conn.info[BEFORE_DRIVER]
+        entries = [
+            EntryRow(cid, None, None, "adjustment", "test", "USD", -i, TODAY)
+            for i in range(1, 4001)
+        ]
+        uow.ledger.add_entries(entries)
+        # on PostgreSQL the COPY's writer is streaming now, and says so to the driver
+        assert (BEFORE_DRIVER in conn.info) is (db_backend == "postgres")
+        assert count.first(conn, params).n == before + 4000
+        audit.record(uow, "test.driver", ref, {"entries": 4000})
+        uow.commit()  # the audit's append and the commit, pipelined on PostgreSQL
+        assert BEFORE_DRIVER not in conn.info
+    with app.uow() as uow:
+        assert count.first(uow.connection, params).n == before + 4000

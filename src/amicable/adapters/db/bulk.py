@@ -22,6 +22,8 @@ import psycopg
 from sqlalchemy import Connection, event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from amicable.adapters.db.driver import BEFORE_DRIVER
+
 __all__ = ["Bulk", "CopyWriter"]
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -222,6 +224,7 @@ class Bulk:
     def _before_commit(self, *_args: Any) -> None:
         # A failed COPY is raised here, so the commit does not happen. SQLAlchemy ends its
         # transaction even so: the database's is rolled back here, leaving the connection usable.
+        self._conn.info.pop(BEFORE_DRIVER, None)
         writer, self._writer = self._writer, None
         if writer is not None:
             try:
@@ -236,6 +239,7 @@ class Bulk:
 
     def _before_rollback(self, *_args: Any) -> None:
         # Rolling back discards the COPYs' rows anyway: wait for the thread, raise nothing.
+        self._conn.info.pop(BEFORE_DRIVER, None)
         writer, self._writer = self._writer, None
         if writer is not None:
             writer.close()
@@ -318,6 +322,8 @@ class Bulk:
                 event.listen(self._conn, "rollback", self._before_rollback)
                 self._listening = True
             self._writer = CopyWriter(raw)
+            # ... and what runs on the driver's connection, which bypasses those events.
+            self._conn.info[BEFORE_DRIVER] = self._before_statement
         self._writer.put(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN", parts)
 
     def _execute_many(

@@ -43,7 +43,7 @@ from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
-__all__ = ["DriverStatement"]
+__all__ = ["BEFORE_DRIVER", "DriverStatement", "before_driver"]
 
 _POSTGRESQL: Final = "postgresql"
 _SQLITE: Final = "sqlite"
@@ -128,6 +128,21 @@ def _sqlite_plan(stmt: Executable, dialect: Dialect, column_keys: list[str] | No
     )
 
 
+#: ``Connection.info`` key of what must run before anything runs on the driver's connection
+#: behind SQLAlchemy's back: the bulk writer's drain (a ``COPY`` still streaming in its thread
+#: finishes first — a read would not see its rows, a pipeline would refuse it). SQLAlchemy's own
+#: statements get the same from its ``before_cursor_execute`` event, which the driver bypasses.
+BEFORE_DRIVER: Final = "amicable.before_driver"
+
+
+def before_driver(conn: Connection) -> None:
+    """Run what must happen before the driver's connection is used directly (see
+    :data:`BEFORE_DRIVER`)."""
+    hook = conn.info.get(BEFORE_DRIVER)
+    if hook is not None:
+        hook()
+
+
 def _begun(conn: Connection) -> None:
     """Begin SQLAlchemy's transaction if it has not begun (as executing through it would: on
     SQLite the ``begin`` event sends ``BEGIN IMMEDIATE``), so that what runs on the driver is
@@ -167,6 +182,7 @@ class DriverStatement:
         if plan is None:
             plan = self._sqlite = _sqlite_plan(self.stmt, conn.dialect, self._column_keys)
         if plan:
+            before_driver(conn)
             _begun(conn)
         return plan or None
 
@@ -197,6 +213,7 @@ class DriverStatement:
         (through SQLAlchemy)."""
         name = conn.dialect.name
         if name == _POSTGRESQL:
+            before_driver(conn)
             _begun(conn)
             return _POSTGRESQL
         if name == _SQLITE:

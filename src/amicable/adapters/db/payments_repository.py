@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from amicable.adapters.db import locks
+from amicable.adapters.db.driver import DriverStatement
 from amicable.adapters.db.tables import allocations, ledger_entries, payments
 from amicable.adapters.db.tables_payments import (
     creditor_references,
@@ -242,6 +243,19 @@ _CUSTOMER_PROMISES = (
            promises.c.status == bindparam("status"))
     .order_by(promises.c.id)
 )  # fmt: skip
+# ... on the driver's cursor (see adapters.db.driver): every simulated payment and every plan
+# serviced in a day runs them.
+_SAVE_PLAN_DATE_FAST = DriverStatement(_SAVE_PLAN_DATE)
+_SAVE_PLAN_FAST = DriverStatement(_SAVE_PLAN)
+_CLAIM_EVENT_COLUMNS = ("org_id", "provider", "event_id", "event_type", "outcome", "received_at")
+_CLAIM_EVENT_FAST = {
+    name: DriverStatement(stmt, column_keys=_CLAIM_EVENT_COLUMNS)
+    for name, stmt in _CLAIM_EVENT.items()
+}
+_EVENT_OUTCOME_FAST = DriverStatement(_EVENT_OUTCOME)
+_PAYMENT_BY_REFERENCE_FAST = DriverStatement(_PAYMENT_BY_REFERENCE)
+_CUSTOMER_PLANS_FAST = DriverStatement(_CUSTOMER_PLANS)
+_CUSTOMER_PROMISES_FAST = DriverStatement(_CUSTOMER_PROMISES)
 _RECEIVED_SINCE = select(payments.c.id, payments.c.received_on, payments.c.amount_minor).where(
     payments.c.org_id == bindparam("org"), payments.c.customer_id == bindparam("customer"),
     payments.c.currency == bindparam("currency"), payments.c.received_on >= bindparam("since"),
@@ -347,17 +361,17 @@ class SqlPaymentsRepository:
     ) -> None:
         if plan.version == expected_version:
             # Nothing changed (a transition that emitted nothing): only the business date moved.
-            self._conn.execute(_SAVE_PLAN_DATE, {
+            _SAVE_PLAN_DATE_FAST.rowcount(self._conn, {
                 "org": self._org, "row_id": row_id, "b_as_of": plan.as_of,
                 "b_state": plan_to_json(plan), "b_updated_at": self._now,
             })  # fmt: skip
             return
-        result = self._conn.execute(_SAVE_PLAN, {
+        saved = _SAVE_PLAN_FAST.rowcount(self._conn, {
             "org": self._org, "row_id": row_id, "expected": expected_version,
             "b_status": plan.status.value, "b_version": plan.version, "b_as_of": plan.as_of,
             "b_state": plan_to_json(plan), "b_updated_at": self._now,
         })  # fmt: skip
-        if result.rowcount != 1:
+        if saved != 1:
             raise Conflict(
                 f"plan {plan.id!r} changed concurrently (expected version {expected_version}); "
                 "reload it and retry"
@@ -377,7 +391,7 @@ class SqlPaymentsRepository:
         self, *, customer_id: int | None = None, status: str | None = None
     ) -> list[StoredPlan]:
         if customer_id is not None and status is None:
-            rows = self._conn.execute(_CUSTOMER_PLANS, {"org": self._org, "customer": customer_id})
+            rows = _CUSTOMER_PLANS_FAST.all(self._conn, {"org": self._org, "customer": customer_id})
             return [self._stored_plan(r) for r in rows]
         stmt = select(payment_plans).where(payment_plans.c.org_id == self._org)
         if customer_id is not None:
@@ -486,20 +500,19 @@ class SqlPaymentsRepository:
     def promises(
         self, *, customer_id: int | None = None, status: str | None = None
     ) -> list[StoredPromise]:
-        stmt: Any
-        params: dict[str, Any] = {}
+        rows: Any
         if customer_id is not None and status is not None:
-            stmt = _CUSTOMER_PROMISES
             params = {"org": self._org, "customer": customer_id, "status": status}
+            rows = _CUSTOMER_PROMISES_FAST.all(self._conn, params)
         else:
             stmt = select(promises).where(promises.c.org_id == self._org)
             if customer_id is not None:
                 stmt = stmt.where(promises.c.customer_id == customer_id)
             if status is not None:
                 stmt = stmt.where(promises.c.status == status)
-            stmt = stmt.order_by(promises.c.id)
+            rows = self._conn.execute(stmt.order_by(promises.c.id))
         out: list[StoredPromise] = []
-        for r in self._conn.execute(stmt, params):
+        for r in rows:
             code = str(r.currency)
             parts = tuple(
                 PromisedPayment(date.fromisoformat(on), Money.from_minor(int(minor), code))
@@ -522,9 +535,7 @@ class SqlPaymentsRepository:
     # -- ledger payments --------------------------------------------------------------------
 
     def ledger_payment(self, reference: str) -> LedgerPayment | None:
-        p = self._conn.execute(
-            _PAYMENT_BY_REFERENCE, {"org": self._org, "reference": reference}
-        ).first()
+        p = _PAYMENT_BY_REFERENCE_FAST.first(self._conn, {"org": self._org, "reference": reference})
         if p is None:
             return None
         net: dict[int, int] = {}
@@ -606,14 +617,14 @@ class SqlPaymentsRepository:
         # One statement (it was a read, a savepoint, the insert and the release): an id already
         # claimed - committed, or by a concurrent twin that commits first, on whose unique key the
         # insert waits - inserts nothing, returns no row, and leaves the transaction usable.
-        claimed = self._conn.execute(_CLAIM_EVENT[self._conn.dialect.name], {
+        claimed = _CLAIM_EVENT_FAST[self._conn.dialect.name].first(self._conn, {
             "org_id": self._org, "provider": provider, "event_id": event_id,
             "event_type": event_type, "outcome": "processing", "received_at": self._now,
-        }).first()  # fmt: skip
+        })  # fmt: skip
         return claimed is not None
 
     def set_event_outcome(self, provider: str, event_id: str, outcome: str) -> None:
-        self._conn.execute(_EVENT_OUTCOME, {
+        _EVENT_OUTCOME_FAST.rowcount(self._conn, {
             "org": self._org, "b_provider": provider, "b_event_id": event_id, "b_outcome": outcome,
         })  # fmt: skip
 

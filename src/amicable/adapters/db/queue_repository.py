@@ -12,8 +12,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
+from amicable.adapters.db.driver import DriverStatement
 from amicable.adapters.db.tables import customers
 from amicable.adapters.db.tables_conversations import (
     conversation_escalations,
@@ -42,6 +43,30 @@ def _utc_required(value: datetime) -> datetime:
     return out
 
 
+# Every contact that needs a person and every decision a person takes runs these: built once, on
+# the driver's cursor (see adapters.db.driver).
+_FIND_ITEM = DriverStatement(
+    select(queue_items.c.id).where(
+        queue_items.c.org_id == bindparam("org"),
+        queue_items.c.source == bindparam("source"),
+        queue_items.c.source_id == bindparam("source_id"),
+    )
+)
+_ADD_ITEM = DriverStatement(
+    insert(queue_items).returning(queue_items.c.id),
+    column_keys=(
+        "org_id", "customer_id", "kind", "source", "source_id", "source_ref", "reason", "summary",
+        "suggested_action", "suggested_why", "status", "version", "sla_due_at", "created_at",
+        "updated_at",
+    ),
+)  # fmt: skip
+_GET_ITEM = DriverStatement(
+    select(queue_items, customers.c.external_id)
+    .join(customers, customers.c.id == queue_items.c.customer_id)
+    .where(queue_items.c.org_id == bindparam("org"), queue_items.c.id == bindparam("item"))
+)
+
+
 class SqlQueueRepository:
     def __init__(self, conn: Connection, org_id: int, now: datetime) -> None:
         self._conn = conn
@@ -49,24 +74,19 @@ class SqlQueueRepository:
         self._now = now
 
     def open(self, item: NewQueueItem) -> tuple[int, bool]:
-        t = queue_items
-        found = self._conn.execute(
-            select(t.c.id).where(
-                t.c.org_id == self._org, t.c.source == item.source, t.c.source_id == item.source_id
-            )
-        ).scalar_one_or_none()
+        found = _FIND_ITEM.first(self._conn, {
+            "org": self._org, "source": item.source, "source_id": item.source_id,
+        })  # fmt: skip
         if found is not None:
-            return int(found), False
-        new_id = self._conn.execute(
-            insert(t).values(
-                org_id=self._org, customer_id=item.customer_id, kind=item.kind,
-                source=item.source, source_id=item.source_id, source_ref=item.source_ref[:300],
-                reason=item.reason[:100], summary=item.summary,
-                suggested_action=item.suggested_action[:100], suggested_why=item.suggested_why,
-                status="open", version=1, sla_due_at=item.sla_due_at, created_at=self._now,
-                updated_at=self._now,
-            ).returning(t.c.id)
-        ).scalar_one()  # fmt: skip
+            return int(found.id), False
+        new_id = _ADD_ITEM.scalar_one(self._conn, {
+            "org_id": self._org, "customer_id": item.customer_id, "kind": item.kind,
+            "source": item.source, "source_id": item.source_id,
+            "source_ref": item.source_ref[:300], "reason": item.reason[:100],
+            "summary": item.summary, "suggested_action": item.suggested_action[:100],
+            "suggested_why": item.suggested_why, "status": "open", "version": 1,
+            "sla_due_at": item.sla_due_at, "created_at": self._now, "updated_at": self._now,
+        })  # fmt: skip
         return int(new_id), True
 
     @staticmethod
@@ -94,7 +114,7 @@ class SqlQueueRepository:
         )
 
     def get(self, item_id: int) -> QueueItem | None:
-        r = self._conn.execute(self._select().where(queue_items.c.id == item_id)).first()
+        r = _GET_ITEM.first(self._conn, {"org": self._org, "item": item_id})
         return None if r is None else self._item(r)
 
     def items(

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from amicable.adapters.db.driver import DriverStatement
+from amicable.adapters.db.driver import DriverStatement, before_driver
 from amicable.adapters.db.tables import organisations
 from amicable.adapters.db.tables_audit import audit_heads, audit_records
 from amicable.adapters.db.tables_events import (
@@ -334,6 +334,7 @@ class SqlAuditRepository:
         if not self._staged or self._conn.dialect.name != "postgresql":
             return False
         staged, self._staged = self._staged, []
+        before_driver(self._conn)  # a COPY still streaming cannot run in a pipeline
         raw: Any = self._conn.connection.dbapi_connection
         with raw.pipeline(), raw.cursor() as cur:
             cur.execute(_ENSURE_HEAD_PG, {"org": self._org, "genesis": GENESIS_HASH})
