@@ -23,6 +23,7 @@ from amicable.domain.clock import SimulatedClock
 from amicable.service.conversations import handle_inbound, start_conversation
 from amicable.service.conversations_ports import NewMessage
 from amicable.service.queries import resolve_account
+from driver_rows import assert_same_rows_as_sqlalchemy
 from sample_accounts import import_sample, owing_account
 
 TODAY = date(2026, 3, 1)
@@ -56,15 +57,7 @@ def test_the_turns_reads_give_the_rows_sqlalchemy_gives(talked: tuple[App, str])
             (conv_sql._TURN_LATEST_OPEN, {"org": org, "customer": customer, "channel": "sms"}),
         ]
         for fast, params in cases:
-            expected = [tuple(r) for r in conn.execute(fast.stmt, params)]
-            got = [tuple(r) for r in fast.all(conn, params)]
-            assert got == expected and got, fast.stmt
-            first = fast.first(conn, params)
-            assert first is not None and tuple(first) == expected[0]
-            # attribute access by column label, as on SQLAlchemy's rows
-            names = list(conn.execute(fast.stmt, params).keys())
-            for i, name in enumerate(names):
-                assert getattr(first, name) == expected[0][i], name
+            assert_same_rows_as_sqlalchemy(conn, fast, params)
         assert ledger_sql._TURN_CUSTOMER.first(conn, {"org": org, "ref": "NO-SUCH"}) is None
 
 

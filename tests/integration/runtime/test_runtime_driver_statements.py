@@ -27,6 +27,7 @@ from amicable.service.ports import EntryRow
 from amicable.service.queries import resolve_account
 from amicable.service.queue_ports import NewQueueItem
 from amicable.service.runtime_ports import NewAttempt
+from driver_rows import assert_same_rows_as_sqlalchemy
 from sample_accounts import import_sample, owing_account
 
 TODAY = date(2026, 3, 1)
@@ -127,18 +128,12 @@ def test_the_driver_reads_give_the_rows_sqlalchemy_gives(owing: tuple[App, str])
         audit.record(uow, "test.driver", ref, {"n": 1})
         uow.audit.flush()  # the chain's head is written
         cases = [
-            (runtime_sql._KNOWN_KEY_FAST, {"org": org, "key": "known-key"}),
-            (audit_sql._HEAD_FAST, {"org": org}),
-            (ledger_sql._CUSTOMER_BY_EXTERNAL_ID_FAST, {"org": org, "ref": ref}),
+            (runtime_sql._KNOWN_KEY, {"org": org, "key": "known-key"}),
+            (audit_sql._HEAD, {"org": org}),
+            (ledger_sql._CUSTOMER_BY_EXTERNAL_ID, {"org": org, "ref": ref}),
         ]
         for fast, params in cases:
-            expected = [tuple(r) for r in conn.execute(fast.stmt, params)]
-            got = fast.all(conn, params)
-            assert [tuple(r) for r in got] == expected, fast.stmt
-            assert expected, fast.stmt
-            names = list(conn.execute(fast.stmt, params).keys())
-            for i, name in enumerate(names):
-                assert getattr(got[0], name) == expected[0][i], name
+            assert_same_rows_as_sqlalchemy(conn, fast, params)
         uow.rollback()
 
 
@@ -189,9 +184,7 @@ def test_queue_items_and_provider_events_on_the_driver_read_back_as_sqlalchemy_r
         (listed,) = uow.queue.items()  # through SQLAlchemy
         assert got == listed and got.new == item and got.account == ref
         assert got.created_at == NOW and got.status == "open"
-        params = {"org": org, "item": item_id}
-        expected = [tuple(r) for r in conn.execute(queue_sql._GET_ITEM.stmt, params)]
-        assert [tuple(r) for r in queue_sql._GET_ITEM.all(conn, params)] == expected
+        assert_same_rows_as_sqlalchemy(conn, queue_sql._GET_ITEM, {"org": org, "item": item_id})
         assert uow.queue.get(item_id + 1000) is None
         assert uow.payments.claim_event("fake", "evt-1", "payment.succeeded")
         assert not uow.payments.claim_event("fake", "evt-1", "payment.succeeded")

@@ -82,7 +82,7 @@ def _add_messages(n: int) -> Any:
 
 
 _ADD_MESSAGES = {n: _add_messages(n) for n in (1, 2)}
-# What every turn runs, on the driver's cursor on PostgreSQL (see ``driver``).
+# What every turn runs, on the driver's cursor (see ``driver``).
 _TURN_LATEST_OPEN = DriverStatement(_LATEST_OPEN)
 _TURN_SAVE = DriverStatement(_SAVE, column_keys=("state", "state_json", "version", "updated_at"))
 _TURN_ADD_MESSAGES = {n: DriverStatement(stmt) for n, stmt in _ADD_MESSAGES.items()}

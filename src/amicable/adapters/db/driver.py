@@ -20,12 +20,18 @@ SQLAlchemy began:
   SQLAlchemy instead.
 
 A statement run when SQLAlchemy's transaction has not begun begins it first (on SQLite with
-``BEGIN IMMEDIATE``), as executing through SQLAlchemy would: run on the driver alone, it would be
-outside the transaction SQLAlchemy commits (on SQLite, committed at once; on PostgreSQL, in a
-transaction of psycopg's that SQLAlchemy never commits). Rows come back as named tuples (attributes by column
-label, as on SQLAlchemy's rows). ``tests/integration/conversations/test_driver_statements.py``
-and ``tests/integration/db/test_driver_sqlite.py`` run the statements both ways and compare.
-Statements run here do not fire SQLAlchemy's ``before_cursor_execute`` events.
+``BEGIN IMMEDIATE``), as executing through SQLAlchemy would: run on the driver alone, it would
+be outside the transaction SQLAlchemy commits (on SQLite, committed at once; on PostgreSQL, in a
+transaction of psycopg's that SQLAlchemy never commits). Rows come back as named tuples
+(attributes by column label, as on SQLAlchemy's rows).
+
+Statements run here do not fire SQLAlchemy's ``before_cursor_execute`` events: what must happen
+before the connection is used behind SQLAlchemy's back is registered under
+:data:`BEFORE_DRIVER` and run by :func:`before_driver` first.
+
+``tests/integration/conversations/test_driver_statements.py`` and
+``tests/integration/runtime/test_runtime_driver_statements.py`` run the statements both ways and
+compare; ``tests/unit/db/test_driver_plan.py`` covers which statements get a SQLite plan.
 """
 
 from __future__ import annotations
@@ -186,13 +192,18 @@ class DriverStatement:
             _begun(conn)
         return plan or None
 
-    def _run_sqlite(self, conn: Connection, plan: _SqlitePlan, params: Mapping[str, Any]) -> Any:
+    def _run_sqlite(
+        self, conn: Connection, plan: _SqlitePlan, params: Sequence[Mapping[str, Any]], many: bool
+    ) -> Any:
+        """``execute`` (one parameter set) or ``executemany`` on the ``sqlite3`` connection; an
+        error is raised as SQLAlchemy raises it (``IntegrityError``, ...)."""
         raw: Any = conn.connection.driver_connection
-        args = plan.args(params)
+        args = [plan.args(p) for p in params]
         try:
-            return raw.execute(plan.sql, args)
+            return raw.executemany(plan.sql, args) if many else raw.execute(plan.sql, args[0])
         except sqlite3.Error as exc:
-            raise DBAPIError.instance(plan.sql, args, exc, sqlite3.Error) from exc
+            shown = args if many else args[0]
+            raise DBAPIError.instance(plan.sql, shown, exc, sqlite3.Error) from exc
 
     def _run(self, conn: Connection, params: Mapping[str, Any]) -> Any:
         sql, defaults = self._sql(conn)
@@ -229,7 +240,7 @@ class DriverStatement:
             with self._run(conn, params) as cur:
                 return list(cur.fetchall())
         assert isinstance(where, _SqlitePlan)
-        return where.rows(self._run_sqlite(conn, where, params).fetchall())
+        return where.rows(self._run_sqlite(conn, where, [params], False).fetchall())
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> Any | None:
         """The first row, or ``None``."""
@@ -240,7 +251,7 @@ class DriverStatement:
             with self._run(conn, params) as cur:
                 return cur.fetchone()
         assert isinstance(where, _SqlitePlan)
-        cur = self._run_sqlite(conn, where, params)
+        cur = self._run_sqlite(conn, where, [params], False)
         try:
             row = cur.fetchone()
         finally:
@@ -257,7 +268,7 @@ class DriverStatement:
                 rows = cur.fetchall()
         else:
             assert isinstance(where, _SqlitePlan)
-            rows = where.rows(self._run_sqlite(conn, where, params).fetchall())
+            rows = where.rows(self._run_sqlite(conn, where, [params], False).fetchall())
         if len(rows) != 1 or len(rows[0]) != 1:
             raise RuntimeError(f"expected one row of one value, got {len(rows)} rows")
         return rows[0][0]
@@ -271,7 +282,7 @@ class DriverStatement:
             with self._run(conn, params) as cur:
                 return int(cur.rowcount)
         assert isinstance(where, _SqlitePlan)
-        return int(self._run_sqlite(conn, where, params).rowcount)
+        return int(self._run_sqlite(conn, where, [params], False).rowcount)
 
     def many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Execute a statement that returns nothing once per parameter set (an ``INSERT`` of
@@ -283,9 +294,4 @@ class DriverStatement:
         if plan is None or plan.row is not None:
             conn.execute(self.stmt, list(rows))
             return
-        raw: Any = conn.connection.driver_connection
-        args = [plan.args(r) for r in rows]
-        try:
-            raw.executemany(plan.sql, args)
-        except sqlite3.Error as exc:
-            raise DBAPIError.instance(plan.sql, args, exc, sqlite3.Error) from exc
+        self._run_sqlite(conn, plan, rows, True)

@@ -194,13 +194,16 @@ _UPDATE_INSTALLMENT = (
             amount_minor=bindparam("amount_minor"), paid_minor=bindparam("paid_minor"),
             status=bindparam("status"), paid_on=bindparam("paid_on"))
 )  # fmt: skip
-_SAVE_PLAN_DATE = (
+# Every plan serviced in a day and every provider event (each simulated payment) runs these:
+# built once (building the statement objects cost more CPU than executing them on SQLite), on
+# the driver's cursor (see adapters.db.driver).
+_SAVE_PLAN_DATE = DriverStatement(
     update(payment_plans)
     .where(payment_plans.c.org_id == bindparam("org"), payment_plans.c.id == bindparam("row_id"))
     .values(as_of=bindparam("b_as_of"), state=bindparam("b_state"),
             updated_at=bindparam("b_updated_at"))
 )  # fmt: skip
-_SAVE_PLAN = (
+_SAVE_PLAN = DriverStatement(
     update(payment_plans)
     .where(payment_plans.c.org_id == bindparam("org"), payment_plans.c.id == bindparam("row_id"),
            payment_plans.c.version == bindparam("expected"))
@@ -211,51 +214,41 @@ _SAVE_PLAN = (
 _ADD_PROMISE = insert(promises).returning(promises.c.id)
 _ADD_REFERENCE = insert(creditor_references)
 
-# Every provider event (each simulated payment) runs these; building the statement objects cost
-# more CPU than executing them on SQLite.
 _ev = provider_events
 # The claim of an event id in one statement: a row already there (or a concurrent twin's, once
 # it commits: the insert waits on the unique key) inserts nothing and returns no id.
 _CLAIM_EVENT = {
-    name: dialect_insert(_ev)
-    .on_conflict_do_nothing(index_elements=[_ev.c.org_id, _ev.c.provider, _ev.c.event_id])
-    .returning(_ev.c.id)
+    name: DriverStatement(
+        dialect_insert(_ev)
+        .on_conflict_do_nothing(index_elements=[_ev.c.org_id, _ev.c.provider, _ev.c.event_id])
+        .returning(_ev.c.id),
+        column_keys=("org_id", "provider", "event_id", "event_type", "outcome", "received_at"),
+    )
     for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", pg_insert))
 }
-_EVENT_OUTCOME = (
+_EVENT_OUTCOME = DriverStatement(
     update(_ev)
     .where(_ev.c.org_id == bindparam("org"), _ev.c.provider == bindparam("b_provider"),
            _ev.c.event_id == bindparam("b_event_id"))
     .values(outcome=bindparam("b_outcome"))
 )  # fmt: skip
-_PAYMENT_BY_REFERENCE = select(payments).where(
-    payments.c.org_id == bindparam("org"), payments.c.reference == bindparam("reference")
+_PAYMENT_BY_REFERENCE = DriverStatement(
+    select(payments).where(
+        payments.c.org_id == bindparam("org"), payments.c.reference == bindparam("reference")
+    )
 )
-_CUSTOMER_PLANS = (
+_CUSTOMER_PLANS = DriverStatement(
     select(payment_plans)
     .where(payment_plans.c.org_id == bindparam("org"),
            payment_plans.c.customer_id == bindparam("customer"))
     .order_by(payment_plans.c.id)
 )  # fmt: skip
-_CUSTOMER_PROMISES = (
+_CUSTOMER_PROMISES = DriverStatement(
     select(promises)
     .where(promises.c.org_id == bindparam("org"), promises.c.customer_id == bindparam("customer"),
            promises.c.status == bindparam("status"))
     .order_by(promises.c.id)
 )  # fmt: skip
-# ... on the driver's cursor (see adapters.db.driver): every simulated payment and every plan
-# serviced in a day runs them.
-_SAVE_PLAN_DATE_FAST = DriverStatement(_SAVE_PLAN_DATE)
-_SAVE_PLAN_FAST = DriverStatement(_SAVE_PLAN)
-_CLAIM_EVENT_COLUMNS = ("org_id", "provider", "event_id", "event_type", "outcome", "received_at")
-_CLAIM_EVENT_FAST = {
-    name: DriverStatement(stmt, column_keys=_CLAIM_EVENT_COLUMNS)
-    for name, stmt in _CLAIM_EVENT.items()
-}
-_EVENT_OUTCOME_FAST = DriverStatement(_EVENT_OUTCOME)
-_PAYMENT_BY_REFERENCE_FAST = DriverStatement(_PAYMENT_BY_REFERENCE)
-_CUSTOMER_PLANS_FAST = DriverStatement(_CUSTOMER_PLANS)
-_CUSTOMER_PROMISES_FAST = DriverStatement(_CUSTOMER_PROMISES)
 _RECEIVED_SINCE = select(payments.c.id, payments.c.received_on, payments.c.amount_minor).where(
     payments.c.org_id == bindparam("org"), payments.c.customer_id == bindparam("customer"),
     payments.c.currency == bindparam("currency"), payments.c.received_on >= bindparam("since"),
@@ -361,12 +354,12 @@ class SqlPaymentsRepository:
     ) -> None:
         if plan.version == expected_version:
             # Nothing changed (a transition that emitted nothing): only the business date moved.
-            _SAVE_PLAN_DATE_FAST.rowcount(self._conn, {
+            _SAVE_PLAN_DATE.rowcount(self._conn, {
                 "org": self._org, "row_id": row_id, "b_as_of": plan.as_of,
                 "b_state": plan_to_json(plan), "b_updated_at": self._now,
             })  # fmt: skip
             return
-        saved = _SAVE_PLAN_FAST.rowcount(self._conn, {
+        saved = _SAVE_PLAN.rowcount(self._conn, {
             "org": self._org, "row_id": row_id, "expected": expected_version,
             "b_status": plan.status.value, "b_version": plan.version, "b_as_of": plan.as_of,
             "b_state": plan_to_json(plan), "b_updated_at": self._now,
@@ -391,7 +384,7 @@ class SqlPaymentsRepository:
         self, *, customer_id: int | None = None, status: str | None = None
     ) -> list[StoredPlan]:
         if customer_id is not None and status is None:
-            rows = _CUSTOMER_PLANS_FAST.all(self._conn, {"org": self._org, "customer": customer_id})
+            rows = _CUSTOMER_PLANS.all(self._conn, {"org": self._org, "customer": customer_id})
             return [self._stored_plan(r) for r in rows]
         stmt = select(payment_plans).where(payment_plans.c.org_id == self._org)
         if customer_id is not None:
@@ -503,7 +496,7 @@ class SqlPaymentsRepository:
         rows: Any
         if customer_id is not None and status is not None:
             params = {"org": self._org, "customer": customer_id, "status": status}
-            rows = _CUSTOMER_PROMISES_FAST.all(self._conn, params)
+            rows = _CUSTOMER_PROMISES.all(self._conn, params)
         else:
             stmt = select(promises).where(promises.c.org_id == self._org)
             if customer_id is not None:
@@ -535,7 +528,7 @@ class SqlPaymentsRepository:
     # -- ledger payments --------------------------------------------------------------------
 
     def ledger_payment(self, reference: str) -> LedgerPayment | None:
-        p = _PAYMENT_BY_REFERENCE_FAST.first(self._conn, {"org": self._org, "reference": reference})
+        p = _PAYMENT_BY_REFERENCE.first(self._conn, {"org": self._org, "reference": reference})
         if p is None:
             return None
         net: dict[int, int] = {}
@@ -617,14 +610,14 @@ class SqlPaymentsRepository:
         # One statement (it was a read, a savepoint, the insert and the release): an id already
         # claimed - committed, or by a concurrent twin that commits first, on whose unique key the
         # insert waits - inserts nothing, returns no row, and leaves the transaction usable.
-        claimed = _CLAIM_EVENT_FAST[self._conn.dialect.name].first(self._conn, {
+        claimed = _CLAIM_EVENT[self._conn.dialect.name].first(self._conn, {
             "org_id": self._org, "provider": provider, "event_id": event_id,
             "event_type": event_type, "outcome": "processing", "received_at": self._now,
         })  # fmt: skip
         return claimed is not None
 
     def set_event_outcome(self, provider: str, event_id: str, outcome: str) -> None:
-        _EVENT_OUTCOME_FAST.rowcount(self._conn, {
+        _EVENT_OUTCOME.rowcount(self._conn, {
             "org": self._org, "b_provider": provider, "b_event_id": event_id, "b_outcome": outcome,
         })  # fmt: skip
 

@@ -55,9 +55,10 @@ _FEW = 50
 # The customer look-ups of every payment posted (by external id or name, by id), built once.
 _CUSTOMER_REF = select(customers.c.id, customers.c.external_id, customers.c.name,
                        customers.c.customer_type).where(customers.c.org_id == bindparam("org"))  # fmt: skip
-_CUSTOMER_BY_EXTERNAL_ID = _CUSTOMER_REF.where(customers.c.external_id == bindparam("ref"))
 #: Every inbound message and payment resolves its account: on the driver's cursor.
-_CUSTOMER_BY_EXTERNAL_ID_FAST = DriverStatement(_CUSTOMER_BY_EXTERNAL_ID)
+_CUSTOMER_BY_EXTERNAL_ID = DriverStatement(
+    _CUSTOMER_REF.where(customers.c.external_id == bindparam("ref"))
+)
 _CUSTOMER_BY_NAME = _CUSTOMER_REF.where(customers.c.name == bindparam("ref")).order_by(
     customers.c.id
 )
@@ -141,7 +142,7 @@ _ACCOUNT_LEDGER = _account_ledger()
 _CUSTOMER = select(customers).where(
     customers.c.org_id == bindparam("org"), customers.c.external_id == bindparam("ref")
 )
-# A conversation turn reads the account with these two: on the driver's cursor on PostgreSQL.
+# A conversation turn reads the account with these two: on the driver's cursor.
 _TURN_CUSTOMER = DriverStatement(_CUSTOMER)
 _TURN_LEDGER = DriverStatement(_ACCOUNT_LEDGER)
 
@@ -215,7 +216,7 @@ class SqlLedgerReader:
     def find_customers(self, ref: str) -> list[CustomerRef]:
         """Customers whose external id is ``ref``, else whose exact name is ``ref``."""
         params = {"org": self._org, "ref": ref}
-        rows = _CUSTOMER_BY_EXTERNAL_ID_FAST.all(self._conn, params)
+        rows = _CUSTOMER_BY_EXTERNAL_ID.all(self._conn, params)
         if not rows:
             rows = list(self._conn.execute(_CUSTOMER_BY_NAME, params))
         return [

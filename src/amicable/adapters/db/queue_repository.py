@@ -60,10 +60,12 @@ _ADD_ITEM = DriverStatement(
         "updated_at",
     ),
 )  # fmt: skip
+#: Queue items with their account's reference.
+_ITEMS = select(queue_items, customers.c.external_id).join(
+    customers, customers.c.id == queue_items.c.customer_id
+)
 _GET_ITEM = DriverStatement(
-    select(queue_items, customers.c.external_id)
-    .join(customers, customers.c.id == queue_items.c.customer_id)
-    .where(queue_items.c.org_id == bindparam("org"), queue_items.c.id == bindparam("item"))
+    _ITEMS.where(queue_items.c.org_id == bindparam("org"), queue_items.c.id == bindparam("item"))
 )
 
 
@@ -107,11 +109,7 @@ class SqlQueueRepository:
         )  # fmt: skip
 
     def _select(self) -> Any:
-        return (
-            select(queue_items, customers.c.external_id)
-            .join(customers, customers.c.id == queue_items.c.customer_id)
-            .where(queue_items.c.org_id == self._org)
-        )
+        return _ITEMS.where(queue_items.c.org_id == self._org)
 
     def get(self, item_id: int) -> QueueItem | None:
         r = _GET_ITEM.first(self._conn, {"org": self._org, "item": item_id})

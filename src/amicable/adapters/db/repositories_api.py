@@ -214,9 +214,11 @@ class SqlTokenDirectory:
 
 # The audit statements, built once: an audit record is appended for nearly every change (every
 # outbox attempt, hand-off and conversation message), and building the statement objects on each
-# call cost more than executing them on SQLite.
-_HEAD = select(audit_heads.c.seq, audit_heads.c.hash).where(
-    audit_heads.c.org_id == bindparam("org")
+# call cost more than executing them on SQLite. Every transaction that records anything reads
+# the head, appends and moves the head: on the driver's cursor (see adapters.db.driver; on
+# SQLite they were a third of a simulated day's statements).
+_HEAD = DriverStatement(
+    select(audit_heads.c.seq, audit_heads.c.hash).where(audit_heads.c.org_id == bindparam("org"))
 )
 _NEW_HEAD = insert(audit_heads)
 # PostgreSQL: the head row locked and read in one statement - created at seq 0 when the very
@@ -229,26 +231,20 @@ _LOCK_HEAD_PG = (
     .on_conflict_do_update(index_elements=[audit_heads.c.org_id], set_={"seq": audit_heads.c.seq})
     .returning(audit_heads.c.seq, audit_heads.c.hash)
 )
-_APPEND = insert(audit_records)
+_APPEND = DriverStatement(
+    insert(audit_records),
+    column_keys=("org_id", "seq", "kind", "subject", "actor", "payload", "at", "prev_hash", "hash"),
+)
 _ADD_EVENT = insert(outcome_events).returning(outcome_events.c.id)
-#: Most conversation turns record an outcome event: on the driver's cursor on PostgreSQL.
+#: Most conversation turns record an outcome event: on the driver's cursor.
 _TURN_ADD_EVENT = DriverStatement(
     _ADD_EVENT, column_keys=("org_id", "event_id", "kind", "payload", "created_at")
 )
-_MOVE_HEAD = (
+_MOVE_HEAD = DriverStatement(
     update(audit_heads)
     .where(audit_heads.c.org_id == bindparam("org"), audit_heads.c.seq == bindparam("prev_seq"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
-# Every transaction that records anything reads the head, appends and moves the head: on the
-# driver's cursor (on SQLite, a third of a simulated day's statements).
-_HEAD_FAST = DriverStatement(_HEAD)
-_APPEND_FAST = DriverStatement(
-    _APPEND,
-    column_keys=("org_id", "seq", "kind", "subject", "actor", "payload", "at", "prev_hash", "hash"),
-)
-_MOVE_HEAD_FAST = DriverStatement(_MOVE_HEAD)
-
 # PostgreSQL, at commit: the transaction's records appended and the transaction committed in one
 # round trip (psycopg's pipeline mode: the head row made sure of, then this statement, then
 # COMMIT, sent together). The statement locks the head row, chains each record's hash from it
@@ -366,18 +362,18 @@ class SqlAuditRepository:
 
     def stored_head(self) -> tuple[int, str] | None:
         self.flush()
-        r = self._conn.execute(_HEAD, {"org": self._org}).first()
+        r = _HEAD.first(self._conn, {"org": self._org})
         return None if r is None else (int(r.seq), str(r.hash))
 
     def head(self, *, lock: bool) -> tuple[int, str]:
         if not lock:
-            r = _HEAD_FAST.first(self._conn, {"org": self._org})
+            r = _HEAD.first(self._conn, {"org": self._org})
         elif self._conn.dialect.name == "postgresql":
             r = self._conn.execute(_LOCK_HEAD_PG, {"org": self._org}).first()
         else:
             # SQLite: the transaction already holds the database write lock (BEGIN IMMEDIATE),
             # so the head read is the lock; a missing head row is created at seq 0.
-            r = _HEAD_FAST.first(self._conn, {"org": self._org})
+            r = _HEAD.first(self._conn, {"org": self._org})
             if r is None:
                 self._conn.execute(_NEW_HEAD, {"org_id": self._org, "seq": 0, "hash": GENESIS_HASH})
         return (0, GENESIS_HASH) if r is None else (int(r.seq), str(r.hash))
@@ -388,7 +384,7 @@ class SqlAuditRepository:
 
     def _append(self, rows: list[AuditRow]) -> None:
         # One multi-row INSERT, then the head moves from the record before the first to the last.
-        _APPEND_FAST.many(
+        _APPEND.many(
             self._conn,
             [
                 {
@@ -406,7 +402,7 @@ class SqlAuditRepository:
             ],
         )
         first, last = rows[0], rows[-1]
-        done = _MOVE_HEAD_FAST.rowcount(
+        done = _MOVE_HEAD.rowcount(
             self._conn,
             {
                 "org": self._org,

@@ -35,60 +35,68 @@ _T = TypeVar("_T")
 
 
 # The statements of every attempt written and handed off, built once (building them on each call
-# cost more than running them on SQLite; a simulated day writes thousands).
-_KNOWN_KEY = select(outbox_attempts.c.id).where(
-    outbox_attempts.c.org_id == bindparam("org"),
-    outbox_attempts.c.dedupe_key == bindparam("key"),
+# cost more than running them on SQLite; a simulated day writes thousands) and run on the
+# driver's cursor (see adapters.db.driver), with the columns each sets.
+_KNOWN_KEY = DriverStatement(
+    select(outbox_attempts.c.id).where(
+        outbox_attempts.c.org_id == bindparam("org"),
+        outbox_attempts.c.dedupe_key == bindparam("key"),
+    )
 )
-_ADD_ATTEMPT = insert(outbox_attempts).returning(outbox_attempts.c.id)
-_MARK_SENT = (
+_ADD_ATTEMPT = DriverStatement(
+    insert(outbox_attempts).returning(outbox_attempts.c.id),
+    column_keys=(
+        "org_id", "customer_id", "channel", "action", "dedupe_key", "planned_at", "allowed",
+        "violations_json", "earliest_allowed_at", "packs", "recipient", "subject", "text", "lang",
+        "debt_ids", "reasons_json", "status", "attempts", "currency", "balance_minor", "segment",
+        "created_at", "updated_at",
+    ),
+)  # fmt: skip
+_MARK_SENT = DriverStatement(
     update(outbox_attempts)
     .where(
         outbox_attempts.c.org_id == bindparam("org"), outbox_attempts.c.id == bindparam("attempt")
     )
-    .values(status="sent", attempts=outbox_attempts.c.attempts + 1, error=None)
+    .values(status="sent", attempts=outbox_attempts.c.attempts + 1, error=None),
+    column_keys=("provider", "provider_message_id", "sent_at", "updated_at"),
 )
-_MARK_FAILED = (
+_MARK_FAILED = DriverStatement(
     update(outbox_attempts)
     .where(
         outbox_attempts.c.org_id == bindparam("org"), outbox_attempts.c.id == bindparam("attempt")
     )
-    .values(status="failed", attempts=outbox_attempts.c.attempts + 1)
+    .values(status="failed", attempts=outbox_attempts.c.attempts + 1),
+    column_keys=("error", "updated_at"),
 )
-_SET_OUTCOME = update(outbox_attempts).where(
-    outbox_attempts.c.org_id == bindparam("org"),
-    outbox_attempts.c.id == bindparam("attempt"),
-    outbox_attempts.c.outcome.is_(None),
+_SET_OUTCOME = DriverStatement(
+    update(outbox_attempts).where(
+        outbox_attempts.c.org_id == bindparam("org"),
+        outbox_attempts.c.id == bindparam("attempt"),
+        outbox_attempts.c.outcome.is_(None),
+    ),
+    column_keys=("outcome", "updated_at"),
 )
 
-_INBOUND_EVENT = select(inbound_events).where(
-    inbound_events.c.org_id == bindparam("org"),
-    inbound_events.c.provider == bindparam("provider"),
-    inbound_events.c.event_id == bindparam("event"),
+_INBOUND_EVENT = DriverStatement(
+    select(inbound_events).where(
+        inbound_events.c.org_id == bindparam("org"),
+        inbound_events.c.provider == bindparam("provider"),
+        inbound_events.c.event_id == bindparam("event"),
+    )
 )
-_CLAIM_INBOUND = insert(inbound_events).returning(inbound_events.c.id)
-_INBOUND_RESULT = update(inbound_events).where(
-    inbound_events.c.org_id == bindparam("org"), inbound_events.c.id == bindparam("row")
+_CLAIM_INBOUND = DriverStatement(
+    insert(inbound_events).returning(inbound_events.c.id),
+    column_keys=(
+        "org_id", "provider", "event_id", "customer_id", "channel", "kind", "text", "received_at",
+        "result_json", "created_at",
+    ),
+)  # fmt: skip
+_INBOUND_RESULT = DriverStatement(
+    update(inbound_events).where(
+        inbound_events.c.org_id == bindparam("org"), inbound_events.c.id == bindparam("row")
+    ),
+    column_keys=("result_json",),
 )
-# ... and run on the driver's cursor (see adapters.db.driver), with the columns each sets.
-_KNOWN_KEY_FAST = DriverStatement(_KNOWN_KEY)
-_ADD_ATTEMPT_FAST = DriverStatement(_ADD_ATTEMPT, column_keys=(
-    "org_id", "customer_id", "channel", "action", "dedupe_key", "planned_at", "allowed",
-    "violations_json", "earliest_allowed_at", "packs", "recipient", "subject", "text", "lang",
-    "debt_ids", "reasons_json", "status", "attempts", "currency", "balance_minor", "segment",
-    "created_at", "updated_at",
-))  # fmt: skip
-_MARK_SENT_FAST = DriverStatement(
-    _MARK_SENT, column_keys=("provider", "provider_message_id", "sent_at", "updated_at")
-)
-_MARK_FAILED_FAST = DriverStatement(_MARK_FAILED, column_keys=("error", "updated_at"))
-_SET_OUTCOME_FAST = DriverStatement(_SET_OUTCOME, column_keys=("outcome", "updated_at"))
-_INBOUND_EVENT_FAST = DriverStatement(_INBOUND_EVENT)
-_CLAIM_INBOUND_FAST = DriverStatement(_CLAIM_INBOUND, column_keys=(
-    "org_id", "provider", "event_id", "customer_id", "channel", "kind", "text", "received_at",
-    "result_json", "created_at",
-))  # fmt: skip
-_INBOUND_RESULT_FAST = DriverStatement(_INBOUND_RESULT, column_keys=("result_json",))
 
 
 #: Decoded attempts and inbound events by the exact content of their row (every column read):
@@ -134,11 +142,11 @@ class SqlRuntimeRepository:
     # -- outbox -----------------------------------------------------------------------------
 
     def add_attempt(self, attempt: NewAttempt) -> int | None:
-        known = _KNOWN_KEY_FAST.first(self._conn, {"org": self._org, "key": attempt.dedupe_key})
+        known = _KNOWN_KEY.first(self._conn, {"org": self._org, "key": attempt.dedupe_key})
         if known is not None:
             return None
         a = attempt
-        row = _ADD_ATTEMPT_FAST.scalar_one(self._conn, {
+        row = _ADD_ATTEMPT.scalar_one(self._conn, {
             "org_id": self._org, "customer_id": a.customer_id, "channel": a.channel,
             "action": a.action, "dedupe_key": a.dedupe_key, "planned_at": a.planned_at,
             "allowed": a.allowed, "violations_json": json.dumps(list(a.violations)),
@@ -252,19 +260,19 @@ class SqlRuntimeRepository:
     def mark_sent(
         self, attempt_id: int, *, provider: str, provider_message_id: str, sent_at: datetime
     ) -> None:
-        _MARK_SENT_FAST.rowcount(self._conn, {
+        _MARK_SENT.rowcount(self._conn, {
             "org": self._org, "attempt": attempt_id, "provider": provider,
             "provider_message_id": provider_message_id, "sent_at": sent_at, "updated_at": self._now,
         })  # fmt: skip
 
     def mark_failed(self, attempt_id: int, error: str) -> None:
-        _MARK_FAILED_FAST.rowcount(
+        _MARK_FAILED.rowcount(
             self._conn,
             {"org": self._org, "attempt": attempt_id, "error": error, "updated_at": self._now},
         )
 
     def set_outcome(self, attempt_id: int, outcome: str) -> None:
-        _SET_OUTCOME_FAST.rowcount(
+        _SET_OUTCOME.rowcount(
             self._conn,
             {"org": self._org, "attempt": attempt_id, "outcome": outcome, "updated_at": self._now},
         )
@@ -284,7 +292,7 @@ class SqlRuntimeRepository:
     ) -> int | None:
         if self.inbound_event(provider, event_id) is not None:
             return None
-        row = _CLAIM_INBOUND_FAST.scalar_one(self._conn, {
+        row = _CLAIM_INBOUND.scalar_one(self._conn, {
             "org_id": self._org, "provider": provider, "event_id": event_id,
             "customer_id": customer_id, "channel": channel, "kind": kind, "text": text,
             "received_at": received_at, "result_json": "{}", "created_at": self._now,
@@ -292,7 +300,7 @@ class SqlRuntimeRepository:
         return int(row)
 
     def set_inbound_result(self, row_id: int, result: dict[str, Any]) -> None:
-        _INBOUND_RESULT_FAST.rowcount(
+        _INBOUND_RESULT.rowcount(
             self._conn,
             {"org": self._org, "row": row_id, "result_json": json.dumps(result, sort_keys=True)},
         )
@@ -323,7 +331,7 @@ class SqlRuntimeRepository:
         return [_memo(r, self._inbound) for r in rows]
 
     def inbound_event(self, provider: str, event_id: str) -> InboundRecord | None:
-        r = _INBOUND_EVENT_FAST.first(
+        r = _INBOUND_EVENT.first(
             self._conn, {"org": self._org, "provider": provider, "event": event_id}
         )
         return None if r is None else self._inbound(r)
